@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "loadgen",
+    products: [
+        .executable(name: "loadgen", targets: ["LoadGen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CAres",
+            pkgConfig: "libcares",
+            providers: [.apt(["libc-ares-dev"])]
+        ),
+        .systemLibrary(
+            name: "CNghttp2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
+        // What Swift's Glibc module hides: setns, CLONE_NEWNET, gettid, SIOCGSKNS, RUSAGE_THREAD.
+        .target(
+            name: "CLoadGenSys",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        .executableTarget(
+            name: "LoadGen",
+            dependencies: [
+                "CUV", "CAres", "CNghttp2", "CLoadGenSys",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: [
+                .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+            ]
+        ),
+        .testTarget(
+            name: "LoadGenTests",
+            dependencies: ["LoadGen"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

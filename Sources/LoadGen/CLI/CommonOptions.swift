@@ -1,0 +1,126 @@
+import ArgumentParser
+
+/// Load control shared by every subcommand (DESIGN.md §3).
+struct LoadOptions: ParsableArguments {
+    @Option(name: [.customShort("R"), .long],
+            help: ArgumentHelp("Events per second across all threads, open loop: 2500, 20k, 1.5M.", valueName: "N"))
+    var rate: String?
+
+    @Option(help: ArgumentHelp("One event every DUR (the same as --rate 1/DUR): 1ms, 250us, 0.5s.", valueName: "DUR"))
+    var interval: String?
+
+    @Option(name: [.customShort("n"), .long],
+            help: ArgumentHelp("Stop after N events were issued, then wait for them to finish.", valueName: "N"))
+    var count: String?
+
+    @Option(name: [.customShort("d"), .long],
+            help: ArgumentHelp("Stop issuing after DUR (default 10s when neither --count nor --duration is given).", valueName: "DUR"))
+    var duration: String?
+
+    @Option(help: ArgumentHelp("Most events in flight at once (closed loop without a rate; default 100 closed, 10000 open).", valueName: "N"))
+    var concurrency: String?
+
+    @Option(help: ArgumentHelp("Per event; an event not answered by then counts as a timeout (default 5s).", valueName: "DUR"))
+    var timeout: String?
+
+    @Option(name: [.customShort("t"), .long],
+            help: ArgumentHelp("Event loops, each on its own thread inside the target netns; the rate is split across them.", valueName: "N"))
+    var threads: String = "1"
+
+    @Option(help: ArgumentHelp("Shortest time between two scheduler wake-ups (default 1ms, at least 20us); events due in between go out together. Smaller sends closer to the intended times and costs more CPU.", valueName: "DUR"))
+    var tick: String?
+
+    struct Parsed {
+        var pacer: Pacer?
+        var requestedRate: Double?
+        var count: UInt64?
+        var durationNanos: UInt64?
+        var concurrency: Int?
+        var timeoutNanos: UInt64
+        var threads: Int
+        var tickNanos: UInt64 = 1_000_000
+    }
+
+    func parsed() throws(ValidationError) -> Parsed {
+        func check<T>(_ flag: String, _ value: String?, _ parse: (String) throws(QuantityError) -> T) throws(ValidationError) -> T? {
+            guard let value else { return nil }
+            do {
+                return try parse(value)
+            } catch {
+                throw ValidationError("\(flag): \(error.description)")
+            }
+        }
+        if rate != nil && interval != nil {
+            throw ValidationError("--rate and --interval say the same thing; give one of them")
+        }
+        var result = Parsed(timeoutNanos: 5_000_000_000, threads: 1)
+        if let r = try check("--rate", rate, Quantity.rate) {
+            result.pacer = Pacer(eventsPerSecondNumerator: r.numerator, denominator: r.denominator)
+            result.requestedRate = Double(r.numerator) / Double(r.denominator)
+        }
+        if let period = try check("--interval", interval, Quantity.timeSpan) {
+            result.pacer = Pacer(periodNanos: period)
+            result.requestedRate = 1e9 / Double(period)
+        }
+        result.count = try check("--count", count, Quantity.count)
+        result.durationNanos = try check("--duration", duration, Quantity.timeSpan)
+        if result.count == nil && result.durationNanos == nil { result.durationNanos = 10_000_000_000 }
+        if let c = try check("--concurrency", concurrency, Quantity.count) {
+            guard c <= 10_000_000 else { throw ValidationError("--concurrency: '\(concurrency!)' is above 10,000,000") }
+            result.concurrency = Int(c)
+        }
+        result.timeoutNanos = try check("--timeout", timeout, Quantity.timeSpan) ?? result.timeoutNanos
+        guard let t = try check("--threads", threads, Quantity.count), t <= 256 else {
+            throw ValidationError("--threads: '\(threads)' must be from 1 to 256")
+        }
+        result.threads = Int(t)
+        if let tick = try check("--tick", tick, Quantity.timeSpan) {
+            guard tick >= 20_000, tick <= 1_000_000_000 else {
+                throw ValidationError("--tick: '\(self.tick!)' must be from 20us to 1s")
+            }
+            result.tickNanos = tick
+        }
+        return result
+    }
+}
+
+/// The network namespace to generate from (DESIGN.md §3).
+struct TargetOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Run inside this network namespace: a name under /run/netns or a path such as /proc/PID/ns/net.", valueName: "NAME|PATH"))
+    var netns: String?
+
+    @Option(help: ArgumentHelp("Run inside the network namespace of process PID (as nsenter -t PID -n).", valueName: "PID"))
+    var pid: String?
+
+    func spec() throws(ValidationError) -> NetNamespace.Spec? {
+        if netns != nil && pid != nil {
+            throw ValidationError("--netns and --pid both name a namespace; give one of them")
+        }
+        if let pid {
+            guard let value = Int32(pid), value > 0 else {
+                throw ValidationError("--pid: '\(pid)' is not a process ID; give a number above zero such as $(pidof nginx)")
+            }
+            return .pid(value)
+        }
+        if let netns {
+            guard !netns.isEmpty else { throw ValidationError("--netns: give a name under /run/netns or a path") }
+            return netns.contains("/") ? .path(netns) : .name(netns)
+        }
+        return nil
+    }
+}
+
+/// What is printed (DESIGN.md §3).
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON document on stdout instead of the text report.")
+    var json = false
+
+    @Flag(help: "Add the full HdrHistogram percentile spectrum (response and service time).")
+    var latency = false
+
+    @Flag(help: "Print progress once a second on stderr (the default when stderr is a terminal).")
+    var progress = false
+
+    @Flag(help: "No progress and no notes on stderr.")
+    var quiet = false
+}

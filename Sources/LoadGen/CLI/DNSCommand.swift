@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+
+/// `loadgen dns`: DNS queries through c-ares, at a rate or closed loop, from inside a netns.
+struct DNSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dns",
+        abstract: "Send DNS queries (c-ares) at a controlled rate and report exact counts and latency.",
+        discussion: """
+        Without --server, the nameservers of the target's resolv.conf are used: /etc/netns/NAME/resolv.conf for \
+        --netns NAME when it exists, /proc/PID/root/etc/resolv.conf for --pid PID, else /etc/resolv.conf.
+        Examples:
+          sudo loadgen dns --netns bench --server 127.0.0.1 --name a.example.test --rate 20k --duration 10s
+          sudo loadgen dns --pid 4242 --names-file queries.txt --concurrency 100 --count 1M --json
+        """
+    )
+
+    @OptionGroup(title: "Load") var load: LoadOptions
+    @OptionGroup(title: "Target namespace") var target: TargetOptions
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    @Option(name: .customLong("server"),
+            help: ArgumentHelp("A DNS server, ADDR[:PORT] or [V6ADDR][:PORT] (repeatable; queries go round-robin).", valueName: "ADDR[:PORT]"))
+    var servers: [String] = []
+
+    @Option(name: .customLong("name"),
+            help: ArgumentHelp("A name to query (repeatable, used round-robin). Default: localhost.", valueName: "NAME"))
+    var names: [String] = []
+
+    @Option(help: ArgumentHelp("Questions in dnsperf's datafile format: 'name [type]' per line, # comments.", valueName: "FILE"))
+    var namesFile: String?
+
+    @Option(help: ArgumentHelp("Query type for --name and for lines without one: A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT, CAA, HTTPS, SVCB, ANY, TYPEnnn.", valueName: "TYPE"))
+    var type: String = "A"
+
+    @Flag(help: "DNS over TCP (one pipelined connection per server and thread).")
+    var tcp = false
+
+    func run() throws {
+        let config = try makeConfig()
+        let result = try Runner.run(config)
+        print(DNSCommand.render(config: config, result: result), terminator: "")
+    }
+
+    /// Validates every option (usage errors, exit 2) and opens the namespace (exit 1 when it cannot be used).
+    func makeConfig() throws -> RunConfig {
+        let parsed = try load.parsed()
+        let spec = try target.spec()
+        let questions = try makeQuestions()
+        let (servers, source) = try makeServers(spec: spec)
+
+        let defaultConcurrency = parsed.pacer == nil ? 100 : 10_000
+        var concurrency = parsed.concurrency ?? defaultConcurrency
+        if parsed.concurrency == nil {
+            concurrency = max(concurrency, parsed.threads)
+        }
+        guard concurrency >= parsed.threads else {
+            throw ValidationError("--concurrency \(concurrency) is below --threads \(parsed.threads); every thread needs at least one event in flight")
+        }
+        let perThread = (concurrency + parsed.threads - 1) / parsed.threads
+        guard perThread <= IDAllocator.space else {
+            throw ValidationError("--concurrency \(concurrency): at most 65,536 queries can be in flight per thread (16-bit DNS IDs); add --threads \((concurrency + IDAllocator.space - 1) / IDAllocator.space) or more")
+        }
+        // Sockets: one UDP (or TCP) socket per server and thread, plus the loop's own descriptors.
+        let neededFiles = parsed.threads * servers.count * 2 + 64
+        let limit = ResourceLimits.raiseOpenFiles(to: neededFiles)
+        guard limit >= neededFiles else {
+            throw RunFailure("--threads \(parsed.threads) with \(servers.count) servers needs \(neededFiles) open files but RLIMIT_NOFILE is \(limit) and cannot be raised; raise it with `ulimit -n \(neededFiles)` or use fewer threads")
+        }
+
+        var netns: NetNamespace?
+        if let spec {
+            do {
+                netns = try NetNamespace.open(spec)
+            } catch {
+                throw RunFailure(error.description)
+            }
+        }
+        let interactive = isatty(2) == 1
+        return RunConfig(
+            kind: .dns,
+            load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
+                        durationNanos: parsed.durationNanos, concurrency: concurrency,
+                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.tickNanos),
+            output: .init(json: output.json, latencySpectrum: output.latency,
+                          progress: output.progress || interactive, quiet: output.quiet),
+            netns: netns,
+            dns: .init(servers: servers, serversSource: source, questions: questions, tcp: tcp))
+    }
+
+    private func makeQuestions() throws -> [DNSQuestion] {
+        let defaultType: DNSType
+        do {
+            defaultType = try DNSType(type)
+        } catch {
+            throw ValidationError("--type: \(error.description)")
+        }
+        var questions: [DNSQuestion] = []
+        for name in names {
+            do {
+                questions.append(DNSQuestion(name: try DNSName(name), type: defaultType))
+            } catch {
+                throw ValidationError("--name: \(error.description)")
+            }
+        }
+        if let namesFile {
+            guard let data = FileManager.default.contents(atPath: namesFile) else {
+                let why = FileManager.default.fileExists(atPath: namesFile) ? "cannot be read" : "does not exist"
+                throw ValidationError("--names-file: '\(namesFile)' \(why); give a file with one 'name [type]' per line")
+            }
+            do {
+                questions += try NamesFile.parse(String(decoding: data, as: UTF8.self), defaultType: defaultType)
+            } catch {
+                throw ValidationError("--names-file '\(namesFile)': \(error.description)")
+            }
+        }
+        if questions.isEmpty {
+            questions.append(DNSQuestion(name: try! DNSName("localhost"), type: defaultType))
+        }
+        return questions
+    }
+
+    private func makeServers(spec: NetNamespace.Spec?) throws -> ([Endpoint], String) {
+        if !servers.isEmpty {
+            var endpoints: [Endpoint] = []
+            for text in servers {
+                do {
+                    endpoints.append(try Endpoint(parsing: text, defaultPort: 53))
+                } catch {
+                    throw ValidationError("--server: \(error.description)")
+                }
+            }
+            guard endpoints.count <= 64 else { throw ValidationError("--server: at most 64 servers") }
+            return (endpoints, "--server")
+        }
+        var path = "/etc/resolv.conf"
+        switch spec {
+        case .name(let name) where FileManager.default.fileExists(atPath: "/etc/netns/\(name)/resolv.conf"):
+            path = "/etc/netns/\(name)/resolv.conf"
+        case .pid(let pid):
+            path = "/proc/\(pid)/root/etc/resolv.conf"
+        default:
+            break
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RunFailure("no --server given and \(path) cannot be read; give --server ADDR[:PORT]")
+        }
+        let found = ResolvConf.nameservers(in: String(decoding: data, as: UTF8.self))
+        guard !found.isEmpty else {
+            throw RunFailure("no --server given and \(path) lists no usable nameserver; give --server ADDR[:PORT]")
+        }
+        return (found, path)
+    }
+
+    static func render(config: RunConfig, result: RunResult) -> String {
+        let header = ReportHeader(
+            kind: "dns", eventNoun: "queries", threads: config.load.threads, netns: config.netns?.label,
+            netnsInode: config.netns?.inode ?? NetNamespace.currentThreadInode,
+            requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
+            timeoutNanos: config.load.timeoutNanos, count: config.load.count,
+            durationNanos: config.load.durationNanos, targets: config.dns.servers.map(\.description),
+            targetsSource: config.dns.serversSource, transport: config.dns.tcp ? "tcp" : "udp",
+            workload: config.dns.questions.map { "\($0.name) \($0.type)" })
+        if config.output.json {
+            let text = JSONReport.make(header, result, codeNames: DNSRcode.name).serialized() + "\n"
+            if config.output.latencySpectrum {
+                // JSON stays one document on stdout; the spectrum goes to stderr.
+                Console.error(spectra(result))
+            }
+            return text
+        }
+        var text = TextReport.make(header, result, codeNames: DNSRcode.name)
+        if config.output.latencySpectrum { text += "\n" + spectra(result) }
+        return text
+    }
+
+    private static func spectra(_ result: RunResult) -> String {
+        SpectrumReport.make(title: "Response time (from intended send time)", result.responseTime) + "\n"
+            + SpectrumReport.make(title: "Service time (from actual send)", result.serviceTime)
+    }
+}

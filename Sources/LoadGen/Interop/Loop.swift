@@ -1,0 +1,33 @@
+import CUV
+
+/// One libuv loop. Owned by the thread that created it; closed by `close()` once `run()` has returned.
+final class Loop {
+    let raw: UnsafeMutablePointer<uv_loop_t>
+
+    init() throws(UVError) {
+        raw = .allocate(capacity: 1)
+        do {
+            try UVError.check(uv_loop_init(raw), "uv_loop_init")
+        } catch {
+            raw.deallocate()
+            throw error
+        }
+    }
+
+    /// Runs until no active handles remain.
+    func run() {
+        uv_run(raw, UV_RUN_DEFAULT)
+    }
+
+    /// Closes the loop after every handle closed; runs the loop once more to finish pending close callbacks.
+    func close() {
+        while uv_loop_close(raw) == UV_EBUSY.rawValue {
+            uv_run(raw, UV_RUN_NOWAIT)
+        }
+        raw.deallocate()
+    }
+
+    /// Monotonic nanoseconds (`uv_hrtime`, not the cached `uv_now`).
+    @inline(__always)
+    static var nowNanos: UInt64 { uv_hrtime() }
+}

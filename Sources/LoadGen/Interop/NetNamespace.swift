@@ -1,0 +1,126 @@
+import CLoadGenSys
+import Glibc
+
+/// A network namespace to generate traffic from: opened once on the main thread, entered by every loop thread
+/// with setns(2) before it creates a socket. The descriptor stays open for the whole run.
+struct NetNamespace: Sendable {
+    enum Spec: Sendable, Equatable {
+        /// A name under /run/netns, as `ip netns add` makes them.
+        case name(String)
+        /// A path to a namespace file: /proc/PID/ns/net, a bind mount.
+        case path(String)
+        /// The namespace of a process, as `nsenter -t PID -n`.
+        case pid(Int32)
+    }
+
+    let spec: Spec
+    let fd: Int32
+    /// The namespace's inode: what `ls -L -i /proc/PID/ns/net` and eBPF's `netns` fields show.
+    let inode: UInt64
+
+    /// How reports name it: the netns name, the path, or `pid:N`.
+    var label: String {
+        switch spec {
+        case .name(let name): name
+        case .path(let path): path
+        case .pid(let pid): "pid:\(pid)"
+        }
+    }
+
+    var path: String {
+        switch spec {
+        case .name(let name): "/run/netns/\(name)"
+        case .path(let path): path
+        case .pid(let pid): "/proc/\(pid)/ns/net"
+        }
+    }
+
+    /// Opens the namespace file and checks that it is a network namespace.
+    static func open(_ spec: Spec) throws(NetNamespaceError) -> NetNamespace {
+        let path = NetNamespace(spec: spec, fd: -1, inode: 0).path
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            throw NetNamespaceError.cannotOpen(spec, path: path, errno: errno)
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let saved = errno
+            Glibc.close(fd)
+            throw NetNamespaceError.cannotOpen(spec, path: path, errno: saved)
+        }
+        let kind = CLoadGenSys_is_netns(fd)
+        if kind == 0 {
+            Glibc.close(fd)
+            throw NetNamespaceError.notANetworkNamespace(spec, path: path)
+        }
+        return NetNamespace(spec: spec, fd: fd, inode: UInt64(st.st_ino))
+    }
+
+    /// Moves the calling thread into the namespace and checks that it arrived.
+    /// The corresponding C function is `setns`.
+    func enterOnCurrentThread() throws(NetNamespaceError) {
+        let rc = CLoadGenSys_enter_netns(fd)
+        if rc < 0 {
+            throw NetNamespaceError.cannotEnter(spec, errno: -rc)
+        }
+        let now = NetNamespace.currentThreadInode
+        guard now == inode else {
+            throw NetNamespaceError.notEntered(spec, expected: inode, actual: now)
+        }
+    }
+
+    /// The inode of the calling thread's network namespace (/proc/thread-self/ns/net).
+    static var currentThreadInode: UInt64 {
+        let inode = CLoadGenSys_thread_netns_inode()
+        return inode < 0 ? 0 : UInt64(inode)
+    }
+
+    /// The inode of the namespace a socket lives in (SIOCGSKNS), or nil when the kernel cannot say.
+    static func inode(ofSocket fd: Int32) -> UInt64? {
+        let inode = CLoadGenSys_socket_netns_inode(fd)
+        return inode < 0 ? nil : UInt64(inode)
+    }
+}
+
+/// Why a namespace could not be used; each description says what would work.
+enum NetNamespaceError: Error, CustomStringConvertible {
+    case cannotOpen(NetNamespace.Spec, path: String, errno: Int32)
+    case notANetworkNamespace(NetNamespace.Spec, path: String)
+    case cannotEnter(NetNamespace.Spec, errno: Int32)
+    case notEntered(NetNamespace.Spec, expected: UInt64, actual: UInt64)
+
+    var description: String {
+        switch self {
+        case .cannotOpen(let spec, let path, let err):
+            switch (spec, err) {
+            case (.name(let name), ENOENT):
+                return "--netns '\(name)': no such network namespace (\(path) does not exist); `ip netns list` shows the names"
+            case (.path(let p), ENOENT):
+                return "--netns '\(p)': no such file; give a name under /run/netns or a path such as /proc/PID/ns/net"
+            case (.pid(let pid), ENOENT), (.pid(let pid), ESRCH):
+                return "--pid \(pid): no such process"
+            case (_, EACCES), (_, EPERM):
+                return "\(flag(spec)): opening \(path): permission denied; loadgen needs CAP_SYS_ADMIN — run it with sudo"
+            default:
+                return "\(flag(spec)): opening \(path): \(String(cString: strerror(err)))"
+            }
+        case .notANetworkNamespace(let spec, let path):
+            return "\(flag(spec)): \(path) is not a network namespace file; give a name under /run/netns or /proc/PID/ns/net"
+        case .cannotEnter(let spec, let err):
+            if err == EPERM || err == EACCES {
+                return "entering \(flag(spec)): permission denied; loadgen needs CAP_SYS_ADMIN — run it with sudo"
+            }
+            return "entering \(flag(spec)): \(String(cString: strerror(err)))"
+        case .notEntered(let spec, let expected, let actual):
+            return "entering \(flag(spec)): the thread is in netns inode \(actual), expected \(expected)"
+        }
+    }
+
+    private func flag(_ spec: NetNamespace.Spec) -> String {
+        switch spec {
+        case .name(let name): "--netns '\(name)'"
+        case .path(let path): "--netns '\(path)'"
+        case .pid(let pid): "--pid \(pid)"
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import CUV
+
+/// A negative libuv return code, with libuv's own name and description.
+struct UVError: Error, CustomStringConvertible, Equatable {
+    let code: Int32
+
+    var name: String { String(cString: uv_err_name(code)) }
+    var description: String { "\(String(cString: uv_strerror(code))) (\(name))" }
+
+    /// Throws for a negative libuv result; traps for codes that can only be a programming error.
+    @discardableResult
+    static func check(_ result: Int32, _ what: StaticString) throws(UVError) -> Int32 {
+        guard result < 0 else { return result }
+        precondition(result != UV_EBADF.rawValue && result != UV_EINVAL.rawValue,
+                     "\(what): \(UVError(code: result)) — a programming error")
+        throw UVError(code: result)
+    }
+}

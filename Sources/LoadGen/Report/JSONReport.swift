@@ -1,0 +1,78 @@
+/// The JSON document of DESIGN.md §5: one object, times in microseconds.
+enum JSONReport {
+    static func make(_ header: ReportHeader, _ result: RunResult, codeNames: (Int) -> String) -> JSON {
+        let c = result.counters
+        var members: [(String, JSON)] = [
+            ("tool", .string(header.tool)),
+            ("version", .string(header.version)),
+            ("kind", .string(header.kind)),
+            ("netns", header.netns.map(JSON.string) ?? .null),
+            ("netns_inode", .uint(header.netnsInode)),
+            ("threads", .int(Int64(header.threads))),
+            ("duration_s", .double(result.durationSeconds)),
+            ("requested_rate", header.requestedRate.map(JSON.double) ?? .null),
+            ("achieved_rate", .double(result.achievedRate)),
+            ("throughput", .double(result.throughput)),
+            ("concurrency", .int(Int64(header.concurrency))),
+            ("timeout_s", .double(Double(header.timeoutNanos) / 1e9)),
+            ("sent", .uint(c.sent)),
+            ("completed", .uint(c.completed)),
+            ("timeouts", .uint(c.timeouts)),
+            ("errors", .uint(c.errors)),
+            ("cancelled", .uint(c.cancelled)),
+            ("interrupted", .bool(result.interrupted)),
+            ("error_kinds", .object(ErrorKind.allCases.map { ($0.name, .uint(c.errorCount($0))) })),
+        ]
+        let codes = c.codes.sorted { $0.key < $1.key }.map { (codeNames($0.key), JSON.uint($0.value)) }
+        members.append((header.kind == "dns" ? "rcodes" : "status", .object(codes)))
+        members += [
+            ("latency_us", latency(result.responseTime)),
+            ("service_time_us", latency(result.serviceTime)),
+            ("latency_over_range", .uint(result.responseTime.overRange)),
+            ("servers", .array(header.targets.map(JSON.string))),
+            ("servers_source", .string(header.targetsSource)),
+            ("transport", .string(header.transport)),
+            ("truncated", .uint(result.truncated)),
+            ("bytes_received", .uint(result.bytesReceived)),
+            ("connections_opened", .uint(result.connectionsOpened)),
+            ("sockets_opened", .int(Int64(result.socketsOpened))),
+            ("sockets_outside_netns", .int(Int64(result.socketsOutsideNetns))),
+            ("client_cpu_ms", .double(Double(result.cpuNanos) / 1e6)),
+            ("cpu_ms_per_1k", .double(result.cpuMillisPerThousand)),
+            ("per_thread", .array(result.threads.map(thread))),
+        ]
+        return .object(members)
+    }
+
+    static func latency(_ h: LatencyHistogram) -> JSON {
+        func us(_ nanos: UInt64) -> JSON { .double(Double(nanos) / 1000) }
+        return .object([
+            ("count", .uint(h.count)),
+            ("min", us(h.minNanos)),
+            ("mean", .double(h.meanNanos / 1000)),
+            ("stddev", .double(h.stdDeviationNanos / 1000)),
+            ("p50", us(h.percentileNanos(50))),
+            ("p90", us(h.percentileNanos(90))),
+            ("p99", us(h.percentileNanos(99))),
+            ("p99.9", us(h.percentileNanos(99.9))),
+            ("p99.99", us(h.percentileNanos(99.99))),
+            ("max", us(h.maxNanos)),
+        ])
+    }
+
+    private static func thread(_ t: ThreadResult) -> JSON {
+        let c = t.counters
+        return .object([
+            ("thread", .int(Int64(t.threadIndex))),
+            ("tid", .int(Int64(t.tid))),
+            ("netns", .string(t.netns)),
+            ("netns_inode", .uint(t.netnsInode)),
+            ("sent", .uint(c.sent)),
+            ("completed", .uint(c.completed)),
+            ("timeouts", .uint(c.timeouts)),
+            ("errors", .uint(c.errors)),
+            ("cancelled", .uint(c.cancelled)),
+            ("cpu_ms", .double(Double(t.cpuNanos) / 1e6)),
+        ])
+    }
+}

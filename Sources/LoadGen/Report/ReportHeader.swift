@@ -1,0 +1,29 @@
+/// What a report says about the run besides its measurements: what was generated, where, and how.
+struct ReportHeader: Sendable {
+    var tool = "loadgen"
+    var version = LoadGenVersion.current
+    /// "dns", "http1", "http2".
+    var kind: String
+    /// The event noun for text: "queries", "requests".
+    var eventNoun: String
+    var threads: Int
+    var netns: String?
+    var netnsInode: UInt64
+    var requestedRate: Double?
+    var concurrency: Int
+    var timeoutNanos: UInt64
+    var count: UInt64?
+    var durationNanos: UInt64?
+    /// Where the traffic went: DNS servers as `ip:port`.
+    var targets: [String]
+    /// Where the targets came from ("--server", "/etc/netns/x/resolv.conf").
+    var targetsSource: String
+    /// "udp" or "tcp" for DNS.
+    var transport: String
+    /// The questions or URLs, for the report (at most a few are shown).
+    var workload: [String]
+}
+
+enum LoadGenVersion {
+    static let current = "0.1.0"
+}

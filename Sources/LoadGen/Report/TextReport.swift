@@ -1,0 +1,82 @@
+import Foundation
+
+/// The human report: what ran where, rates, exact counts, codes, errors and both latency views.
+enum TextReport {
+    static func make(_ header: ReportHeader, _ result: RunResult, codeNames: (Int) -> String) -> String {
+        let c = result.counters
+        var lines: [String] = []
+        let place = header.netns.map { "netns \($0) (inode \(header.netnsInode))" } ?? "the current netns (inode \(header.netnsInode))"
+        lines.append("loadgen \(header.kind): \(c.sent) \(header.eventNoun) from \(place), \(header.threads) thread\(header.threads == 1 ? "" : "s")\(result.interrupted ? " — interrupted" : "")")
+        lines.append("  servers   \(header.targets.joined(separator: ", ")) (\(header.transport), from \(header.targetsSource))")
+        if !header.workload.isEmpty {
+            let shown = header.workload.prefix(3).joined(separator: ", ")
+            lines.append("  asking    \(shown)\(header.workload.count > 3 ? " and \(header.workload.count - 3) more" : "")")
+        }
+        let mode: String
+        if let rate = header.requestedRate {
+            mode = "open loop, requested \(rate: rate)/s, achieved \(rate: result.achievedRate)/s"
+        } else {
+            mode = "closed loop, \(header.concurrency) in flight, \(rate: result.achievedRate)/s"
+        }
+        lines.append("  rate      \(mode); \(String(format: "%.3f", result.durationSeconds)) s in all")
+        lines.append("  events    sent \(c.sent)  completed \(c.completed)  timeouts \(c.timeouts)  errors \(c.errors)  cancelled \(c.cancelled)\(c.balanced ? "" : "  (UNBALANCED: \(c.inFlight) unaccounted)")")
+        let codes = c.codes.sorted { $0.key < $1.key }.map { "\(codeNames($0.key)) \($0.value)" }
+        lines.append("  \(header.kind == "dns" ? "rcodes" : "status")    \(codes.isEmpty ? "none" : codes.joined(separator: "  "))")
+        let errors = ErrorKind.allCases.filter { c.errorCount($0) > 0 }.map { "\($0.name) \(c.errorCount($0))" }
+        lines.append("  errors    \(errors.isEmpty ? "none" : errors.joined(separator: "  "))")
+        if result.truncated > 0 { lines.append("  truncated \(result.truncated) answers had the TC bit set") }
+        if result.socketsOutsideNetns > 0 {
+            lines.append("  WARNING   \(result.socketsOutsideNetns) of \(result.socketsOpened) sockets were outside the target netns")
+        }
+        let responseTitle = header.requestedRate != nil
+            ? "response time (from the intended send time: coordinated omission corrected)"
+            : "response time (closed loop: the same as service time)"
+        lines.append("  \(responseTitle)")
+        lines += table(result.responseTime)
+        lines.append("  service time (from the actual send)")
+        lines += table(result.serviceTime)
+        if result.responseTime.overRange > 0 {
+            lines.append("  \(result.responseTime.overRange) latencies were above the 1 h range and counted at its top")
+        }
+        lines.append(String(format: "  client CPU %.1f ms (%.2f ms per 1000 %@)", Double(result.cpuNanos) / 1e6,
+                            result.cpuMillisPerThousand, header.eventNoun))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func table(_ h: LatencyHistogram) -> [String] {
+        let names = ["min", "mean", "p50", "p90", "p99", "p99.9", "p99.99", "max"]
+        let values: [Double] = [Double(h.minNanos), h.meanNanos, Double(h.percentileNanos(50)),
+                                Double(h.percentileNanos(90)), Double(h.percentileNanos(99)),
+                                Double(h.percentileNanos(99.9)), Double(h.percentileNanos(99.99)), Double(h.maxNanos)]
+        if h.isEmpty { return ["            no answers"] }
+        let head = names.map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined()
+        let row = values.map { duration($0).padding(toLength: 10, withPad: " ", startingAt: 0) }.joined()
+        return ["            " + head, "            " + row]
+    }
+
+    /// 812ns, 41.2us, 12.34ms, 1.234s.
+    static func duration(_ nanos: Double) -> String {
+        switch nanos {
+        case ..<1_000: String(format: "%.0fns", nanos)
+        case ..<1_000_000: String(format: nanos < 100_000 ? "%.1fus" : "%.0fus", nanos / 1e3)
+        case ..<1_000_000_000: String(format: "%.2fms", nanos / 1e6)
+        default: String(format: "%.3fs", nanos / 1e9)
+        }
+    }
+}
+
+extension DefaultStringInterpolation {
+    /// A rate with thousands grouping and at most one decimal: 20,000 or 9,999.8.
+    mutating func appendInterpolation(rate value: Double) {
+        let whole = value.rounded(.towardZero)
+        let tenth = Int(((value - whole) * 10).rounded())
+        var digits = String(Int64(whole) + (tenth == 10 ? 1 : 0))
+        var grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        grouped = digits + grouped
+        appendLiteral(tenth == 0 || tenth == 10 ? grouped : "\(grouped).\(tenth)")
+    }
+}

@@ -1,0 +1,79 @@
+import CLoadGenSys
+import Glibc
+
+/// One loop thread: enters the target netns, builds its loop and worker, waits at the start gate, runs, and
+/// leaves a `ThreadResult`. The result is read by the main thread only after `join()`.
+final class LoadThread: @unchecked Sendable {
+    let index: Int
+    private let config: RunConfig
+    private let gate: StartGate
+    private let stop: StopSignal
+    let progress = ProgressCell()
+    private var thread = pthread_t()
+    private(set) var result: ThreadResult?
+
+    init(index: Int, config: RunConfig, gate: StartGate, stop: StopSignal) {
+        self.index = index
+        self.config = config
+        self.gate = gate
+        self.stop = stop
+    }
+
+    func start() throws(RunFailure) {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { arg in
+            let me = Unmanaged<LoadThread>.fromOpaque(arg!).takeRetainedValue()
+            me.main()
+            return nil
+        }, box)
+        if rc != 0 {
+            Unmanaged<LoadThread>.fromOpaque(box).release()
+            throw RunFailure("starting loop thread \(index): \(String(cString: strerror(rc)))")
+        }
+    }
+
+    func join() {
+        pthread_join(thread, nil)
+    }
+
+    private func main() {
+        defer { progress.finished.store(true, ordering: .releasing) }
+        let loop: Loop
+        let worker: DNSWorker
+        var inode = NetNamespace.currentThreadInode
+        do {
+            if let netns = config.netns {
+                try netns.enterOnCurrentThread()
+                inode = netns.inode
+            }
+            loop = try Loop()
+            worker = try DNSWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                   stop: stop, progress: progress)
+        } catch {
+            gate.arrive(thread: index, failure: error)
+            return
+        }
+        gate.arrive(thread: index)
+        guard let origin = gate.waitForOrigin() else {
+            worker.abandon()
+            loop.run()
+            loop.close()
+            return
+        }
+        let cpuBefore = CLoadGenSys_thread_cpu_nanos()
+        worker.start(originNanos: origin)
+        loop.run()
+        let cpuAfter = CLoadGenSys_thread_cpu_nanos()
+        loop.close()
+        var result = worker.result
+        result.tid = CLoadGenSys_gettid()
+        result.cpuNanos = cpuAfter > cpuBefore ? UInt64(cpuAfter - cpuBefore) : 0
+        self.result = result
+    }
+}
+
+/// A run that could not be carried out; the message says why and what would work. Exit code 1.
+struct RunFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

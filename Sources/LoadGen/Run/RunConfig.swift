@@ -1,0 +1,51 @@
+/// A validated run, built by the CLI and handed to every loop thread. Immutable and Sendable.
+struct RunConfig: Sendable {
+    enum Kind: String, Sendable { case dns }
+
+    struct Load: Sendable {
+        /// nil: closed loop.
+        var pacer: Pacer?
+        /// The rate as the user asked for it, for reports.
+        var requestedRate: Double?
+        var count: UInt64?
+        var durationNanos: UInt64?
+        /// Most events in flight across all threads.
+        var concurrency: Int
+        var timeoutNanos: UInt64
+        var threads: Int
+        /// Shortest time between two scheduler wake-ups (1 ms): events due in between go out together.
+        var tickNanos: UInt64 = 1_000_000
+    }
+
+    struct Output: Sendable {
+        var json = false
+        var latencySpectrum = false
+        var progress = false
+        var quiet = false
+    }
+
+    struct DNS: Sendable {
+        var servers: [Endpoint]
+        /// Where the servers came from: "--server", or the resolv.conf path.
+        var serversSource: String
+        var questions: [DNSQuestion]
+        var tcp: Bool
+    }
+
+    var kind: Kind
+    var load: Load
+    var output: Output
+    var netns: NetNamespace?
+    var dns: DNS
+
+    /// The plan of thread `index`: its share of the events and of the concurrency.
+    func plan(thread index: Int) -> LoadPlan {
+        LoadPlan(pacer: load.pacer, totalEvents: load.count, durationNanos: load.durationNanos,
+                 threadIndex: UInt64(index), threadCount: UInt64(load.threads),
+                 maxInFlight: Int(LoadPlan.share(of: UInt64(load.concurrency), thread: UInt64(index),
+                                                 of: UInt64(load.threads))))
+    }
+
+    /// How long a stopped run waits for answers before cancelling what is still in flight.
+    var stopGraceNanos: UInt64 { min(load.timeoutNanos, 1_000_000_000) }
+}

@@ -1,0 +1,93 @@
+import CLoadGenSys
+import Foundation
+import Glibc
+
+/// Runs a validated config: starts the loop threads, opens the gate at a common origin, turns SIGINT/SIGTERM
+/// into a stop (the second one cancels what is in flight), prints progress, joins, and merges the results.
+enum Runner {
+    static func run(_ config: RunConfig) throws(RunFailure) -> RunResult {
+        // Threads inherit the mask: signals are then only taken here, by sigtimedwait.
+        CLoadGenSys_block_stop_signals()
+        let gate = StartGate(threads: config.load.threads)
+        let stop = StopSignal()
+        let threads = (0..<config.load.threads).map {
+            LoadThread(index: $0, config: config, gate: gate, stop: stop)
+        }
+        var started: [LoadThread] = []
+        for thread in threads {
+            do {
+                try thread.start()
+                started.append(thread)
+            } catch {
+                gate.abort()
+                for t in started { t.join() }
+                throw error
+            }
+        }
+        let failures = gate.waitForAll()
+        if let (index, error) = failures.first {
+            gate.abort()
+            for t in threads { t.join() }
+            let prefix = config.load.threads > 1 ? "loop thread \(index): " : ""
+            throw RunFailure(prefix + "\(error)")
+        }
+        // A little headroom so that every thread is waiting on its timer when event 0 is due.
+        let origin = Loop.nowNanos + 2_000_000
+        gate.open(origin: origin)
+
+        var progress = ProgressPrinter(enabled: config.output.progress && !config.output.quiet, origin: origin)
+        var interrupted = false
+        while !threads.allSatisfy({ $0.progress.finished.load(ordering: .acquiring) }) {
+            let signal = CLoadGenSys_wait_stop_signal(100)
+            if signal != 0 {
+                interrupted = true
+                let level = stop.escalate()
+                if !config.output.quiet {
+                    let what = level == 1
+                        ? "stopping: no new events; waiting up to \(config.stopGraceNanos / 1_000_000) ms for answers (again to cancel now)"
+                        : "cancelling what is still in flight"
+                    Console.error("loadgen: \(what)\n")
+                }
+            }
+            progress.maybePrint(threads.map(\.progress))
+        }
+        for t in threads { t.join() }
+        let results = threads.compactMap(\.result)
+        let end = results.map(\.endNanos).max() ?? Loop.nowNanos
+        return RunResult(threads: results, originNanos: origin, endNanos: max(end, origin), interrupted: interrupted)
+    }
+}
+
+/// The once-a-second progress line on stderr.
+struct ProgressPrinter {
+    let enabled: Bool
+    let origin: UInt64
+    private var nextNanos: UInt64
+    private var lastSent: UInt64 = 0
+
+    init(enabled: Bool, origin: UInt64) {
+        self.enabled = enabled
+        self.origin = origin
+        nextNanos = origin + 1_000_000_000
+    }
+
+    mutating func maybePrint(_ cells: [ProgressCell]) {
+        guard enabled else { return }
+        let now = Loop.nowNanos
+        guard now >= nextNanos else { return }
+        nextNanos += 1_000_000_000
+        var sent: UInt64 = 0, completed: UInt64 = 0, timeouts: UInt64 = 0, errors: UInt64 = 0
+        for cell in cells {
+            sent += cell.sent.load(ordering: .relaxed)
+            completed += cell.completed.load(ordering: .relaxed)
+            timeouts += cell.timeouts.load(ordering: .relaxed)
+            errors += cell.errors.load(ordering: .relaxed)
+        }
+        let elapsed = Double(now - origin) / 1e9
+        let inFlight = sent >= completed + timeouts + errors ? sent - completed - timeouts - errors : 0
+        let line = String(format: "[%6.1fs] sent %llu (+%llu/s)  completed %llu  timeouts %llu  errors %llu  in flight %llu\n",
+                          elapsed, sent, sent - lastSent, completed, timeouts, errors, inFlight)
+        lastSent = sent
+        Console.error(line)
+    }
+}

@@ -1,0 +1,41 @@
+/// Open-loop schedule math: event `i` of the whole run is intended at `i × period` after the origin, where the
+/// period is an exact fraction of nanoseconds. Pure; computed from the event index, never accumulated, so it
+/// cannot drift.
+struct Pacer: Sendable, Equatable {
+    /// period = periodNumerator / periodDenominator nanoseconds.
+    let periodNumerator: UInt64
+    let periodDenominator: UInt64
+
+    /// `perSecond` events a second, given as the fraction `numerator / denominator`.
+    init(eventsPerSecondNumerator numerator: UInt64, denominator: UInt64) {
+        precondition(numerator > 0 && denominator > 0)
+        periodNumerator = 1_000_000_000 &* denominator
+        periodDenominator = numerator
+    }
+
+    /// One event every `periodNanos`.
+    init(periodNanos: UInt64) {
+        precondition(periodNanos > 0)
+        periodNumerator = periodNanos
+        periodDenominator = 1
+    }
+
+    /// Events per second.
+    var rate: Double { Double(periodDenominator) * 1e9 / Double(periodNumerator) }
+
+    /// Nanoseconds from the origin to event `index`'s intended time (rounded down).
+    @inline(__always)
+    func offsetNanos(ofEvent index: UInt64) -> UInt64 {
+        let product = index.multipliedFullWidth(by: periodNumerator)
+        let (quotient, _) = periodDenominator.dividingFullWidth(product)
+        return quotient
+    }
+
+    /// How many events are intended at or before `offsetNanos` (event 0 is intended at offset 0).
+    @inline(__always)
+    func eventsDue(atOffset offsetNanos: UInt64) -> UInt64 {
+        let product = offsetNanos.multipliedFullWidth(by: periodDenominator)
+        let (quotient, _) = periodNumerator.dividingFullWidth(product)
+        return quotient &+ 1
+    }
+}

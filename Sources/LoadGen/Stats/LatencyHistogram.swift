@@ -1,0 +1,40 @@
+import Histogram
+
+/// Latencies in nanoseconds, 1 µs .. 1 h at 3 significant digits; values above the range are counted in
+/// `overRange` and recorded at the top of the range, never dropped silently.
+struct LatencyHistogram: Sendable {
+    static let lowestNanos: UInt64 = 1_000
+    static let highestNanos: UInt64 = 3_600_000_000_000
+
+    private(set) var histogram = Histogram<UInt64>(
+        lowestDiscernibleValue: LatencyHistogram.lowestNanos,
+        highestTrackableValue: LatencyHistogram.highestNanos,
+        numberOfSignificantValueDigits: .three)
+    private(set) var overRange: UInt64 = 0
+
+    @inline(__always)
+    mutating func record(_ nanos: UInt64) {
+        if nanos > LatencyHistogram.highestNanos {
+            overRange += 1
+            histogram.record(LatencyHistogram.highestNanos)
+        } else {
+            histogram.record(nanos)
+        }
+    }
+
+    mutating func add(_ other: LatencyHistogram) {
+        histogram.add(other.histogram)
+        overRange += other.overRange
+    }
+
+    var count: UInt64 { histogram.totalCount }
+    var isEmpty: Bool { histogram.totalCount == 0 }
+    var minNanos: UInt64 { isEmpty ? 0 : histogram.min }
+    var maxNanos: UInt64 { isEmpty ? 0 : histogram.max }
+    var meanNanos: Double { isEmpty ? 0 : histogram.mean }
+    var stdDeviationNanos: Double { isEmpty ? 0 : histogram.stdDeviation }
+
+    func percentileNanos(_ p: Double) -> UInt64 {
+        isEmpty ? 0 : histogram.valueAtPercentile(p)
+    }
+}

@@ -1,0 +1,29 @@
+/// What one loop thread measured; handed to the main thread after join and merged into a `RunResult`.
+struct ThreadResult: Sendable {
+    var threadIndex = 0
+    /// The namespace label this thread ran in ("" for the caller's own).
+    var netns = ""
+    var netnsInode: UInt64 = 0
+    var tid: Int32 = 0
+    var counters = Counters()
+    /// Completion − intended send time (coordinated-omission corrected).
+    var responseTime = LatencyHistogram()
+    /// Completion − actual send time.
+    var serviceTime = LatencyHistogram()
+    /// Monotonic times of the first and last send, 0 when nothing was sent.
+    var firstSentNanos: UInt64 = 0
+    var lastSentNanos: UInt64 = 0
+    /// When the last event finished.
+    var endNanos: UInt64 = 0
+    /// user+sys CPU of this thread while it ran the load.
+    var cpuNanos: UInt64 = 0
+    /// Sockets the thread opened and how many were outside its namespace (must be 0).
+    var socketsOpened = 0
+    var socketsOutsideNetns = 0
+    /// Answers with the TC bit (DNS), counted within `completed`.
+    var truncated: UInt64 = 0
+    /// Connections opened (HTTP; 0 for DNS over UDP).
+    var connectionsOpened: UInt64 = 0
+    /// Response bytes received.
+    var bytesReceived: UInt64 = 0
+}
