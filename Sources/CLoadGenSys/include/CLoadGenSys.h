@@ -2,6 +2,8 @@
 #define CLOADGENSYS_H
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 /* setns(fd, CLONE_NEWNET) for the calling thread; returns 0 or -errno. */
 int CLoadGenSys_enter_netns(int fd);
@@ -31,5 +33,36 @@ int CLoadGenSys_timerfd_create(void);
 int CLoadGenSys_timerfd_arm_at(int fd, uint64_t nanos);
 /* Reads (and so clears) the expiration count; 0 when there was none. */
 uint64_t CLoadGenSys_timerfd_drain(int fd);
+
+/* Batched UDP I/O on connected datagram sockets: sends are queued and leave in one sendmmsg; receives are read
+   in one recvmmsg and handed out one by one, each with the kernel's receive time. One batch serves one socket at
+   a time (a c-ares channel talking to one server has one UDP socket). */
+typedef struct CLoadGenSys_udp_batch CLoadGenSys_udp_batch;
+
+CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create(int capacity);
+void CLoadGenSys_udp_batch_destroy(CLoadGenSys_udp_batch *batch);
+/* Queues one datagram for fd, gathered from iov. Flushes first when the queue is full or holds another fd's
+   datagrams. Returns the bytes queued, or -errno when that flush failed. */
+ssize_t CLoadGenSys_udp_batch_queue(CLoadGenSys_udp_batch *batch, int fd, const struct iovec *iov, int iovcnt);
+/* Sends the queued datagrams. Returns how many were sent; when the kernel refused one, the rest are dropped,
+   *failed_fd and the return value's negative errno say which socket failed. */
+int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *batch, int *failed_fd);
+int CLoadGenSys_udp_batch_queued(const CLoadGenSys_udp_batch *batch);
+/* Starts a new round of reads: the next receive on an empty buffer asks the kernel again. */
+void CLoadGenSys_udp_batch_new_round(CLoadGenSys_udp_batch *batch);
+/* The next datagram received on fd. Returns its length, or -1 with errno set (EAGAIN when none is waiting).
+   *rx_realtime_nanos is the kernel receive time on CLOCK_REALTIME (0 when the kernel gave none). */
+ssize_t CLoadGenSys_udp_batch_recv(CLoadGenSys_udp_batch *batch, int fd, void *buf, size_t len,
+                                   struct sockaddr *from, socklen_t *fromlen, uint64_t *rx_realtime_nanos);
+/* Records an error to report on fd's next receive (a send the kernel refused). */
+void CLoadGenSys_udp_batch_set_error(CLoadGenSys_udp_batch *batch, int fd, int err);
+/* Drops everything queued or buffered for fd (it is being closed). */
+void CLoadGenSys_udp_batch_forget(CLoadGenSys_udp_batch *batch, int fd);
+/* Sets SO_SNDBUF and SO_RCVBUF to `bytes`, past the sysctl limits when privileged (the *BUFFORCE options). */
+void CLoadGenSys_set_socket_buffers(int fd, int bytes);
+/* Asks the kernel to timestamp received datagrams (SO_TIMESTAMPNS); 0 or -errno. */
+int CLoadGenSys_enable_rx_timestamps(int fd);
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, in nanoseconds, to map kernel receive times onto the monotonic clock. */
+int64_t CLoadGenSys_realtime_minus_monotonic(void);
 
 #endif

@@ -1,11 +1,14 @@
 import CAres
+import CLoadGenSys
 import CUV
 import Glibc
 
 /// Receives the completions of one `Resolver`. Called on the loop thread, possibly from inside `send`.
 protocol ResolverDelegate: AnyObject {
-    /// A query ended. `answer` is valid only during the call (empty unless `.answered`).
-    func resolver(_ resolver: Resolver, didFinish slot: Int32, outcome: DNSOutcome, answer: UnsafeRawBufferPointer)
+    /// A query ended at `atNanos` (for UDP answers the kernel's receive time). `answer` is valid only during the
+    /// call (empty unless `.answered`).
+    func resolver(_ resolver: Resolver, didFinish slot: Int32, outcome: DNSOutcome, answer: UnsafeRawBufferPointer,
+                  atNanos: UInt64)
     /// c-ares finished processing a batch of socket events or timeouts: a safe point to issue more.
     func resolverDidProcess(_ resolver: Resolver)
 }
@@ -16,6 +19,15 @@ protocol ResolverDelegate: AnyObject {
 ///
 /// Queries go out with `ares_send` and packets loadgen built, so the query ID is ours: 1.18.1's own ID
 /// generation can hand out an ID already in flight and credit an answer to the wrong query.
+///
+/// c-ares' socket I/O goes through loadgen's socket functions: UDP queries are queued and leave together in one
+/// `sendmmsg` at `flush()`, answers are read with one `recvmmsg` per wake-up, and each answer's completion time
+/// is the kernel's receive timestamp (SO_TIMESTAMPNS), not the time the loop got around to reading it.
+///
+/// Because answers carry the kernel's time, an open-loop run need not wake for each one: with
+/// `readsOnTick` the UDP socket is not polled and `processTimeouts()` (the owner's tick) reads everything that
+/// arrived since the last tick. Should the kernel ever deliver an answer without a timestamp, the resolver
+/// falls back to polling the socket so that no answer is timed late.
 final class Resolver {
     /// What c-ares hands back to the send callback: the resolver and the slot, one per slot, made once.
     private struct SlotRef {
@@ -25,6 +37,21 @@ final class Resolver {
 
     let server: Endpoint
     private let loop: Loop
+    /// The slot table's send times: `flush()` stamps the queries it transmits.
+    private let sentNanos: UnsafeMutablePointer<UInt64>
+    private let socketFunctions: UnsafeMutablePointer<ares_socket_functions>
+    private let batch: OpaquePointer
+    static let batchCapacity: Int32 = 256
+    /// Room for answers that arrive between two ticks at high rates (needs CAP_NET_ADMIN above rmem_max).
+    static let socketBufferBytes: Int32 = 8 << 20
+    private let pendingSlots: UnsafeMutablePointer<Int32>
+    private var pendingCount: Int32 = 0
+    private var udpFD: Int32 = -1
+    /// When the datagram being processed arrived (monotonic), 0 when not reading a datagram.
+    private var receiveNanos: UInt64 = 0
+    private var realtimeOffset: Int64 = 0
+    /// Read UDP answers on the owner's tick instead of on readiness (open loop).
+    private var readsOnTick: Bool
     private var channel: ares_channel?
     private var polls: [Int32: SocketPoll] = [:]
     private let slotRefs: UnsafeMutablePointer<SlotRef>
@@ -37,8 +64,31 @@ final class Resolver {
     private(set) var socketsOutsideNetns = 0
 
     init(loop: Loop, server: Endpoint, useTCP: Bool, timeoutMillis: Int, slotCapacity: Int,
-         expectedNetnsInode: UInt64) throws(AresError) {
+         sentNanos: UnsafeMutablePointer<UInt64>, expectedNetnsInode: UInt64, readsOnTick: Bool) throws(AresError) {
         self.loop = loop
+        self.readsOnTick = readsOnTick && !useTCP
+        self.sentNanos = sentNanos
+        guard let batch = CLoadGenSys_udp_batch_create(Resolver.batchCapacity) else { throw AresError(code: ARES_ENOMEM) }
+        self.batch = batch
+        pendingSlots = .allocate(capacity: Int(Resolver.batchCapacity))
+        socketFunctions = .allocate(capacity: 1)
+        socketFunctions.initialize(to: ares_socket_functions(
+            asocket: { family, type, proto, data in
+                Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue().openSocket(family, type, proto)
+            },
+            aclose: { fd, data in
+                Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue().closeSocket(fd)
+            },
+            aconnect: { fd, address, length, data in
+                Glibc.connect(fd, address, length)
+            },
+            arecvfrom: { fd, buffer, length, flags, from, fromLength, data in
+                Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue()
+                    .receive(fd, buffer, length, flags, from, fromLength)
+            },
+            asendv: { fd, iov, count, data in
+                Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue().send(fd, iov, count)
+            }))
         self.server = server
         self.slotCapacity = slotCapacity
         self.expectedNetnsInode = expectedNetnsInode
@@ -51,14 +101,12 @@ final class Resolver {
         options.flags = Int32(flags)
         options.timeout = Int32(max(1, timeoutMillis))
         options.tries = 1
-        options.socket_send_buffer_size = 4 << 20
-        options.socket_receive_buffer_size = 4 << 20
         options.sock_state_cb = { data, fd, readable, writable in
             Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue()
                 .didChangeSocketState(fd: fd, readable: readable != 0, writable: writable != 0)
         }
+        // Socket buffers are sized in openSocket (c-ares' own setting cannot pass net.core.rmem_max).
         let mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB
-            | ARES_OPT_SOCK_SNDBUF | ARES_OPT_SOCK_RCVBUF
         // Every stored property is set: `self` can be handed to C from here on.
         let me = Unmanaged.passUnretained(self).toOpaque()
         options.sock_state_cb_data = me
@@ -66,12 +114,16 @@ final class Resolver {
             (slotRefs + i).initialize(to: SlotRef(owner: me, slot: Int32(i)))
         }
         try AresError.check(ares_init_options(&channel, &options, Int32(mask)), "ares_init_options")
+        ares_set_socket_functions(channel, socketFunctions, me)
         try setServer(server)
     }
 
     deinit {
         if let channel { ares_destroy(channel) }
         slotRefs.deallocate()
+        pendingSlots.deallocate()
+        socketFunctions.deallocate()
+        CLoadGenSys_udp_batch_destroy(batch)
     }
 
     private func setServer(_ server: Endpoint) throws(AresError) {
@@ -90,21 +142,58 @@ final class Resolver {
         try AresError.check(ares_set_servers_ports(channel, &node), "ares_set_servers_ports")
     }
 
-    /// Sends a query. The packet is copied by c-ares before this returns. The completion may run before this
-    /// returns (a socket that cannot be opened), so the caller must be done with its bookkeeping first.
+    /// Sends a query (over UDP: queues it until `flush()`). The packet is copied by c-ares before this returns.
+    /// The completion may run before this returns (a socket that cannot be opened), so the caller must be done
+    /// with its bookkeeping first.
     @inline(__always)
     func send(_ packet: UnsafeRawBufferPointer, slot: Int32) {
+        if CLoadGenSys_udp_batch_queued(batch) == Resolver.batchCapacity { flush() }
         ares_send(channel, packet.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(packet.count), { arg, status, _, abuf, alen in
             let ref = arg!.assumingMemoryBound(to: SlotRef.self).pointee
             Unmanaged<Resolver>.fromOpaque(ref.owner).takeUnretainedValue()
                 .didFinish(slot: ref.slot, status: status, abuf: abuf, alen: alen)
         }, UnsafeMutableRawPointer(slotRefs + Int(slot)))
+        let queued = CLoadGenSys_udp_batch_queued(batch)
+        if queued == pendingCount + 1 {
+            pendingSlots[Int(pendingCount)] = slot
+            pendingCount = queued
+        } else if queued == 1 {
+            // The batch was flushed for another socket (c-ares reopened it): this query starts a new one.
+            pendingSlots[0] = slot
+            pendingCount = 1
+        }
+    }
+
+    /// Transmits the queued UDP queries in one `sendmmsg` and stamps their send time. A refused send ends the
+    /// queries on that socket through c-ares, as a failed read would.
+    func flush() {
+        guard CLoadGenSys_udp_batch_queued(batch) > 0 else {
+            pendingCount = 0
+            return
+        }
+        let now = Loop.nowNanos
+        for i in 0..<Int(pendingCount) { sentNanos[Int(pendingSlots[i])] = now }
+        pendingCount = 0
+        var failedFD: Int32 = -1
+        let rc = CLoadGenSys_udp_batch_flush(batch, &failedFD)
+        if rc < 0, failedFD >= 0, let channel {
+            CLoadGenSys_udp_batch_set_error(batch, failedFD, -rc)
+            ares_process_fd(channel, failedFD, ARES_SOCKET_BAD)
+        }
     }
 
     /// Expires queries past their timeout. Cheap: c-ares keeps timeouts in per-second buckets.
+    /// With `readsOnTick`, also reads every answer that arrived since the last call.
     func processTimeouts() {
         guard let channel else { return }
-        ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD)
+        receiveNanos = 0
+        if readsOnTick && udpFD >= 0 {
+            realtimeOffset = CLoadGenSys_realtime_minus_monotonic()
+            CLoadGenSys_udp_batch_new_round(batch)
+            ares_process_fd(channel, udpFD, ARES_SOCKET_BAD)
+        } else {
+            ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD)
+        }
     }
 
     /// Ends every query in flight as cancelled.
@@ -125,13 +214,17 @@ final class Resolver {
     private func didFinish(slot: Int32, status: Int32, abuf: UnsafeMutablePointer<UInt8>?, alen: Int32) {
         let outcome = DNSOutcome(aresStatus: status)
         let answer = UnsafeRawBufferPointer(start: abuf, count: abuf == nil ? 0 : Int(alen))
-        delegate?.resolver(self, didFinish: slot, outcome: outcome, answer: answer)
+        let at = outcome == .answered && receiveNanos != 0 ? receiveNanos : Loop.nowNanos
+        delegate?.resolver(self, didFinish: slot, outcome: outcome, answer: answer, atNanos: at)
     }
 
     private func didChangeSocketState(fd: Int32, readable: Bool, writable: Bool) {
         if !readable && !writable {
             // c-ares is about to close fd: stop watching it first.
             polls.removeValue(forKey: fd)?.close()
+            return
+        }
+        if readsOnTick && fd == udpFD && !writable {
             return
         }
         let poll: SocketPoll
@@ -147,10 +240,6 @@ final class Resolver {
                 return
             }
             polls[fd] = poll
-            socketsOpened += 1
-            if expectedNetnsInode != 0, NetNamespace.inode(ofSocket: fd) != expectedNetnsInode {
-                socketsOutsideNetns += 1
-            }
         }
         var events: SocketPoll.Events = []
         if readable { events.insert(.readable) }
@@ -160,9 +249,64 @@ final class Resolver {
 
     private func didBecomeReady(fd: Int32, events: SocketPoll.Events) {
         guard let channel else { return }
+        realtimeOffset = CLoadGenSys_realtime_minus_monotonic()
+        CLoadGenSys_udp_batch_new_round(batch)
         ares_process_fd(channel,
                         events.contains(.readable) ? fd : ARES_SOCKET_BAD,
                         events.contains(.writable) ? fd : ARES_SOCKET_BAD)
         delegate?.resolverDidProcess(self)
+    }
+
+    // MARK: c-ares socket functions
+
+    private func openSocket(_ family: Int32, _ type: Int32, _ proto: Int32) -> ares_socket_t {
+        let fd = Glibc.socket(family, type, proto)
+        guard fd >= 0 else { return ARES_SOCKET_BAD }
+        socketsOpened += 1
+        if expectedNetnsInode != 0, NetNamespace.inode(ofSocket: fd) != expectedNetnsInode {
+            socketsOutsideNetns += 1
+        }
+        CLoadGenSys_set_socket_buffers(fd, Resolver.socketBufferBytes)
+        if type & 0xF == Int32(SOCK_DGRAM.rawValue) {
+            udpFD = fd
+            _ = CLoadGenSys_enable_rx_timestamps(fd)
+        }
+        return fd
+    }
+
+    private func closeSocket(_ fd: ares_socket_t) -> Int32 {
+        if fd == udpFD {
+            CLoadGenSys_udp_batch_forget(batch, fd)
+            pendingCount = 0
+            udpFD = -1
+        }
+        return Glibc.close(fd)
+    }
+
+    private func receive(_ fd: ares_socket_t, _ buffer: UnsafeMutableRawPointer?, _ length: Int, _ flags: Int32,
+                         _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?) -> Int {
+        guard fd == udpFD else {
+            receiveNanos = 0
+            return Glibc.recvfrom(fd, buffer, length, flags, from, fromLength)
+        }
+        var realtime: UInt64 = 0
+        let n = CLoadGenSys_udp_batch_recv(batch, fd, buffer, length, from, fromLength, &realtime)
+        receiveNanos = realtime == 0 ? 0 : UInt64(truncatingIfNeeded: Int64(bitPattern: realtime) &- realtimeOffset)
+        if n >= 0 && realtime == 0 && readsOnTick {
+            // No kernel timestamp: only prompt reads can time answers now.
+            readsOnTick = false
+            didChangeSocketState(fd: fd, readable: true, writable: false)
+        }
+        return n
+    }
+
+    private func send(_ fd: ares_socket_t, _ iov: UnsafePointer<iovec>?, _ count: Int32) -> Int {
+        guard fd == udpFD else { return Glibc.writev(fd, iov, count) }
+        let n = CLoadGenSys_udp_batch_queue(batch, fd, iov, count)
+        if n < 0 {
+            errno = Int32(-n)
+            return -1
+        }
+        return n
     }
 }

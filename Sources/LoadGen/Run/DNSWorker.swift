@@ -58,13 +58,22 @@ final class DNSWorker: ResolverDelegate {
         for (i, server) in config.dns.servers.enumerated() {
             let resolver = try Resolver(loop: loop, server: server, useTCP: config.dns.tcp,
                                         timeoutMillis: timeoutMillis, slotCapacity: capacity,
-                                        expectedNetnsInode: netnsInode)
+                                        sentNanos: slots.sentNanos, expectedNetnsInode: netnsInode,
+                                        readsOnTick: DNSWorker.readsOnTick(plan: plan))
             resolver.delegate = self
             resolvers.append(resolver)
             // Spread threads' ID sequences apart.
             ids.append(IDAllocator(start: UInt16(truncatingIfNeeded: threadIndex &* 40_503 &+ i &* 7_919)))
         }
         timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }
+    }
+
+    /// Reading answers only on ticks (their kernel timestamps keep the latencies exact) saves a wake-up per
+    /// answer, but frees slots up to a tick late: do it in open loop when the in-flight limit has room for that.
+    static func readsOnTick(plan: LoadPlan) -> Bool {
+        guard let pacer = plan.pacer else { return false }
+        let perThreadRate = pacer.rate / Double(plan.threadCount)
+        return Double(plan.maxInFlight) >= perThreadRate * 0.004 + 64
     }
 
     deinit {
@@ -137,19 +146,26 @@ final class DNSWorker: ResolverDelegate {
         }
     }
 
+    /// Issues every event the scheduler allows now, then transmits them together.
     @inline(__always)
     private func issue(now: UInt64) {
         guard !issuing, !closed else { return }
         issuing = true
         defer { issuing = false }
         let offset = now &- origin
+        var sentThisRound = 0
         while let event = scheduler.next(atOffset: offset) {
-            send(event)
+            send(event, at: now)
+            sentThisRound += 1
         }
+        guard sentThisRound > 0 else { return }
+        for resolver in resolvers { resolver.flush() }
+        if result.firstSentNanos == 0 { result.firstSentNanos = now }
+        result.lastSentNanos = now
     }
 
     @inline(__always)
-    private func send(_ event: Scheduler.Event) {
+    private func send(_ event: Scheduler.Event, at now: UInt64) {
         guard let slot = slots.acquire() else {
             preconditionFailure("the scheduler allowed more events than slots")
         }
@@ -161,22 +177,22 @@ final class DNSWorker: ResolverDelegate {
         }
         slots.intendedNanos[s] = origin &+ event.intendedOffsetNanos
         slots.sequence[s] = event.sequence
+        // Over UDP the resolver stamps the real transmit time when it flushes the batch.
+        slots.sentNanos[s] = now
         slotID[s] = id
         slotResolver[s] = Int32(serverIndex)
         let packet = packets[questionIndex]
         DNSMessage.setID(id, in: packet)
-        let sentAt = Loop.nowNanos
-        slots.sentNanos[s] = sentAt
-        if result.firstSentNanos == 0 { result.firstSentNanos = sentAt }
-        result.lastSentNanos = sentAt
         result.counters.sent += 1
         // May complete (and release the slot) before it returns.
         resolvers[serverIndex].send(UnsafeRawBufferPointer(packet), slot: slot)
     }
 
-    func resolver(_ resolver: Resolver, didFinish slot: Int32, outcome: DNSOutcome, answer: UnsafeRawBufferPointer) {
-        let now = Loop.nowNanos
+    func resolver(_ resolver: Resolver, didFinish slot: Int32, outcome: DNSOutcome, answer: UnsafeRawBufferPointer,
+                  atNanos: UInt64) {
         let s = Int(slot)
+        // A kernel timestamp mapped onto the monotonic clock may land a hair before the send stamp.
+        let now = max(atNanos, slots.sentNanos[s])
         let id = slotID[s]
         switch outcome {
         case .answered:
@@ -187,7 +203,7 @@ final class DNSWorker: ResolverDelegate {
                 rcodeCounts[DNSMessage.rcode(of: answer) ?? 0] += 1
                 if DNSMessage.isTruncated(answer) { result.truncated += 1 }
                 result.bytesReceived &+= UInt64(answer.count)
-                result.responseTime.record(now &- slots.intendedNanos[s])
+                result.responseTime.record(now - min(now, slots.intendedNanos[s]))
                 result.serviceTime.record(now &- slots.sentNanos[s])
                 scheduler.didSucceed()
             }

@@ -1,0 +1,216 @@
+#include "CLoadGenSys.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CLOADGENSYS_DATAGRAM_MAX 4096
+#define CLOADGENSYS_CONTROL_MAX 64
+
+struct CLoadGenSys_udp_batch {
+    int capacity;
+    /* send side */
+    int send_fd;
+    int queued;
+    struct mmsghdr *send_msgs;
+    struct iovec *send_iov;
+    unsigned char *send_data;
+    /* receive side */
+    int recv_fd;
+    int received;
+    int next;
+    int short_read;
+    struct mmsghdr *recv_msgs;
+    struct iovec *recv_iov;
+    unsigned char *recv_data;
+    struct sockaddr_storage *recv_addr;
+    unsigned char *recv_control;
+    /* a send error to report on the next receive */
+    int error_fd;
+    int error;
+};
+
+CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create(int capacity) {
+    CLoadGenSys_udp_batch *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->capacity = capacity;
+    b->send_fd = -1;
+    b->recv_fd = -1;
+    b->error_fd = -1;
+    b->send_msgs = calloc((size_t)capacity, sizeof *b->send_msgs);
+    b->send_iov = calloc((size_t)capacity, sizeof *b->send_iov);
+    b->send_data = malloc((size_t)capacity * CLOADGENSYS_DATAGRAM_MAX);
+    b->recv_msgs = calloc((size_t)capacity, sizeof *b->recv_msgs);
+    b->recv_iov = calloc((size_t)capacity, sizeof *b->recv_iov);
+    b->recv_data = malloc((size_t)capacity * CLOADGENSYS_DATAGRAM_MAX);
+    b->recv_addr = calloc((size_t)capacity, sizeof *b->recv_addr);
+    b->recv_control = calloc((size_t)capacity, CLOADGENSYS_CONTROL_MAX);
+    if (!b->send_msgs || !b->send_iov || !b->send_data || !b->recv_msgs || !b->recv_iov || !b->recv_data ||
+        !b->recv_addr || !b->recv_control) {
+        CLoadGenSys_udp_batch_destroy(b);
+        return NULL;
+    }
+    for (int i = 0; i < capacity; i++) {
+        b->send_iov[i].iov_base = b->send_data + (size_t)i * CLOADGENSYS_DATAGRAM_MAX;
+        b->send_msgs[i].msg_hdr.msg_iov = &b->send_iov[i];
+        b->send_msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    return b;
+}
+
+void CLoadGenSys_udp_batch_destroy(CLoadGenSys_udp_batch *b) {
+    if (!b) return;
+    free(b->send_msgs);
+    free(b->send_iov);
+    free(b->send_data);
+    free(b->recv_msgs);
+    free(b->recv_iov);
+    free(b->recv_data);
+    free(b->recv_addr);
+    free(b->recv_control);
+    free(b);
+}
+
+int CLoadGenSys_udp_batch_queued(const CLoadGenSys_udp_batch *b) { return b->queued; }
+
+int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *b, int *failed_fd) {
+    int sent = 0;
+    while (sent < b->queued) {
+        int n = sendmmsg(b->send_fd, b->send_msgs + sent, (unsigned)(b->queued - sent), 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            if (failed_fd) *failed_fd = b->send_fd;
+            b->queued = 0;
+            return -err;
+        }
+        sent += n;
+    }
+    b->queued = 0;
+    return sent;
+}
+
+ssize_t CLoadGenSys_udp_batch_queue(CLoadGenSys_udp_batch *b, int fd, const struct iovec *iov, int iovcnt) {
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++) total += iov[i].iov_len;
+    if (total > CLOADGENSYS_DATAGRAM_MAX) return -EMSGSIZE;
+    if (b->queued > 0 && (b->queued == b->capacity || b->send_fd != fd)) {
+        int failed = -1;
+        int rc = CLoadGenSys_udp_batch_flush(b, &failed);
+        if (rc < 0) {
+            /* The failure belongs to the datagrams already queued; report it on that socket's next read. */
+            CLoadGenSys_udp_batch_set_error(b, failed, -rc);
+        }
+    }
+    b->send_fd = fd;
+    unsigned char *dst = b->send_iov[b->queued].iov_base;
+    size_t off = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        memcpy(dst + off, iov[i].iov_base, iov[i].iov_len);
+        off += iov[i].iov_len;
+    }
+    b->send_iov[b->queued].iov_len = total;
+    b->queued++;
+    return (ssize_t)total;
+}
+
+void CLoadGenSys_udp_batch_new_round(CLoadGenSys_udp_batch *b) { b->short_read = 0; }
+
+void CLoadGenSys_udp_batch_set_error(CLoadGenSys_udp_batch *b, int fd, int err) {
+    b->error_fd = fd;
+    b->error = err;
+}
+
+ssize_t CLoadGenSys_udp_batch_recv(CLoadGenSys_udp_batch *b, int fd, void *buf, size_t len,
+                                   struct sockaddr *from, socklen_t *fromlen, uint64_t *rx_nanos) {
+    *rx_nanos = 0;
+    if (b->error_fd == fd && b->error != 0) {
+        errno = b->error;
+        b->error = 0;
+        b->error_fd = -1;
+        return -1;
+    }
+    if (b->recv_fd != fd || b->next >= b->received) {
+        b->recv_fd = fd;
+        b->received = 0;
+        b->next = 0;
+        if (b->short_read) {
+            /* The last read drained the socket this round; epoll will report anything newer. */
+            errno = EAGAIN;
+            return -1;
+        }
+        for (int i = 0; i < b->capacity; i++) {
+            b->recv_iov[i].iov_base = b->recv_data + (size_t)i * CLOADGENSYS_DATAGRAM_MAX;
+            b->recv_iov[i].iov_len = CLOADGENSYS_DATAGRAM_MAX;
+            struct msghdr *h = &b->recv_msgs[i].msg_hdr;
+            h->msg_name = &b->recv_addr[i];
+            h->msg_namelen = sizeof b->recv_addr[i];
+            h->msg_iov = &b->recv_iov[i];
+            h->msg_iovlen = 1;
+            h->msg_control = b->recv_control + (size_t)i * CLOADGENSYS_CONTROL_MAX;
+            h->msg_controllen = CLOADGENSYS_CONTROL_MAX;
+            h->msg_flags = 0;
+        }
+        int n;
+        do {
+            n = recvmmsg(fd, b->recv_msgs, (unsigned)b->capacity, MSG_DONTWAIT, NULL);
+        } while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            if (n == 0) errno = EAGAIN;
+            return -1;
+        }
+        b->received = n;
+        b->short_read = n < b->capacity;
+    }
+    struct mmsghdr *m = &b->recv_msgs[b->next++];
+    size_t n = m->msg_len < len ? m->msg_len : len;
+    memcpy(buf, b->recv_iov[m - b->recv_msgs].iov_base, n);
+    if (from && fromlen) {
+        socklen_t alen = m->msg_hdr.msg_namelen < *fromlen ? m->msg_hdr.msg_namelen : *fromlen;
+        memcpy(from, m->msg_hdr.msg_name, alen);
+        *fromlen = m->msg_hdr.msg_namelen;
+    }
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m->msg_hdr); c; c = CMSG_NXTHDR(&m->msg_hdr, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            *rx_nanos = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+        }
+    }
+    return (ssize_t)n;
+}
+
+void CLoadGenSys_udp_batch_forget(CLoadGenSys_udp_batch *b, int fd) {
+    if (b->send_fd == fd) b->queued = 0;
+    if (b->recv_fd == fd) {
+        b->received = 0;
+        b->next = 0;
+        b->recv_fd = -1;
+    }
+    if (b->error_fd == fd) {
+        b->error = 0;
+        b->error_fd = -1;
+    }
+}
+
+int CLoadGenSys_enable_rx_timestamps(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0 ? 0 : -errno;
+}
+
+int64_t CLoadGenSys_realtime_minus_monotonic(void) {
+    struct timespec r, m;
+    clock_gettime(CLOCK_REALTIME, &r);
+    clock_gettime(CLOCK_MONOTONIC, &m);
+    return ((int64_t)r.tv_sec - (int64_t)m.tv_sec) * 1000000000LL + ((int64_t)r.tv_nsec - (int64_t)m.tv_nsec);
+}
+
+void CLoadGenSys_set_socket_buffers(int fd, int bytes) {
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+}
