@@ -47,6 +47,15 @@ struct DNSCommand: ParsableCommand {
         let parsed = try load.parsed()
         let spec = try target.spec()
         let questions = try makeQuestions()
+        // Open the namespace first: a missing one is the error to report, not its missing resolv.conf.
+        var netns: NetNamespace?
+        if let spec {
+            do {
+                netns = try NetNamespace.open(spec)
+            } catch {
+                throw RunFailure(error.description)
+            }
+        }
         let (servers, source) = try makeServers(spec: spec)
 
         let defaultConcurrency = parsed.pacer == nil ? 100 : 10_000
@@ -68,14 +77,6 @@ struct DNSCommand: ParsableCommand {
             throw RunFailure("--threads \(parsed.threads) with \(servers.count) servers needs \(neededFiles) open files but RLIMIT_NOFILE is \(limit) and cannot be raised; raise it with `ulimit -n \(neededFiles)` or use fewer threads")
         }
 
-        var netns: NetNamespace?
-        if let spec {
-            do {
-                netns = try NetNamespace.open(spec)
-            } catch {
-                throw RunFailure(error.description)
-            }
-        }
         let interactive = isatty(2) == 1
         return RunConfig(
             kind: .dns,
@@ -121,35 +122,7 @@ struct DNSCommand: ParsableCommand {
     }
 
     private func makeServers(spec: NetNamespace.Spec?) throws -> ([Endpoint], String) {
-        if !servers.isEmpty {
-            var endpoints: [Endpoint] = []
-            for text in servers {
-                do {
-                    endpoints.append(try Endpoint(parsing: text, defaultPort: 53))
-                } catch {
-                    throw ValidationError("--server: \(error.description)")
-                }
-            }
-            guard endpoints.count <= 64 else { throw ValidationError("--server: at most 64 servers") }
-            return (endpoints, "--server")
-        }
-        var path = "/etc/resolv.conf"
-        switch spec {
-        case .name(let name) where FileManager.default.fileExists(atPath: "/etc/netns/\(name)/resolv.conf"):
-            path = "/etc/netns/\(name)/resolv.conf"
-        case .pid(let pid):
-            path = "/proc/\(pid)/root/etc/resolv.conf"
-        default:
-            break
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RunFailure("no --server given and \(path) cannot be read; give --server ADDR[:PORT]")
-        }
-        let found = ResolvConf.nameservers(in: String(decoding: data, as: UTF8.self))
-        guard !found.isEmpty else {
-            throw RunFailure("no --server given and \(path) lists no usable nameserver; give --server ADDR[:PORT]")
-        }
-        return (found, path)
+        try NameServers.choose(explicit: servers, flag: "--server", spec: spec)
     }
 
     static func render(config: RunConfig, result: RunResult) -> String {
@@ -158,24 +131,9 @@ struct DNSCommand: ParsableCommand {
             netnsInode: config.netns?.inode ?? NetNamespace.currentThreadInode,
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
             timeoutNanos: config.load.timeoutNanos, count: config.load.count,
-            durationNanos: config.load.durationNanos, targets: config.dns.servers.map(\.description),
-            targetsSource: config.dns.serversSource, transport: config.dns.tcp ? "tcp" : "udp",
-            workload: config.dns.questions.map { "\($0.name) \($0.type)" })
-        if config.output.json {
-            let text = JSONReport.make(header, result, codeNames: DNSRcode.name).serialized() + "\n"
-            if config.output.latencySpectrum {
-                // JSON stays one document on stdout; the spectrum goes to stderr.
-                Console.error(spectra(result))
-            }
-            return text
-        }
-        var text = TextReport.make(header, result, codeNames: DNSRcode.name)
-        if config.output.latencySpectrum { text += "\n" + spectra(result) }
-        return text
-    }
-
-    private static func spectra(_ result: RunResult) -> String {
-        SpectrumReport.make(title: "Response time (from intended send time)", result.responseTime) + "\n"
-            + SpectrumReport.make(title: "Service time (from actual send)", result.serviceTime)
+            durationNanos: config.load.durationNanos, targets: config.dns!.servers.map(\.description),
+            targetsSource: config.dns!.serversSource, transport: config.dns!.tcp ? "tcp" : "udp",
+            workload: config.dns!.questions.map { "\($0.name) \($0.type)" })
+        return Reports.render(header, result, output: config.output, codeNames: DNSRcode.name)
     }
 }

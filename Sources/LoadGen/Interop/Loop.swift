@@ -19,6 +19,11 @@ final class Loop {
         uv_run(raw, UV_RUN_DEFAULT)
     }
 
+    /// Runs one iteration, blocking until at least one event (use a timer to bound it).
+    func runOnce() {
+        uv_run(raw, UV_RUN_ONCE)
+    }
+
     /// Closes the loop after every handle closed; runs the loop once more to finish pending close callbacks.
     func close() {
         while uv_loop_close(raw) == UV_EBUSY.rawValue {

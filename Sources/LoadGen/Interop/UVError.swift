@@ -7,6 +7,10 @@ struct UVError: Error, CustomStringConvertible, Equatable {
     var name: String { String(cString: uv_err_name(code)) }
     var description: String { "\(String(cString: uv_strerror(code))) (\(name))" }
 
+    var isConnectionRefused: Bool { code == UV_ECONNREFUSED.rawValue }
+    var isReset: Bool { code == UV_ECONNRESET.rawValue || code == UV_EPIPE.rawValue }
+    var isTimedOut: Bool { code == UV_ETIMEDOUT.rawValue }
+
     /// Throws for a negative libuv result; traps for codes that can only be a programming error.
     @discardableResult
     static func check(_ result: Int32, _ what: StaticString) throws(UVError) -> Int32 {

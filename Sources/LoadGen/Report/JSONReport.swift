@@ -25,6 +25,9 @@ enum JSONReport {
         ]
         let codes = c.codes.sorted { $0.key < $1.key }.map { (codeNames($0.key), JSON.uint($0.value)) }
         members.append((header.kind == "dns" ? "rcodes" : "status", .object(codes)))
+        if header.kind != "dns" {
+            members.append(("status_classes", .object(statusClasses(c).map { ($0.0, JSON.uint($0.1)) })))
+        }
         members += [
             ("latency_us", latency(result.responseTime)),
             ("service_time_us", latency(result.serviceTime)),
@@ -35,6 +38,8 @@ enum JSONReport {
             ("truncated", .uint(result.truncated)),
             ("bytes_received", .uint(result.bytesReceived)),
             ("connections_opened", .uint(result.connectionsOpened)),
+            ("connect_errors", .object(ErrorKind.allCases.map { ($0.name, .uint(result.connectErrors[$0.rawValue])) })),
+            ("not_sent", .uint(result.notSent)),
             ("sockets_opened", .int(Int64(result.socketsOpened))),
             ("sockets_outside_netns", .int(Int64(result.socketsOutsideNetns))),
             ("client_cpu_ms", .double(Double(result.cpuNanos) / 1e6)),
@@ -42,6 +47,13 @@ enum JSONReport {
             ("per_thread", .array(result.threads.map(thread))),
         ]
         return .object(members)
+    }
+
+    /// Answers per status class: 1xx … 5xx (HTTP).
+    static func statusClasses(_ c: Counters) -> [(String, UInt64)] {
+        (1...5).map { cls in
+            ("\(cls)xx", c.codes.filter { $0.key / 100 == cls }.reduce(0) { $0 + $1.value })
+        }
     }
 
     static func latency(_ h: LatencyHistogram) -> JSON {

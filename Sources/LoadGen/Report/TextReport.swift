@@ -7,7 +7,12 @@ enum TextReport {
         var lines: [String] = []
         let place = header.netns.map { "netns \($0) (inode \(header.netnsInode))" } ?? "the current netns (inode \(header.netnsInode))"
         lines.append("loadgen \(header.kind): \(c.sent) \(header.eventNoun) from \(place), \(header.threads) thread\(header.threads == 1 ? "" : "s")\(result.interrupted ? " — interrupted" : "")")
-        lines.append("  servers   \(header.targets.joined(separator: ", ")) (\(header.transport), from \(header.targetsSource))")
+        if header.kind == "dns" {
+            lines.append("  servers   \(header.targets.joined(separator: ", ")) (\(header.transport), from \(header.targetsSource))")
+        } else {
+            let shown = header.targets.prefix(3).joined(separator: ", ") + (header.targets.count > 3 ? " and \(header.targets.count - 3) more" : "")
+            lines.append("  targets   \(shown) (\(header.targetsSource))")
+        }
         if !header.workload.isEmpty {
             let shown = header.workload.prefix(3).joined(separator: ", ")
             lines.append("  asking    \(shown)\(header.workload.count > 3 ? " and \(header.workload.count - 3) more" : "")")
@@ -22,6 +27,16 @@ enum TextReport {
         lines.append("  events    sent \(c.sent)  completed \(c.completed)  timeouts \(c.timeouts)  errors \(c.errors)  cancelled \(c.cancelled)\(c.balanced ? "" : "  (UNBALANCED: \(c.inFlight) unaccounted)")")
         let codes = c.codes.sorted { $0.key < $1.key }.map { "\(codeNames($0.key)) \($0.value)" }
         lines.append("  \(header.kind == "dns" ? "rcodes" : "status")    \(codes.isEmpty ? "none" : codes.joined(separator: "  "))")
+        if header.kind != "dns" {
+            let classes = JSONReport.statusClasses(c).map { "\($0.0) \($0.1)" }.joined(separator: "  ")
+            lines.append("  classes   \(classes)")
+            let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
+                .map { "\($0.name) \(result.connectErrors[$0.rawValue])" }
+            lines.append("  traffic   \(result.bytesReceived) bytes received, \(result.connectionsOpened) connections opened, connect errors: \(connectErrors.isEmpty ? "none" : connectErrors.joined(separator: "  "))")
+        }
+        if result.notSent > 0 {
+            lines.append("  not sent  \(result.notSent) due events never went out (held back by the in-flight limit, a backoff or a missing connection until the run ended; not counted in sent)")
+        }
         let errors = ErrorKind.allCases.filter { c.errorCount($0) > 0 }.map { "\($0.name) \(c.errorCount($0))" }
         lines.append("  errors    \(errors.isEmpty ? "none" : errors.joined(separator: "  "))")
         if result.truncated > 0 { lines.append("  truncated \(result.truncated) answers had the TC bit set") }

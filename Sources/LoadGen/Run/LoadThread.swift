@@ -39,7 +39,7 @@ final class LoadThread: @unchecked Sendable {
     private func main() {
         defer { progress.finished.store(true, ordering: .releasing) }
         let loop: Loop
-        let worker: DNSWorker
+        let worker: LoadWorker
         var inode = NetNamespace.currentThreadInode
         do {
             if let netns = config.netns {
@@ -47,8 +47,22 @@ final class LoadThread: @unchecked Sendable {
                 inode = netns.inode
             }
             loop = try Loop()
-            worker = try DNSWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
-                                   stop: stop, progress: progress)
+            switch config.kind {
+            case .dns:
+                worker = try DNSWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                       stop: stop, progress: progress)
+            case .http1:
+                worker = try HTTP1Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                         stop: stop, progress: progress)
+            }
+            do {
+                try worker.prepare()
+            } catch {
+                worker.abandon()
+                loop.run()
+                loop.close()
+                throw error
+            }
         } catch {
             gate.arrive(thread: index, failure: error)
             return

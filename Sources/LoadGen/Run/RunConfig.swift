@@ -1,6 +1,6 @@
 /// A validated run, built by the CLI and handed to every loop thread. Immutable and Sendable.
 struct RunConfig: Sendable {
-    enum Kind: String, Sendable { case dns }
+    enum Kind: String, Sendable { case dns, http1 }
 
     struct Load: Sendable {
         /// nil: closed loop.
@@ -32,11 +32,23 @@ struct RunConfig: Sendable {
         var tcp: Bool
     }
 
+    struct HTTP: Sendable {
+        /// Requests go round-robin over these targets.
+        var targets: [HTTPTarget]
+        /// Persistent connections across all threads.
+        var connections: Int
+        var keepAlive: Bool
+        var connectTimeoutNanos: UInt64
+        /// Servers for resolving host names inside the netns (empty: c-ares' defaults).
+        var dnsServers: [Endpoint]
+    }
+
     var kind: Kind
     var load: Load
     var output: Output
     var netns: NetNamespace?
-    var dns: DNS
+    var dns: DNS?
+    var http: HTTP?
 
     /// The plan of thread `index`: its share of the events and of the concurrency.
     func plan(thread index: Int) -> LoadPlan {

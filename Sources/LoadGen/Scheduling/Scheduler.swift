@@ -16,6 +16,9 @@ struct Scheduler {
     /// Set by `stop()` or once the count or duration is used up.
     private(set) var doneIssuing = false
     private var holdUntilOffset: UInt64 = 0
+    /// Open loop: events that were due before the duration ended but were still held back (by the in-flight
+    /// limit or a backoff) when it did. They are never issued: `--duration` bounds the run.
+    private(set) var missed: UInt64 = 0
     private var backoffNanos: UInt64 = 0
 
     static let minBackoffNanos: UInt64 = 1_000_000
@@ -33,14 +36,19 @@ struct Scheduler {
     /// The next event to issue at `now` (an offset from the origin), or nil when none is due or allowed yet.
     @inline(__always)
     mutating func next(atOffset now: UInt64) -> Event? {
-        guard !doneIssuing, inFlight < plan.maxInFlight, now >= holdUntilOffset else { return nil }
+        guard !doneIssuing else { return nil }
+        guard inFlight < plan.maxInFlight, now >= holdUntilOffset else {
+            // Held back: once the duration is over, what is still held back is never issued.
+            if let duration = plan.durationNanos, now >= duration { endDuration() }
+            return nil
+        }
         let intended: UInt64
         if let pacer = plan.pacer {
             intended = pacer.offsetNanos(ofEvent: plan.sequence(ofLocal: issued))
             guard intended <= now else { return nil }
         } else {
             if let duration = plan.durationNanos, now >= duration {
-                doneIssuing = true
+                endDuration()
                 return nil
             }
             intended = now
@@ -59,9 +67,15 @@ struct Scheduler {
         return max(pacer.offsetNanos(ofEvent: plan.sequence(ofLocal: issued)), holdUntilOffset)
     }
 
-    /// Marks the end of issuing in closed loop once the duration passed, even when nothing completes.
+    /// Marks the end of issuing in closed loop once the duration passed, even when nothing completes. (In open
+    /// loop the count derived from the duration ends it, or `next` when events are still held back.)
     mutating func checkDuration(atOffset now: UInt64) {
-        if plan.pacer == nil, let duration = plan.durationNanos, now >= duration { doneIssuing = true }
+        if !doneIssuing, plan.pacer == nil, let duration = plan.durationNanos, now >= duration { endDuration() }
+    }
+
+    private mutating func endDuration() {
+        doneIssuing = true
+        if plan.pacer != nil, localLimit != .max, issued < localLimit { missed = localLimit - issued }
     }
 
     /// An event ended (answered, timed out, failed or cancelled).

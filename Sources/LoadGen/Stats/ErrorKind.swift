@@ -2,12 +2,18 @@
 enum ErrorKind: Int, CaseIterable, Sendable {
     /// The peer refused: ICMP port unreachable on UDP, RST on connect.
     case refused
-    /// The connection was reset or closed before the answer was complete.
+    /// The connection was reset (RST) before the answer was complete.
     case reset
+    /// The peer closed the connection (EOF) before the answer was complete.
+    case closed
+    /// A connection could not be established in time.
+    case connectTimeout
     /// A send or write failed locally.
     case sendFailed
     /// The answer could not be parsed.
     case badResponse
+    /// The answer's header section or a line in it exceeded the limits.
+    case headerTooLarge
     /// An answer arrived that belongs to another query (never expected; counted so it cannot hide).
     case idMismatch
     /// Out of memory or another local failure.
@@ -18,8 +24,11 @@ enum ErrorKind: Int, CaseIterable, Sendable {
         switch self {
         case .refused: "refused"
         case .reset: "reset"
+        case .closed: "closed"
+        case .connectTimeout: "connect_timeout"
         case .sendFailed: "send_failed"
         case .badResponse: "bad_response"
+        case .headerTooLarge: "header_too_large"
         case .idMismatch: "id_mismatch"
         case .other: "other"
         }

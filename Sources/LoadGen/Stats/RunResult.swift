@@ -14,6 +14,8 @@ struct RunResult: Sendable {
     var truncated: UInt64 = 0
     var connectionsOpened: UInt64 = 0
     var bytesReceived: UInt64 = 0
+    var notSent: UInt64 = 0
+    var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     /// True when the run was stopped by a signal before its count or duration was used up.
     var interrupted = false
 
@@ -32,6 +34,8 @@ struct RunResult: Sendable {
             truncated += t.truncated
             connectionsOpened += t.connectionsOpened
             bytesReceived += t.bytesReceived
+            notSent += t.notSent
+            for i in connectErrors.indices { connectErrors[i] += t.connectErrors[i] }
             if t.firstSentNanos != 0 && (firstSentNanos == 0 || t.firstSentNanos < firstSentNanos) {
                 firstSentNanos = t.firstSentNanos
             }

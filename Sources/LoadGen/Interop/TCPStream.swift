@@ -1,0 +1,162 @@
+import CUV
+import Glibc
+
+/// Receives the events of one `TCPStream`, on the loop thread.
+protocol TCPStreamDelegate: AnyObject {
+    func streamDidConnect(_ stream: TCPStream)
+    func stream(_ stream: TCPStream, didFailToConnect error: UVError)
+    /// Bytes read; valid only during the call (they live in the loop's shared read buffer).
+    func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer)
+    /// The peer closed (`error` nil) or the read failed.
+    func stream(_ stream: TCPStream, didEndWith error: UVError?)
+    /// The write finished (`error` nil) or failed.
+    func stream(_ stream: TCPStream, didWrite error: UVError?)
+}
+
+/// The read buffer shared by every stream of one loop: libuv fills it right before the read callback, and each
+/// callback is done with it when it returns, so 10,000 connections need one buffer, not 10,000.
+final class ReadBuffer {
+    let base: UnsafeMutableRawPointer
+    let size: Int
+
+    init(size: Int = 256 * 1024) {
+        self.size = size
+        base = .allocate(byteCount: size, alignment: 16)
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// One TCP connection (`uv_tcp_t`) with its connect and write requests, allocated together once. Loop thread
+/// only; `close()` stops reading and releases it in the close callback. At most one write is in flight; the
+/// bytes written must stay valid until `didWrite`.
+final class TCPStream {
+    private struct Handles {
+        var tcp = uv_tcp_t()
+        var connect = uv_connect_t()
+        var write = uv_write_t()
+    }
+
+    /// The owner's number for this stream (its connection index).
+    let tag: Int
+    private let handles: UnsafeMutablePointer<Handles>
+    private let readBuffer: ReadBuffer
+    unowned(unsafe) let delegate: any TCPStreamDelegate
+    private var closed = false
+
+    init(loop: Loop, tag: Int, readBuffer: ReadBuffer, delegate: any TCPStreamDelegate) throws(UVError) {
+        self.tag = tag
+        self.readBuffer = readBuffer
+        self.delegate = delegate
+        handles = .allocate(capacity: 1)
+        handles.initialize(to: Handles())
+        let tcp = UnsafeMutableRawPointer(handles).assumingMemoryBound(to: uv_tcp_t.self)
+        do {
+            try UVError.check(uv_tcp_init(loop.raw, tcp), "uv_tcp_init")
+        } catch {
+            handles.deallocate()
+            throw error
+        }
+        let me = Unmanaged.passRetained(self).toOpaque()
+        handles.pointee.tcp.data = me
+        handles.pointee.connect.data = me
+        handles.pointee.write.data = me
+    }
+
+    private var tcp: UnsafeMutablePointer<uv_tcp_t> {
+        UnsafeMutableRawPointer(handles).assumingMemoryBound(to: uv_tcp_t.self)
+    }
+
+    private static func from(_ data: UnsafeMutableRawPointer?) -> TCPStream {
+        Unmanaged<TCPStream>.fromOpaque(data!).takeUnretainedValue()
+    }
+
+    /// Starts connecting; the result arrives as `streamDidConnect` or `didFailToConnect`.
+    func connect(to endpoint: Endpoint) throws(UVError) {
+        var storage = sockaddr_storage()
+        let rc: Int32 = withUnsafeMutablePointer(to: &storage) { pointer in
+            let raw = UnsafeMutableRawPointer(pointer)
+            switch endpoint.family {
+            case .ipv4:
+                return uv_ip4_addr(endpoint.host, Int32(endpoint.port), raw.assumingMemoryBound(to: sockaddr_in.self))
+            case .ipv6:
+                return uv_ip6_addr(endpoint.host, Int32(endpoint.port), raw.assumingMemoryBound(to: sockaddr_in6.self))
+            }
+        }
+        try UVError.check(rc, "uv_ip_addr")
+        let connectRequest = withUnsafeMutablePointer(to: &handles.pointee.connect) { $0 }
+        let result = withUnsafePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                uv_tcp_connect(connectRequest, tcp, address) { request, status in
+                    let stream = TCPStream.from(request!.pointee.data)
+                    stream.didConnect(status: status)
+                }
+            }
+        }
+        try UVError.check(result, "uv_tcp_connect")
+    }
+
+    private func didConnect(status: Int32) {
+        guard !closed else { return }
+        if status < 0 {
+            delegate.stream(self, didFailToConnect: UVError(code: status))
+            return
+        }
+        uv_tcp_nodelay(tcp, 1)
+        let rc = uv_read_start(CUV_tcp_as_stream(tcp), { handle, _, buffer in
+            let stream = TCPStream.from(handle!.pointee.data)
+            buffer!.pointee = uv_buf_init(stream.readBuffer.base.assumingMemoryBound(to: CChar.self),
+                                          UInt32(stream.readBuffer.size))
+        }, { streamHandle, count, _ in
+            let stream = TCPStream.from(streamHandle!.pointee.data)
+            stream.didRead(count: count)
+        })
+        if rc < 0 {
+            delegate.stream(self, didFailToConnect: UVError(code: rc))
+            return
+        }
+        delegate.streamDidConnect(self)
+    }
+
+    private func didRead(count: Int) {
+        guard !closed else { return }
+        if count > 0 {
+            delegate.stream(self, didRead: UnsafeRawBufferPointer(start: readBuffer.base, count: count))
+        } else if count < 0 {
+            delegate.stream(self, didEndWith: count == Int(UV_EOF.rawValue) ? nil : UVError(code: Int32(count)))
+        }
+    }
+
+    /// Writes `bytes` (kept alive by the caller until `didWrite`).
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        var buffer = uv_buf_init(UnsafeMutableRawPointer(mutating: bytes.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                 UInt32(bytes.count))
+        let writeRequest = withUnsafeMutablePointer(to: &handles.pointee.write) { $0 }
+        let rc = uv_write(writeRequest, CUV_tcp_as_stream(tcp), &buffer, 1) { request, status in
+            let stream = TCPStream.from(request!.pointee.data)
+            guard !stream.closed else { return }
+            stream.delegate.stream(stream, didWrite: status < 0 ? UVError(code: status) : nil)
+        }
+        if rc < 0 {
+            delegate.stream(self, didWrite: UVError(code: rc))
+        }
+    }
+
+    /// The socket's descriptor, or -1.
+    var fileDescriptor: Int32 {
+        var fd: uv_os_fd_t = -1
+        return uv_fileno(CUV_tcp_as_handle(tcp), &fd) == 0 ? fd : -1
+    }
+
+    /// Closes the connection; no delegate call follows. Pending connect and write callbacks are cancelled by
+    /// libuv before the close callback releases the stream.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        uv_close(CUV_tcp_as_handle(tcp)) { handle in
+            let data = handle!.pointee.data
+            TCPStream.from(data).handles.deallocate()
+            Unmanaged<TCPStream>.fromOpaque(data!).release()
+        }
+    }
+}

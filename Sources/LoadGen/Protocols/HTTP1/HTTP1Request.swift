@@ -1,0 +1,79 @@
+/// Builds the bytes of an HTTP/1.1 request once per target; every request to that target reuses them.
+enum HTTP1Request {
+    struct Header: Sendable, Hashable {
+        let name: String
+        let value: String
+
+        /// Parses `Name: value`.
+        init(parsing text: String) throws(HTTPHeaderError) {
+            guard let colon = text.firstIndex(of: ":") else { throw .noColon(text) }
+            let name = text[..<colon].trimmingSpaces
+            let value = text[text.index(after: colon)...].trimmingSpaces
+            guard !name.isEmpty else { throw .emptyName(text) }
+            for ch in name.utf8 where !HTTP1Request.isTokenCharacter(ch) {
+                throw .badName(text)
+            }
+            for ch in value.utf8 where (ch < 0x20 && ch != 0x09) || ch == 0x7F {
+                throw .badValue(text)
+            }
+            self.name = String(name)
+            self.value = String(value)
+        }
+
+        init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    static func isTokenCharacter(_ ch: UInt8) -> Bool {
+        switch ch {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(ch)
+        }
+    }
+
+    /// The request head and body. Adds Host and User-Agent unless given, Content-Length when there is a body
+    /// (or the method usually carries one), and `Connection: close` when not keeping connections alive.
+    static func bytes(method: String, url: HTTPURL, headers: [Header], body: [UInt8], keepAlive: Bool) -> [UInt8] {
+        var head = "\(method) \(url.target) HTTP/1.1\r\n"
+        let names = Set(headers.map { $0.name.lowercased() })
+        if !names.contains("host") { head += "Host: \(url.authority)\r\n" }
+        if !names.contains("user-agent") { head += "User-Agent: loadgen/\(LoadGenVersion.current)\r\n" }
+        for header in headers { head += "\(header.name): \(header.value)\r\n" }
+        let bodyMethods: Set<String> = ["POST", "PUT", "PATCH"]
+        if !names.contains("content-length") && (!body.isEmpty || bodyMethods.contains(method)) {
+            head += "Content-Length: \(body.count)\r\n"
+        }
+        if !keepAlive && !names.contains("connection") { head += "Connection: close\r\n" }
+        head += "\r\n"
+        return Array(head.utf8) + body
+    }
+}
+
+private extension Substring {
+    var trimmingSpaces: Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return s
+    }
+}
+
+enum HTTPHeaderError: Error, CustomStringConvertible, Equatable {
+    case noColon(String)
+    case emptyName(String)
+    case badName(String)
+    case badValue(String)
+
+    var description: String {
+        switch self {
+        case .noColon(let h): "'\(h)' has no colon; write 'Name: value'"
+        case .emptyName(let h): "'\(h)' has an empty name; write 'Name: value'"
+        case .badName(let h): "'\(h)': the name may contain only letters, digits and !#$%&'*+-.^_`|~"
+        case .badValue(let h): "'\(h)': the value contains a control character"
+        }
+    }
+}

@@ -1,0 +1,220 @@
+/// The protocol-independent half of a loop thread's work: the tick (a `TickTimer` armed at the next intended
+/// event, at most once per `tickNanos`, at least every 10 ms for housekeeping), issuing what the `Scheduler`
+/// allows into preallocated slots, stop requests, the drain at the end, progress, and the exact accounting and
+/// histograms of every completion. A protocol subclass transmits events and reports their completions through
+/// `complete(slot:…)`. Loop thread only; once nothing is left it closes its timer and the subclass's transport,
+/// which lets `uv_run` return.
+class LoadWorker {
+    let loop: Loop
+    final var scheduler: Scheduler
+    final let slots: SlotTable
+    final var result = ThreadResult()
+    final private(set) var origin: UInt64 = 0
+    final let timeoutNanos: UInt64
+    private var timer: TickTimer?
+    private let tickNanos: UInt64
+    /// The time the timer was last armed for: wake-ups keep a grid of at least `tickNanos` from it.
+    private var lastWakeTarget: UInt64 = 0
+    private let stop: StopSignal
+    private let progress: ProgressCell
+    private let stopGraceNanos: UInt64
+    private var drainDeadline: UInt64 = .max
+    private var stopLevelSeen = 0
+    private var issuing = false
+    final private(set) var closed = false
+
+    /// Housekeeping (timeouts, stop requests, progress) runs at least this often.
+    static let housekeepingNanos: UInt64 = 10_000_000
+
+    init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
+         stop: StopSignal, progress: ProgressCell) throws {
+        self.loop = loop
+        self.stop = stop
+        self.progress = progress
+        let plan = config.plan(thread: threadIndex)
+        scheduler = Scheduler(plan: plan)
+        timeoutNanos = config.load.timeoutNanos
+        tickNanos = config.load.tickNanos
+        stopGraceNanos = config.stopGraceNanos
+        slots = SlotTable(capacity: max(1, plan.maxInFlight))
+        result.threadIndex = threadIndex
+        result.netns = config.netns?.label ?? ""
+        result.netnsInode = netnsInode
+        timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }
+    }
+
+    // MARK: What a protocol provides
+
+    /// Before the start gate: e.g. open connections so that the clock starts with them ready. Throws when the
+    /// run cannot go ahead at all.
+    func prepare() throws {}
+
+    /// Per tick, before issuing: expire timeouts, read what arrived.
+    func housekeeping(now: UInt64) {}
+    /// Puts an event that holds `slot` on its way (the slot's intended time and sequence are set). May complete
+    /// it before returning.
+    func transmit(slot: Int32, now: UInt64) { preconditionFailure("abstract") }
+    /// After a round of `transmit` calls: send what was batched.
+    func flushTransmissions(now: UInt64) {}
+    /// Ends everything in flight (through `complete` or `discard`).
+    func cancelInFlight() {}
+    /// Closes sockets and handles; nothing is in flight any more.
+    func closeTransport() {}
+    /// Called once the run is over, to fold protocol counters into `result`.
+    func finishResult() {}
+    /// How long after the last send the drain may wait beyond the timeout before cancelling.
+    var drainMarginNanos: UInt64 { 500_000_000 }
+
+    // MARK: Running
+
+    /// Starts ticking; event 0 is intended at `originNanos`.
+    final func start(originNanos: UInt64) {
+        origin = originNanos
+        lastWakeTarget = originNanos
+        timer?.arm(atNanos: originNanos)
+    }
+
+    /// Closes everything without running (another thread failed to start).
+    final func abandon() {
+        finish(now: Loop.nowNanos)
+    }
+
+    private func tick() {
+        guard !closed else { return }
+        let tickStart = Loop.nowNanos
+        if tickStart < origin {
+            timer?.arm(atNanos: origin)
+            return
+        }
+        let level = stop.current
+        if level != stopLevelSeen { didRequestStop(level: level, now: tickStart) }
+        housekeeping(now: tickStart)
+        scheduler.checkDuration(atOffset: tickStart - origin)
+        issue(now: tickStart)
+        let now = Loop.nowNanos
+        if scheduler.doneIssuing && drainDeadline == .max {
+            // Transports time events out themselves; this only guards against one that never ends.
+            drainDeadline = max(now, result.lastSentNanos) + timeoutNanos + drainMarginNanos
+        }
+        if now >= drainDeadline && scheduler.inFlight > 0 {
+            cancelInFlight()
+        }
+        progress.publish(result.counters)
+        if scheduler.isFinished {
+            finish(now: now)
+            return
+        }
+        // Wake for the next intended event, but at most once per tick: events due in between go out together.
+        var wake = now + LoadWorker.housekeepingNanos
+        if let due = scheduler.nextDueOffset {
+            wake = min(wake, max(origin &+ due, lastWakeTarget &+ tickNanos))
+        }
+        if drainDeadline != .max { wake = min(wake, max(drainDeadline, now)) }
+        if let duration = scheduler.plan.durationNanos, scheduler.plan.pacer == nil, !scheduler.doneIssuing {
+            wake = min(wake, max(origin &+ duration, now))
+        }
+        lastWakeTarget = wake
+        timer?.arm(atNanos: wake)
+    }
+
+    private func didRequestStop(level: Int, now: UInt64) {
+        stopLevelSeen = level
+        if level >= 1 {
+            scheduler.stop()
+            drainDeadline = min(drainDeadline, now + stopGraceNanos)
+        }
+        if level >= 2 {
+            drainDeadline = now
+        }
+    }
+
+    /// Issues every event the scheduler allows now, then flushes the round. Also called by subclasses when
+    /// completions free room (closed loop refill); re-entry is ignored.
+    @inline(__always)
+    final func issue(now: UInt64) {
+        guard !issuing, !closed else { return }
+        issuing = true
+        defer { issuing = false }
+        let offset = now &- origin
+        var issued = 0
+        while let event = scheduler.next(atOffset: offset) {
+            guard let slot = slots.acquire() else {
+                preconditionFailure("the scheduler allowed more events than slots")
+            }
+            let s = Int(slot)
+            slots.intendedNanos[s] = origin &+ event.intendedOffsetNanos
+            slots.sequence[s] = event.sequence
+            slots.sentNanos[s] = now
+            transmit(slot: slot, now: now)
+            issued += 1
+        }
+        if issued > 0 { flushTransmissions(now: now) }
+    }
+
+    /// Counts an event as sent (it went on the wire at `atNanos`).
+    @inline(__always)
+    final func markSent(slot: Int32, atNanos: UInt64) {
+        slots.sentNanos[Int(slot)] = atNanos
+        result.counters.sent += 1
+        if result.firstSentNanos == 0 { result.firstSentNanos = atNanos }
+        result.lastSentNanos = max(result.lastSentNanos, atNanos)
+    }
+
+    enum Completion {
+        /// An answer with this code (DNS rcode, HTTP status).
+        case answered(code: Int)
+        case timedOut
+        case cancelled
+        case failed(ErrorKind)
+    }
+
+    /// Accounts for a sent event's end at `atNanos` and frees its slot.
+    @inline(__always)
+    final func complete(slot: Int32, _ completion: Completion, atNanos: UInt64) {
+        let s = Int(slot)
+        // A kernel timestamp mapped onto the monotonic clock may land a hair before the send stamp.
+        let now = max(atNanos, slots.sentNanos[s])
+        switch completion {
+        case .answered(let code):
+            result.counters.completed += 1
+            countCode(code)
+            result.responseTime.record(now - min(now, slots.intendedNanos[s]))
+            result.serviceTime.record(now - slots.sentNanos[s])
+            scheduler.didSucceed()
+        case .timedOut:
+            result.counters.timeouts += 1
+        case .cancelled:
+            result.counters.cancelled += 1
+        case .failed(let kind):
+            result.counters.recordError(kind)
+            if kind == .refused, now > origin { scheduler.didRefuse(atOffset: now - origin) }
+        }
+        slots.release(slot)
+        scheduler.didFinish()
+        result.endNanos = max(result.endNanos, now)
+    }
+
+    /// Frees the slot of an event that never went on the wire (still waiting for a connection when the run
+    /// ended): it is not counted as sent, only as `notSent`.
+    final func discard(slot: Int32) {
+        result.notSent += 1
+        slots.release(slot)
+        scheduler.didFinish()
+    }
+
+    /// Counts an answer code; subclasses with a dense code space override it with an array.
+    func countCode(_ code: Int) {
+        result.counters.codes[code, default: 0] += 1
+    }
+
+    private func finish(now: UInt64) {
+        closed = true
+        timer?.close()
+        timer = nil
+        closeTransport()
+        if result.endNanos == 0 { result.endNanos = now }
+        result.notSent += scheduler.missed
+        finishResult()
+        progress.publish(result.counters)
+    }
+}
