@@ -84,11 +84,15 @@ enum Quantity {
             throw QuantityError("'\(text)' is not a rate; use events per second such as 2500, 20k, 1.5M, or 1/5ms")
         }
         let (scaled, overflow) = n.multipliedReportingOverflow(by: scale)
-        guard !overflow, scaled > 0 else {
+        guard !overflow else { throw QuantityError("'\(text)' is above 50M events per second") }
+        guard scaled > 0 else {
             throw QuantityError("'\(text)' must be a rate above zero, such as 2500, 20k or 1.5M")
         }
         let g = gcd(scaled, d)
         let rate = (scaled / g, d / g)
+        guard rate.1 <= 1_000_000 else {
+            throw QuantityError("'\(text)' has more precision than loadgen keeps; give at most 6 decimals, or use --interval")
+        }
         guard Double(rate.0) / Double(rate.1) <= 50_000_000 else {
             throw QuantityError("'\(text)' is above 50M events per second")
         }

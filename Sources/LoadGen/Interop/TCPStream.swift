@@ -9,8 +9,10 @@ protocol TCPStreamDelegate: AnyObject {
     func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer)
     /// The peer closed (`error` nil) or the read failed.
     func stream(_ stream: TCPStream, didEndWith error: UVError?)
-    /// The write finished (`error` nil) or failed.
+    /// A write failed (successful writes are not reported).
     func stream(_ stream: TCPStream, didWrite error: UVError?)
+    /// A write that `write` could not finish at once has completed.
+    func streamDidDrain(_ stream: TCPStream)
 }
 
 /// The read buffer shared by every stream of one loop: libuv fills it right before the read callback, and each
@@ -127,19 +129,37 @@ final class TCPStream {
         }
     }
 
-    /// Writes `bytes` (kept alive by the caller until `didWrite`).
-    func write(_ bytes: UnsafeRawBufferPointer) {
-        var buffer = uv_buf_init(UnsafeMutableRawPointer(mutating: bytes.baseAddress!).assumingMemoryBound(to: CChar.self),
-                                 UInt32(bytes.count))
+    /// Writes `bytes` (kept alive by the caller until `didWrite`). Small writes usually complete at once with
+    /// `uv_try_write` (no request, no callback, no epoll change); only the rest waits for a `uv_write`, whose
+    /// completion or failure arrives as `didWrite`. A failure of the immediate write is reported before this
+    /// returns. Returns true when everything was written at once; otherwise `streamDidDrain` (or `didWrite`
+    /// with the error) follows.
+    @discardableResult
+    func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let base = UnsafeMutableRawPointer(mutating: bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+        var buffer = uv_buf_init(base, UInt32(bytes.count))
+        let written = uv_try_write(CUV_tcp_as_stream(tcp), &buffer, 1)
+        if written == Int32(bytes.count) { return true }
+        if written < 0 && written != UV_EAGAIN.rawValue {
+            delegate.stream(self, didWrite: UVError(code: written))
+            return false
+        }
+        let offset = max(0, Int(written))
+        buffer = uv_buf_init(base + offset, UInt32(bytes.count - offset))
         let writeRequest = withUnsafeMutablePointer(to: &handles.pointee.write) { $0 }
         let rc = uv_write(writeRequest, CUV_tcp_as_stream(tcp), &buffer, 1) { request, status in
             let stream = TCPStream.from(request!.pointee.data)
             guard !stream.closed else { return }
-            stream.delegate.stream(stream, didWrite: status < 0 ? UVError(code: status) : nil)
+            if status < 0 {
+                stream.delegate.stream(stream, didWrite: UVError(code: status))
+            } else {
+                stream.delegate.streamDidDrain(stream)
+            }
         }
         if rc < 0 {
             delegate.stream(self, didWrite: UVError(code: rc))
         }
+        return false
     }
 
     /// The socket's descriptor, or -1.

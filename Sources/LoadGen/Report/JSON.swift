@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON value that keeps object keys in the order they were written (reports read better that way).
 indirect enum JSON: Equatable {
     case object([(String, JSON)])
@@ -53,7 +55,12 @@ indirect enum JSON: Equatable {
     static func number(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         let rounded = (value * 1000).rounded() / 1000
-        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
+        if rounded == rounded.rounded(.towardZero) {
+            // Whole: print every digit (no fraction, no exponent), however large.
+            if abs(rounded) < 9e15 { return String(Int64(rounded)) }
+            return String(format: "%.0f", rounded)
+        }
+        if abs(rounded) >= 9e12 { return String(format: "%.0f", rounded) }
         var text = String(Int64((abs(rounded) * 1000).rounded()))
         while text.count < 4 { text = "0" + text }
         let cut = text.index(text.endIndex, offsetBy: -3)

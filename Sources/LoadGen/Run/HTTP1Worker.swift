@@ -297,6 +297,8 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         fail(client, error.isReset ? .reset : .sendFailed)
     }
 
+    func streamDidDrain(_ stream: TCPStream) {}
+
     private func finish(_ client: Client, keepAlive serverKeepsAlive: Bool) {
         let now = Loop.nowNanos
         let slot = client.slot

@@ -24,7 +24,7 @@ struct LoadPlan: Sendable, Equatable {
     /// How many of the global events `0..<total` fall to thread `thread` of `count`.
     static func share(of total: UInt64, thread: UInt64, of count: UInt64) -> UInt64 {
         if total == .max { return .max }
-        return total > thread ? (total - thread + count - 1) / count : 0
+        return total > thread ? (total - thread - 1) / count + 1 : 0
     }
 
     /// The global sequence number of this thread's `local`-th event.

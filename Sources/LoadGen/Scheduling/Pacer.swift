@@ -9,7 +9,9 @@ struct Pacer: Sendable, Equatable {
     /// `perSecond` events a second, given as the fraction `numerator / denominator`.
     init(eventsPerSecondNumerator numerator: UInt64, denominator: UInt64) {
         precondition(numerator > 0 && denominator > 0)
-        periodNumerator = 1_000_000_000 &* denominator
+        let (period, overflow) = UInt64(1_000_000_000).multipliedReportingOverflow(by: denominator)
+        precondition(!overflow, "rate denominator \(denominator) is too fine")
+        periodNumerator = period
         periodDenominator = numerator
     }
 
@@ -31,11 +33,17 @@ struct Pacer: Sendable, Equatable {
         return quotient
     }
 
-    /// How many events are intended at or before `offsetNanos` (event 0 is intended at offset 0).
+    /// How many events are intended at or before `offsetNanos` (event 0 is intended at offset 0), consistent
+    /// with `offsetNanos(ofEvent:)`: the events k with floor(k·N/D) ≤ t, that is k ≤ ((t+1)·D − 1) / N.
     @inline(__always)
     func eventsDue(atOffset offsetNanos: UInt64) -> UInt64 {
-        let product = offsetNanos.multipliedFullWidth(by: periodDenominator)
-        let (quotient, _) = periodNumerator.dividingFullWidth(product)
-        return quotient &+ 1
+        var (high, low) = (offsetNanos &+ 1).multipliedFullWidth(by: periodDenominator)
+        if offsetNanos == .max { high = periodDenominator; low = 0 }
+        // Subtract 1 with borrow.
+        if low == 0 { high -= 1 }
+        low = low &- 1
+        guard high < periodNumerator else { return .max }
+        let (quotient, _) = periodNumerator.dividingFullWidth((high, low))
+        return quotient == .max ? .max : quotient + 1
     }
 }

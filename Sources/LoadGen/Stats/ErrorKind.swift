@@ -10,7 +10,9 @@ enum ErrorKind: Int, CaseIterable, Sendable {
     case connectTimeout
     /// A send or write failed locally.
     case sendFailed
-    /// The answer could not be parsed.
+    /// The server reset the stream (HTTP/2 RST_STREAM), or refused it twice.
+    case streamReset
+    /// The answer could not be parsed, or the peer broke the protocol.
     case badResponse
     /// The answer's header section or a line in it exceeded the limits.
     case headerTooLarge
@@ -27,6 +29,7 @@ enum ErrorKind: Int, CaseIterable, Sendable {
         case .closed: "closed"
         case .connectTimeout: "connect_timeout"
         case .sendFailed: "send_failed"
+        case .streamReset: "stream_reset"
         case .badResponse: "bad_response"
         case .headerTooLarge: "header_too_large"
         case .idMismatch: "id_mismatch"

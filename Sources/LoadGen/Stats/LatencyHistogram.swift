@@ -1,9 +1,10 @@
 import Histogram
 
-/// Latencies in nanoseconds, 1 µs .. 1 h at 3 significant digits; values above the range are counted in
-/// `overRange` and recorded at the top of the range, never dropped silently.
+/// Latencies in nanoseconds, 1 µs .. 1 h at 3 significant digits (the histogram resolves single nanoseconds,
+/// so values from 1 µs keep all three digits); values above the range are counted in `overRange` and recorded
+/// at the top of the range, never dropped silently.
 struct LatencyHistogram: Sendable {
-    static let lowestNanos: UInt64 = 1_000
+    static let lowestNanos: UInt64 = 1
     static let highestNanos: UInt64 = 3_600_000_000_000
 
     private(set) var histogram = Histogram<UInt64>(

@@ -15,6 +15,7 @@ struct RunResult: Sendable {
     var connectionsOpened: UInt64 = 0
     var bytesReceived: UInt64 = 0
     var notSent: UInt64 = 0
+    var h2 = H2Counters()
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     /// True when the run was stopped by a signal before its count or duration was used up.
     var interrupted = false
@@ -35,6 +36,7 @@ struct RunResult: Sendable {
             connectionsOpened += t.connectionsOpened
             bytesReceived += t.bytesReceived
             notSent += t.notSent
+            h2.add(t.h2)
             for i in connectErrors.indices { connectErrors[i] += t.connectErrors[i] }
             if t.firstSentNanos != 0 && (firstSentNanos == 0 || t.firstSentNanos < firstSentNanos) {
                 firstSentNanos = t.firstSentNanos

@@ -29,6 +29,8 @@ struct ThreadResult: Sendable {
     /// Events that were due but never went on the wire: still waiting for a connection when the run ended, or
     /// held back (in-flight limit, backoff) until the duration was over. Not part of `sent`.
     var notSent: UInt64 = 0
+    /// HTTP/2 bookkeeping (zero for other protocols).
+    var h2 = H2Counters()
     /// Connection attempts that failed, by kind (not requests: a request is sent only on a connected socket).
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
 }

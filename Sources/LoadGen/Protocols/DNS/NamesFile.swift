@@ -9,7 +9,7 @@ enum NamesFile {
     static func parse(_ text: String, defaultType: DNSType = .a) throws(NamesFileError) -> [DNSQuestion] {
         var questions: [DNSQuestion] = []
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             var line = Substring(rawLine)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }

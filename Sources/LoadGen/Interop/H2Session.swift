@@ -1,0 +1,298 @@
+import CNghttp2
+
+/// Receives the events of one `H2Session`, on the loop thread, from inside `receive` or `produceOutput`.
+protocol H2SessionDelegate: AnyObject {
+    /// The HEADERS frame of `slot`'s request was written into the output.
+    func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int)
+    /// The final (non-1xx) status of `slot`'s response arrived.
+    func session(_ session: H2Session, didReceiveStatus status: Int, of slot: Int32)
+    /// `slot`'s stream closed. `errorCode` is the RST_STREAM/GOAWAY code (0: closed cleanly); `complete` is true
+    /// when the server ended the stream after a final response.
+    func session(_ session: H2Session, didClose slot: Int32, errorCode: UInt32, complete: Bool)
+    /// The server sent GOAWAY: no new streams; those above `lastStreamID` were not processed.
+    func session(_ session: H2Session, didReceiveGoAway lastStreamID: Int32, errorCode: UInt32)
+    /// The server's SETTINGS arrived (the first one tells that it speaks HTTP/2).
+    func sessionDidReceiveSettings(_ session: H2Session)
+    /// The server reset a stream (RST_STREAM); its close follows.
+    func sessionDidReceiveReset(_ session: H2Session)
+}
+
+/// A client-side nghttp2 1.52 session for one connection: requests are submitted with prebuilt header lists,
+/// received bytes go in through `receive`, frames to send come out of `produceOutput` into an output buffer
+/// the connection writes (one write in flight). Loop thread only; `close()` (or deinit) deletes the session.
+final class H2Session {
+    /// Header fields built once per target, with stable storage for nghttp2's NO_COPY flags.
+    final class RequestTemplate: @unchecked Sendable {
+        let fields: UnsafeMutablePointer<nghttp2_nv>
+        let count: Int
+        let body: UnsafeRawBufferPointer
+        /// Bytes of the header list as RFC 7541 counts them (name + value + 32 per field): HPACK's input.
+        let uncompressedBytes: Int
+        private let storage: UnsafeMutableRawBufferPointer
+
+        init(fields pairs: [(String, String)], body: [UInt8]) {
+            let names = pairs.map { Array($0.0.utf8) }, values = pairs.map { Array($0.1.utf8) }
+            let total = names.reduce(0) { $0 + $1.count } + values.reduce(0) { $0 + $1.count } + body.count
+            storage = .allocate(byteCount: max(1, total), alignment: 8)
+            fields = .allocate(capacity: pairs.count)
+            count = pairs.count
+            var offset = 0
+            var uncompressed = 0
+            for i in pairs.indices {
+                let name = storage.baseAddress! + offset
+                storage.baseAddress!.advanced(by: offset).copyMemory(from: names[i], byteCount: names[i].count)
+                offset += names[i].count
+                let value = storage.baseAddress! + offset
+                storage.baseAddress!.advanced(by: offset).copyMemory(from: values[i], byteCount: values[i].count)
+                offset += values[i].count
+                fields[i] = nghttp2_nv(name: name.assumingMemoryBound(to: UInt8.self),
+                                       value: value.assumingMemoryBound(to: UInt8.self),
+                                       namelen: names[i].count, valuelen: values[i].count,
+                                       flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue))
+                uncompressed += names[i].count + values[i].count + 32
+            }
+            let bodyStart = storage.baseAddress! + offset
+            bodyStart.copyMemory(from: body, byteCount: body.count)
+            self.body = UnsafeRawBufferPointer(start: bodyStart, count: body.count)
+            uncompressedBytes = uncompressed
+        }
+
+        deinit {
+            fields.deallocate()
+            storage.deallocate()
+        }
+    }
+
+    private var session: OpaquePointer?
+    unowned(unsafe) var delegate: (any H2SessionDelegate)?
+    /// Frames nghttp2 produced and the connection has not written yet.
+    private(set) var output: UnsafeMutableRawPointer
+    private(set) var outputCount = 0
+    private var outputCapacity = 64 * 1024
+    /// Body bytes already handed to nghttp2, per slot (requests with a body).
+    private let bodyOffsets: UnsafeMutablePointer<Int>
+    private let bodies: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    /// Received header-block bytes (HPACK-compressed, from frame lengths) and their decoded size.
+    private(set) var receivedHeaderBlockBytes = 0
+    private(set) var receivedHeaderBytes = 0
+    private(set) var goAwayReceived = false
+    private(set) var receivedSettings = false
+    /// A connection-level protocol failure (nghttp2's message), once one happened.
+    private(set) var failure: String?
+
+    static let windowSize: Int32 = (1 << 30)
+
+    init(slotCapacity: Int) throws(H2Error) {
+        output = .allocate(byteCount: outputCapacity, alignment: 16)
+        bodyOffsets = .allocate(capacity: slotCapacity)
+        bodyOffsets.initialize(repeating: 0, count: slotCapacity)
+        bodies = .allocate(capacity: slotCapacity)
+        bodies.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: slotCapacity)
+        var callbacks: OpaquePointer?
+        try H2Error.check(nghttp2_session_callbacks_new(&callbacks), "nghttp2_session_callbacks_new")
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        nghttp2_session_callbacks_set_send_callback(callbacks) { _, data, length, _, user in
+            H2Session.from(user).append(data!, length)
+        }
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, user in
+            H2Session.from(user).didSend(frame!)
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, user in
+            H2Session.from(user).didReceive(frame!)
+        }
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, user in
+            H2Session.from(user).didReceiveHeader(frame!, name!, nameLength, value!, valueLength)
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { session, streamID, errorCode, user in
+            H2Session.from(user).didClose(streamID: streamID, errorCode: errorCode)
+        }
+        var session: OpaquePointer?
+        let rc = nghttp2_session_client_new(&session, callbacks, nil)
+        try H2Error.check(rc, "nghttp2_session_client_new")
+        self.session = session
+        nghttp2_session_set_user_data(session, Unmanaged.passUnretained(self).toOpaque())
+        // A large window so flow control never stalls a load test, for every stream and the connection.
+        var settings = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: UInt32(H2Session.windowSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
+        ]
+        try H2Error.check(nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count), "nghttp2_submit_settings")
+        try H2Error.check(nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, H2Session.windowSize), "nghttp2_session_set_local_window_size")
+    }
+
+    deinit {
+        close()
+        output.deallocate()
+        bodyOffsets.deallocate()
+        bodies.deallocate()
+    }
+
+    func close() {
+        if let session { nghttp2_session_del(session) }
+        session = nil
+    }
+
+    private static func from(_ user: UnsafeMutableRawPointer?) -> H2Session {
+        Unmanaged<H2Session>.fromOpaque(user!).takeUnretainedValue()
+    }
+
+    /// The most streams the server lets us open at once (SETTINGS_MAX_CONCURRENT_STREAMS; unlimited is 2^31-1).
+    var remoteMaxConcurrentStreams: Int {
+        guard let session else { return 0 }
+        return Int(nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS))
+    }
+
+    /// Submits a request for `slot` and returns its stream ID, or 0 when the session cannot take a new stream
+    /// (GOAWAY, IDs exhausted). The HEADERS frame goes out with the next `produceOutput`.
+    func submit(_ request: RequestTemplate, slot: Int32) -> Int32 {
+        guard let session, !goAwayReceived else { return 0 }
+        let user = UnsafeMutableRawPointer(bitPattern: Int(slot) + 1)
+        let streamID: Int32
+        if request.body.count > 0 {
+            bodyOffsets[Int(slot)] = 0
+            bodies[Int(slot)] = request.body
+            var provider = nghttp2_data_provider()
+            provider.source.ptr = user
+            provider.read_callback = { session, _, buffer, length, flags, source, user in
+                H2Session.from(user).readBody(slot: Int32(Int(bitPattern: source!.pointee.ptr) - 1),
+                                              into: buffer!, length: length, flags: flags!)
+            }
+            streamID = nghttp2_submit_request(session, nil, request.fields, request.count, &provider, user)
+        } else {
+            streamID = nghttp2_submit_request(session, nil, request.fields, request.count, nil, user)
+        }
+        return max(0, streamID)
+    }
+
+    /// Asks the server to drop a stream (a timeout); its close arrives as `didClose`.
+    func cancel(streamID: Int32) {
+        guard let session else { return }
+        _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, UInt32(NGHTTP2_CANCEL.rawValue))
+    }
+
+    /// Feeds received bytes; delegate callbacks run from inside. Throws on a connection-level protocol error.
+    func receive(_ bytes: UnsafeRawBufferPointer) throws(H2Error) {
+        guard let session else { return }
+        let rc = nghttp2_session_mem_recv(session, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if rc < 0 {
+            failure = String(cString: nghttp2_strerror(Int32(rc)))
+            throw H2Error(code: Int32(rc))
+        }
+    }
+
+    /// Serializes every frame nghttp2 wants to send into `output`.
+    func produceOutput() throws(H2Error) {
+        guard let session else { return }
+        let rc = nghttp2_session_send(session)
+        if rc < 0 {
+            failure = String(cString: nghttp2_strerror(rc))
+            throw H2Error(code: rc)
+        }
+    }
+
+    /// Drops the first `count` bytes of `output` (they were written).
+    func consumeOutput(_ count: Int) {
+        if count >= outputCount {
+            outputCount = 0
+        } else {
+            (output).copyMemory(from: output + count, byteCount: outputCount - count)
+            outputCount -= count
+        }
+    }
+
+    /// True while the session has frames to send or may still receive (not both sides done).
+    var isAlive: Bool {
+        guard let session else { return false }
+        return nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
+    }
+
+    // MARK: nghttp2 callbacks
+
+    private func append(_ data: UnsafePointer<UInt8>, _ length: Int) -> Int {
+        if outputCount + length > outputCapacity {
+            var capacity = outputCapacity * 2
+            while outputCount + length > capacity { capacity *= 2 }
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            grown.copyMemory(from: output, byteCount: outputCount)
+            output.deallocate()
+            output = grown
+            outputCapacity = capacity
+        }
+        (output + outputCount).copyMemory(from: data, byteCount: length)
+        outputCount += length
+        return length
+    }
+
+    private func slot(of streamID: Int32) -> Int32? {
+        guard let session, let user = nghttp2_session_get_stream_user_data(session, streamID) else { return nil }
+        return Int32(Int(bitPattern: user) - 1)
+    }
+
+    private func didSend(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        if frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue), let slot = slot(of: frame.pointee.hd.stream_id) {
+            delegate?.session(self, didSendRequestOf: slot, headerBlockBytes: frame.pointee.hd.length)
+        }
+        return 0
+    }
+
+    private func didReceive(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        switch UInt32(frame.pointee.hd.type) {
+        case NGHTTP2_HEADERS.rawValue:
+            receivedHeaderBlockBytes += frame.pointee.hd.length
+        case NGHTTP2_SETTINGS.rawValue where frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0:
+            receivedSettings = true
+            delegate?.sessionDidReceiveSettings(self)
+        case NGHTTP2_RST_STREAM.rawValue:
+            delegate?.sessionDidReceiveReset(self)
+        case NGHTTP2_GOAWAY.rawValue:
+            goAwayReceived = true
+            delegate?.session(self, didReceiveGoAway: frame.pointee.goaway.last_stream_id,
+                              errorCode: frame.pointee.goaway.error_code)
+        default:
+            break
+        }
+        return 0
+    }
+
+    private func didReceiveHeader(_ frame: UnsafePointer<nghttp2_frame>, _ name: UnsafePointer<UInt8>, _ nameLength: Int,
+                                  _ value: UnsafePointer<UInt8>, _ valueLength: Int) -> Int32 {
+        receivedHeaderBytes += nameLength + valueLength + 32
+        // ":status" is 7 bytes; the value is 3 digits.
+        if nameLength == 7, valueLength == 3, name[0] == UInt8(ascii: ":"), name[1] == UInt8(ascii: "s") {
+            let status = Int(value[0] &- 48) * 100 + Int(value[1] &- 48) * 10 + Int(value[2] &- 48)
+            if status >= 200, let slot = slot(of: frame.pointee.hd.stream_id) {
+                delegate?.session(self, didReceiveStatus: status, of: slot)
+            }
+        }
+        return 0
+    }
+
+    private func didClose(streamID: Int32, errorCode: UInt32) -> Int32 {
+        guard let slot = slot(of: streamID), let session else { return 0 }
+        // Closed cleanly after the server's END_STREAM: the response is complete.
+        let remoteClosed = nghttp2_session_get_stream_remote_close(session, streamID) != 0
+        delegate?.session(self, didClose: slot, errorCode: errorCode, complete: errorCode == 0 && remoteClosed)
+        return 0
+    }
+
+    private func readBody(slot: Int32, into buffer: UnsafeMutablePointer<UInt8>, length: Int,
+                          flags: UnsafeMutablePointer<UInt32>) -> Int {
+        let body = bodies[Int(slot)]
+        let offset = bodyOffsets[Int(slot)]
+        let n = min(length, body.count - offset)
+        if n > 0 { UnsafeMutableRawPointer(buffer).copyMemory(from: body.baseAddress! + offset, byteCount: n) }
+        bodyOffsets[Int(slot)] = offset + n
+        if offset + n >= body.count { flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
+        return n
+    }
+}
+
+/// A negative nghttp2 return code with nghttp2's description.
+struct H2Error: Error, CustomStringConvertible {
+    let code: Int32
+    var description: String { String(cString: nghttp2_strerror(code)) }
+
+    static func check(_ rc: Int32, _ what: StaticString) throws(H2Error) {
+        if rc < 0 { throw H2Error(code: rc) }
+    }
+}
