@@ -6,7 +6,7 @@ import Foundation
 struct HTTPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "http",
-        abstract: "Send HTTP/1.1 requests at a controlled rate and report exact counts, status codes and latency.",
+        abstract: "Send HTTP/1.1 (or, with --http2, h2c) requests at a controlled rate and report exact counts, status codes and latency.",
         discussion: """
         URLs are used round-robin. Host names are resolved once, at start, with c-ares inside the target netns \
         (servers: --dns-server, else the target's resolv.conf as for `loadgen dns`).
@@ -14,6 +14,7 @@ struct HTTPCommand: ParsableCommand {
           sudo loadgen http http://127.0.0.1:8080/ --netns bench -c 50 --rate 5000 --duration 10s
           sudo loadgen http http://10.0.0.2/api --pid 4242 -c 100 --duration 30s --json
           sudo loadgen http http://127.0.0.1/ --netns bench --no-keepalive --rate 200 --count 1000
+          sudo loadgen http --http2 http://127.0.0.1:8080/ --netns bench -c 10 --streams 100 --duration 10s
         """
     )
 
@@ -33,6 +34,12 @@ struct HTTPCommand: ParsableCommand {
 
     @Flag(help: "A new connection per request (sends Connection: close); exercises connect/accept/close.")
     var noKeepalive = false
+
+    @Flag(help: "HTTP/2 over cleartext with prior knowledge (h2c) on http:// URLs, through nghttp2.")
+    var http2 = false
+
+    @Option(help: ArgumentHelp("HTTP/2: most concurrent streams per connection (default 100; never more than the server allows).", valueName: "N"))
+    var streams: String?
 
     @Option(name: [.customShort("m"), .long], help: ArgumentHelp("Request method (default GET).", valueName: "METHOD"))
     var method: String = "GET"
@@ -132,7 +139,23 @@ struct HTTPCommand: ParsableCommand {
         if targets.contains(where: { !$0.url.hostIsLiteral }) {
             dns = try NameServers.choose(explicit: dnsServers, flag: "--dns-server", spec: spec).0
         }
-        let concurrency = parsed.concurrency ?? connectionCount
+        var streamCount = 1
+        if let streams {
+            guard http2 else { throw ValidationError("--streams applies to HTTP/2; add --http2") }
+            do {
+                let n = try Quantity.count(streams)
+                guard n <= 1_000_000 else { throw QuantityError("'\(streams)' is above 1,000,000") }
+                streamCount = Int(n)
+            } catch let error as QuantityError {
+                throw ValidationError("--streams: \(error.description)")
+            }
+        } else if http2 {
+            streamCount = 100
+        }
+        if http2 && noKeepalive {
+            throw ValidationError("--no-keepalive opens a connection per request, which HTTP/2 does not do; drop one of --http2 and --no-keepalive")
+        }
+        let concurrency = parsed.concurrency ?? connectionCount * streamCount
         // Each connection holds a socket; leave room for the loops and the process.
         let neededFiles = connectionCount + parsed.threads * 8 + 64
         let limit = ResourceLimits.raiseOpenFiles(to: neededFiles)
@@ -140,7 +163,7 @@ struct HTTPCommand: ParsableCommand {
             throw RunFailure("--connections \(connectionCount) needs \(neededFiles) open files but RLIMIT_NOFILE is \(limit) and cannot be raised; run `ulimit -n \(neededFiles)` first (or as root), or use fewer connections")
         }
         return RunConfig(
-            kind: .http1,
+            kind: http2 ? .http2 : .http1,
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.tickNanos),
@@ -149,7 +172,8 @@ struct HTTPCommand: ParsableCommand {
             netns: netns,
             dns: nil,
             http: .init(targets: targets, connections: connectionCount, keepAlive: !noKeepalive,
-                        connectTimeoutNanos: connectTimeoutNanos, dnsServers: dns))
+                        connectTimeoutNanos: connectTimeoutNanos, dnsServers: dns, headers: parsedHeaders,
+                        body: bodyBytes, streams: streamCount))
     }
 
     private func readBody() throws -> [UInt8] {
@@ -165,12 +189,14 @@ struct HTTPCommand: ParsableCommand {
     static func render(config: RunConfig, result: RunResult) -> String {
         let http = config.http!
         let header = ReportHeader(
-            kind: "http1", eventNoun: "requests", threads: config.load.threads, netns: config.netns?.label,
+            kind: config.kind == .http2 ? "http2" : "http1", eventNoun: "requests", threads: config.load.threads, netns: config.netns?.label,
             netnsInode: config.netns?.inode ?? NetNamespace.currentThreadInode,
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
             timeoutNanos: config.load.timeoutNanos, count: config.load.count,
             durationNanos: config.load.durationNanos, targets: http.targets.map(\.url.description),
-            targetsSource: "\(http.connections) connections, \(http.keepAlive ? "keep-alive" : "one per request")",
+            targetsSource: config.kind == .http2
+                ? "\(http.connections) connections × \(http.streams) streams, h2c"
+                : "\(http.connections) connections, \(http.keepAlive ? "keep-alive" : "one per request")",
             transport: "tcp", workload: [])
         return Reports.render(header, result, output: config.output, codeNames: { String($0) })
     }

@@ -24,6 +24,17 @@ final class Loop {
         uv_run(raw, UV_RUN_ONCE)
     }
 
+    /// Runs the loop while `condition` holds, until `deadlineNanos` at the latest (a 10 ms timer keeps it from
+    /// blocking past the deadline). For set-up before the run starts.
+    func run(until deadlineNanos: UInt64, while condition: () -> Bool) throws(UVError) {
+        let wakeUp = try LoopTimer(loop: self) {}
+        wakeUp.start(afterMillis: 10, repeatMillis: 10)
+        while condition() && Loop.nowNanos < deadlineNanos {
+            runOnce()
+        }
+        wakeUp.close()
+    }
+
     /// Closes the loop after every handle closed; runs the loop once more to finish pending close callbacks.
     func close() {
         while uv_loop_close(raw) == UV_EBUSY.rawValue {

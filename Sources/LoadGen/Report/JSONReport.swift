@@ -46,6 +46,20 @@ enum JSONReport {
             ("cpu_ms_per_1k", .double(result.cpuMillisPerThousand)),
             ("per_thread", .array(result.threads.map(thread))),
         ]
+        if header.kind == "http2" {
+            let h = result.h2
+            members.append(("http2", .object([
+                ("streams_opened", .uint(h.streamsOpened)),
+                ("goaways_received", .uint(h.goAwaysReceived)),
+                ("resets_received", .uint(h.resetsReceived)),
+                ("retried", .uint(h.retried)),
+                ("request_header_bytes", .uint(h.requestHeaderBytes)),
+                ("request_header_bytes_hpack", .uint(h.requestHeaderBlockBytes)),
+                ("response_header_bytes", .uint(h.responseHeaderBytes)),
+                ("response_header_bytes_hpack", .uint(h.responseHeaderBlockBytes)),
+                ("header_compression_saved", .double(H2Counters.saving(h))),
+            ])))
+        }
         return .object(members)
     }
 

@@ -34,6 +34,11 @@ enum TextReport {
                 .map { "\($0.name) \(result.connectErrors[$0.rawValue])" }
             lines.append("  traffic   \(result.bytesReceived) bytes received, \(result.connectionsOpened) connections opened, connect errors: \(connectErrors.isEmpty ? "none" : connectErrors.joined(separator: "  "))")
         }
+        if header.kind == "http2" {
+            let h = result.h2
+            lines.append(String(format: "  http/2    %llu streams, %llu GOAWAYs, %llu resets received, %llu retried; HPACK saved %.1f%% of header bytes",
+                                h.streamsOpened, h.goAwaysReceived, h.resetsReceived, h.retried, H2Counters.saving(h) * 100))
+        }
         if result.notSent > 0 {
             lines.append("  not sent  \(result.notSent) due events never went out (held back by the in-flight limit, a backoff or a missing connection until the run ended; not counted in sent)")
         }

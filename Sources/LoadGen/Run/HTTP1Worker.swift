@@ -28,29 +28,6 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         }
     }
 
-    /// A FIFO of events waiting for a connection to one endpoint.
-    private struct WaitQueue {
-        private var ring: [Int32]
-        private var head = 0
-        private(set) var count = 0
-
-        init(capacity: Int) { ring = [Int32](repeating: -1, count: max(1, capacity)) }
-
-        mutating func push(_ slot: Int32) {
-            precondition(count < ring.count, "more waiting events than slots")
-            ring[(head + count) % ring.count] = slot
-            count += 1
-        }
-
-        mutating func pop() -> Int32? {
-            guard count > 0 else { return nil }
-            let slot = ring[head]
-            head = (head + 1) % ring.count
-            count -= 1
-            return slot
-        }
-    }
-
     private let targets: [HTTPTarget]
     private let requests: [UnsafeRawBufferPointer]
     /// Endpoint of each group; targets with the same host and port share a group (and its connections).
@@ -82,21 +59,9 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         // Names resolve here, inside the netns, with the target's DNS servers.
-        var groupOf: [String: Int] = [:]
-        for target in http.targets {
-            let address = target.url.hostIsLiteral
-                ? target.url.host
-                : try HostLookup.resolve(target.url.host, servers: http.dnsServers)
-            let endpoint = try Endpoint(host: address, port: target.url.port)
-            let key = endpoint.description
-            if let g = groupOf[key] {
-                targetGroup.append(g)
-            } else {
-                groupOf[key] = endpoints.count
-                targetGroup.append(endpoints.count)
-                endpoints.append(endpoint)
-            }
-        }
+        let resolved = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
+        endpoints = resolved.endpoints
+        targetGroup = resolved.groupOfTarget
         let connections = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
                                              of: UInt64(config.load.threads)))
         for i in 0..<connections {
@@ -119,14 +84,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         guard keepAlive, !clients.isEmpty else { return }
         let start = Loop.nowNanos
         for client in clients { connect(client, now: start) }
-        let deadline = start + connectTimeoutNanos
-        var wakeUp: LoopTimer? = try LoopTimer(loop: loop) {}
-        wakeUp?.start(afterMillis: 10, repeatMillis: 10)
-        while clients.contains(where: { $0.state == .connecting }) && Loop.nowNanos < deadline {
-            loop.runOnce()
-        }
-        wakeUp?.close()
-        wakeUp = nil
+        try loop.run(until: start + connectTimeoutNanos) { clients.contains { $0.state == .connecting } }
         prepared = true
         if !clients.contains(where: { $0.state == .idle }) {
             let kinds = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }.map(\.name)

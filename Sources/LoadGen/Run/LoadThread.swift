@@ -54,6 +54,9 @@ final class LoadThread: @unchecked Sendable {
             case .http1:
                 worker = try HTTP1Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
                                          stop: stop, progress: progress)
+            case .http2:
+                worker = try HTTP2Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                         stop: stop, progress: progress)
             }
             do {
                 try worker.prepare()

@@ -132,7 +132,8 @@ class LoadWorker {
     /// completions free room (closed loop refill); re-entry is ignored.
     @inline(__always)
     final func issue(now: UInt64) {
-        guard !issuing, !closed else { return }
+        // Nothing is issued before the start gate opened (origin set) or after the end.
+        guard !issuing, !closed, origin != 0, now >= origin else { return }
         issuing = true
         defer { issuing = false }
         let offset = now &- origin

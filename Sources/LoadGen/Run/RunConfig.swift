@@ -1,6 +1,6 @@
 /// A validated run, built by the CLI and handed to every loop thread. Immutable and Sendable.
 struct RunConfig: Sendable {
-    enum Kind: String, Sendable { case dns, http1 }
+    enum Kind: String, Sendable { case dns, http1, http2 }
 
     struct Load: Sendable {
         /// nil: closed loop.
@@ -41,6 +41,12 @@ struct RunConfig: Sendable {
         var connectTimeoutNanos: UInt64
         /// Servers for resolving host names inside the netns (empty: c-ares' defaults).
         var dnsServers: [Endpoint]
+        /// Extra request headers and the body (HTTP/2 builds its header lists from them; HTTP/1.1 requests are
+        /// prebuilt in `targets`).
+        var headers: [HTTP1Request.Header] = []
+        var body: [UInt8] = []
+        /// HTTP/2: most concurrent streams per connection (never more than the server allows).
+        var streams = 1
     }
 
     var kind: Kind

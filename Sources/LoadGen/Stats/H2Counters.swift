@@ -23,4 +23,11 @@ struct H2Counters: Sendable, Equatable {
         responseHeaderBytes += other.responseHeaderBytes
         responseHeaderBlockBytes += other.responseHeaderBlockBytes
     }
+
+    /// The fraction of header bytes HPACK saved, requests and responses together (0 when nothing was sent).
+    static func saving(_ h: H2Counters) -> Double {
+        let before = h.requestHeaderBytes + h.responseHeaderBytes
+        let after = h.requestHeaderBlockBytes + h.responseHeaderBlockBytes
+        return before > 0 && after <= before ? 1 - Double(after) / Double(before) : 0
+    }
 }

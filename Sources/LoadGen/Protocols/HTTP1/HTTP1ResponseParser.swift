@@ -115,8 +115,9 @@ struct HTTP1ResponseParser {
     }
 
     /// The peer closed the connection: returns .complete(keepAlive: false) when the body was delimited by close
-    /// (no Content-Length, not chunked), otherwise throws `truncated`. In the idle state (no response started
-    /// since the last `.complete`) it returns `.needMore`: there is nothing to end.
+    /// (no Content-Length, not chunked), otherwise throws `truncated`. Also `.complete(keepAlive: false)` after
+    /// the `.head` of a response without a body; and `.needMore` in the idle state (after `.complete`, before
+    /// `expectResponse`), as there is no response to end.
     mutating func connectionClosed() throws(ParseError) -> Event {
         switch state {
         case .bodyUntilClose, .pendingComplete:
@@ -392,13 +393,15 @@ extension HTTP1ResponseParser {
                 limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
             case .lineStart:
                 let b = Self.byte(p, i)
-                i &+= 1
                 if Self.isTokenByte(b) {
-                    i &-= 1 // the name's first byte: scanned with the rest in .headerName
+                    // A header name, scanned from this byte on in .headerName.
                     candidates = inTrailers ? 0 : Self.contentLengthBit | Self.transferEncodingBit | Self.connectionBit
                     index = 0
                     state = .headerName
-                } else if b == Byte.cr {
+                    continue
+                }
+                i &+= 1
+                if b == Byte.cr {
                     state = .sectionEndLF
                 } else if b == Byte.lf {
                     if endSection() { return (i, true) }
