@@ -58,7 +58,13 @@ struct DNSCommand: ParsableCommand {
         }
         let (servers, source) = try makeServers(spec: spec)
 
-        let defaultConcurrency = parsed.pacer == nil ? 100 : 10_000
+        // Closed loop: 100 in flight, as dnsperf. Open loop: room for every query of one timeout per thread (a
+        // server that drops queries must not throttle the rate), up to the 16-bit ID space.
+        var defaultConcurrency = 100
+        if let rate = parsed.requestedRate {
+            let perThread = rate * Double(parsed.timeoutNanos) / 1e9 / Double(parsed.threads)
+            defaultConcurrency = Int(min(Double(IDAllocator.space), max(10_000, perThread.rounded(.up)))) * parsed.threads
+        }
         var concurrency = parsed.concurrency ?? defaultConcurrency
         if parsed.concurrency == nil {
             concurrency = max(concurrency, parsed.threads)
@@ -82,7 +88,7 @@ struct DNSCommand: ParsableCommand {
             kind: .dns,
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: concurrency,
-                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.tickNanos),
+                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
             output: .init(json: output.json, latencySpectrum: output.latency,
                           progress: output.progress || interactive, quiet: output.quiet),
             netns: netns,

@@ -166,7 +166,7 @@ struct HTTPCommand: ParsableCommand {
             kind: http2 ? .http2 : .http1,
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
-                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.tickNanos),
+                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
             output: .init(json: output.json, latencySpectrum: output.latency,
                           progress: output.progress || isatty(2) == 1, quiet: output.quiet),
             netns: netns,

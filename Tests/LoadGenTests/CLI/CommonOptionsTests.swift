@@ -43,7 +43,16 @@ import Testing
         #expect(p.concurrency == nil)
         #expect(p.timeoutNanos == 5_000_000_000)
         #expect(p.threads == 1)
-        #expect(p.tickNanos == 1_000_000)
+        #expect(p.tickNanos == nil)
+        #expect(p.effectiveTickNanos == 1_000_000)
+    }
+
+    @Test func defaultTickShrinksAtHighRatesToKeepBurstsNear32() throws {
+        #expect(try parsed(["--rate", "10k"]).effectiveTickNanos == 1_000_000)
+        #expect(try parsed(["--rate", "50k"]).effectiveTickNanos == 640_000)
+        #expect(try parsed(["--rate", "100k", "--threads", "2"]).effectiveTickNanos == 640_000)
+        #expect(try parsed(["--rate", "1M"]).effectiveTickNanos == 250_000)
+        #expect(try parsed(["--rate", "1M", "--tick", "1ms"]).effectiveTickNanos == 1_000_000)
     }
 
     @Test func countAloneHasNoDuration() throws {

@@ -38,9 +38,14 @@ import Testing
         #expect(!c.output.json && !c.output.latencySpectrum && !c.output.quiet)
     }
 
-    @Test func openLoopDefaultsToTenThousandInFlight() throws {
+    @Test func openLoopDefaultsToOneTimeoutOfQueriesInFlight() throws {
+        // 1,000/s × 5 s = 5,000: the floor of 10,000 applies.
+        #expect(try config(["--server", "127.0.0.1", "--rate", "1000"]).load.concurrency == 10_000)
+        // 20,000/s × 2 s = 40,000.
+        #expect(try config(["--server", "127.0.0.1", "--rate", "20k", "--timeout", "2s"]).load.concurrency == 40_000)
+        // 20,000/s × 5 s = 100,000: capped at the 16-bit ID space per thread.
         let c = try config(["--server", "127.0.0.1", "--rate", "20k", "--duration", "5s"])
-        #expect(c.load.concurrency == 10_000)
+        #expect(c.load.concurrency == 65_536)
         #expect(c.load.requestedRate == 20_000)
         #expect(c.load.durationNanos == 5_000_000_000)
         #expect(c.plan(thread: 0).localLimit == 100_000)

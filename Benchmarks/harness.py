@@ -1,0 +1,367 @@
+"""Protocol-independent parts of the peer benchmarks.
+
+A *section* compares loadgen with one peer tool against one server (DNS: knot, loadgen vs dnsperf; later
+HTTP/1.1: nginx, loadgen vs wrk; HTTP/2: nghttpd, loadgen vs h2load). A section names
+
+- a server (a context manager that starts it in a fresh network namespace and stops it again),
+- two clients (loadgen first, the peer second), each of which turns a `Load` into a command line and parses
+  that command's output into `Counts`,
+- the loads to measure, and a function that turns the medians into table rows with targets.
+
+`run_section` measures every load with both clients `repeat` times, alternating which client goes first,
+and `render_markdown` prints the rows. Client CPU time is the user+sys time of the client process, taken from
+os.wait4() (the rusage of exactly that child and whatever it waited for), never a number the tool reports
+about itself.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional, Protocol, Sequence
+
+
+@dataclass(frozen=True)
+class Load:
+    """What to offer the server: closed loop (keep `concurrency` in flight) or open loop (`rate` per second)."""
+
+    concurrency: Optional[int] = None
+    rate: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        if (self.concurrency is None) == (self.rate is None):
+            raise ValueError("a Load is either closed (concurrency) or open (rate)")
+
+    @property
+    def is_open(self) -> bool:
+        return self.rate is not None
+
+    @property
+    def key(self) -> str:
+        return f"open-{self.rate:g}" if self.is_open else f"closed-{self.concurrency}"
+
+    def describe(self) -> str:
+        if self.is_open:
+            return f"open loop at {fmt_int(self.rate)}/s"
+        return f"closed loop, {fmt_int(self.concurrency)} in flight"
+
+
+@dataclass
+class Counts:
+    """What a client says it did in one run (parsed from its own output)."""
+
+    sent: int
+    completed: int
+    lost: int  # sent but not answered: timeouts, errors, cancelled
+    duration_s: float  # the tool's idea of the run time (the divisor of its rates)
+    extra: dict = field(default_factory=dict)  # the tool's other numbers, kept for --json
+    problems: list = field(default_factory=list)  # inconsistencies in the tool's own numbers
+
+
+@dataclass
+class Sample:
+    """One run of one client under one load."""
+
+    tool: str
+    load: str
+    rep: int
+    seconds: float  # the run length asked for
+    argv: list
+    exit_code: Optional[int]
+    wall_s: float
+    cpu_user_ms: float
+    cpu_sys_ms: float
+    counts: Optional[Counts]
+    error: Optional[str] = None
+    server: dict = field(default_factory=dict)  # the server's counters over this run, e.g. received, dropped
+    checks: list = field(default_factory=list)  # anomalies: the tool's own and the server cross-check
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.counts is not None
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_user_ms + self.cpu_sys_ms
+
+    @property
+    def cpu_ms_per_1k(self) -> Optional[float]:
+        if not self.ok or self.counts.completed == 0:
+            return None
+        return self.cpu_ms * 1000.0 / self.counts.completed
+
+    @property
+    def achieved_rate(self) -> Optional[float]:
+        """Requests sent per second of the run length asked for (the same divisor for every tool: one tool
+        counts the wait for late answers into its run time, another does not)."""
+        if not self.ok:
+            return None
+        return self.counts.sent / self.seconds
+
+    @property
+    def throughput(self) -> Optional[float]:
+        """Answers received per second of the run length asked for."""
+        if not self.ok:
+            return None
+        return self.counts.completed / self.seconds
+
+    @property
+    def lost_fraction(self) -> Optional[float]:
+        if not self.ok or self.counts.sent == 0:
+            return None
+        return self.counts.lost / self.counts.sent
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d.update(cpu_ms=self.cpu_ms, cpu_ms_per_1k=self.cpu_ms_per_1k, achieved_rate=self.achieved_rate,
+                 throughput=self.throughput, lost_fraction=self.lost_fraction)
+        return d
+
+
+class Client(Protocol):
+    name: str
+
+    def command(self, load: Load, seconds: float) -> list:
+        """The argv that offers `load` for `seconds`."""
+
+    def parse(self, stdout: str, stderr: str) -> Counts:
+        """The counts from the tool's output; raises ValueError when they cannot be read."""
+
+
+@dataclass
+class Row:
+    """One line of the table: a measurement of loadgen and of the peer, their ratio, and a target."""
+
+    label: str
+    subject: str
+    peer: str
+    ratio: str = ""
+    target: str = ""
+    verdict: str = ""  # PASS, MISS, or "" when the row has no target
+
+
+@dataclass
+class Section:
+    title: str
+    server: Callable[[], object]  # returns a context manager; entering it starts the server
+    clients: Sequence[Client]  # loadgen first, then the peer
+    loads: Sequence[Load]
+    rows: Callable[["Results"], list]  # medians -> rows
+    # The running server's cumulative counters: "received" (requests it counted) and, where it can tell,
+    # "dropped" (datagrams the kernel dropped at a full socket buffer); run_section keeps the deltas.
+    server_probe: Optional[Callable[[object], dict]] = None
+
+
+class Results:
+    """The samples of one section, with medians per (load, tool)."""
+
+    def __init__(self, section: Section) -> None:
+        self.section = section
+        self.samples: list = []
+
+    def of(self, load: Load, tool: str) -> list:
+        return [s for s in self.samples if s.load == load.key and s.tool == tool and s.ok]
+
+    def median(self, load: Load, tool: str, metric: str) -> Optional[float]:
+        values = [getattr(s, metric) for s in self.of(load, tool)]
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    def paired_ratio(self, num: tuple, den: tuple) -> Optional[float]:
+        """Median over the rounds of num/den, each a (load, tool, metric) measured in the same round. The two
+        runs of a round are back to back, so the ratio is less exposed to a machine that is busier in one round
+        than in another than the ratio of the two medians would be."""
+        ratios = []
+        for rep in sorted({s.rep for s in self.samples}):
+            a = self._value(rep, *num)
+            b = self._value(rep, *den)
+            if a is not None and b:
+                ratios.append(a / b)
+        return statistics.median(ratios) if ratios else None
+
+    def _value(self, rep: int, load: Load, tool: str, metric: str) -> Optional[float]:
+        for s in self.of(load, tool):
+            if s.rep == rep:
+                return getattr(s, metric)
+        return None
+
+
+def run_measured(argv: list, limit_s: float) -> tuple:
+    """Runs argv to completion, killing it after limit_s seconds; returns
+    (exit_code, wall_s, user_ms, sys_ms, stdout, stderr, error)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        try:
+            pid = _spawn(argv, out, err)
+        except OSError as e:
+            return None, 0.0, 0.0, 0.0, "", "", f"cannot start {argv[0]}: {e}"
+        error = None
+        try:
+            reaped = _wait(pid, start + limit_s)
+            if reaped is None:
+                error = f"still running after {limit_s:.0f} s: stopped it"
+                reaped = _stop(pid)
+        except BaseException:
+            # Ctrl-C or SIGTERM while the client runs: stop it before unwinding.
+            _stop(pid)
+            raise
+        wall = time.monotonic() - start
+        status, usage = reaped
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")
+    return (os.waitstatus_to_exitcode(status), wall, usage.ru_utime * 1000.0, usage.ru_stime * 1000.0,
+            stdout, stderr, error)
+
+
+def _spawn(argv: list, out, err) -> int:
+    """fork + exec with stdout and stderr into the given files. The child gets a process group of its own, so
+    a Ctrl-C at the terminal reaches only this script, which then stops the child (see _stop)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setpgid(0, 0)
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.execvp(argv[0], argv)
+        except BaseException as e:  # noqa: BLE001 — report, then leave without Python's clean-up
+            try:
+                os.write(2, f"exec {argv[0]}: {e}\n".encode())
+            finally:
+                os._exit(127)
+    try:
+        os.setpgid(pid, pid)  # also from here, so the group exists before any killpg
+    except OSError:
+        pass
+    return pid
+
+
+def _wait(pid: int, deadline: float):
+    """(status, rusage) once pid has exited, or None at the deadline."""
+    while True:
+        wpid, status, usage = os.wait4(pid, os.WNOHANG)
+        if wpid == pid:
+            return status, usage
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.02)
+
+
+def _stop(pid: int):
+    """SIGTERM to the child's process group, SIGKILL 3 s later; returns (status, rusage)."""
+    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+        reaped = _wait(pid, time.monotonic() + grace)
+        if reaped is not None:
+            return reaped
+    raise RuntimeError(f"process {pid} survived SIGKILL")
+
+
+def measure(client: Client, load: Load, seconds: float, rep: int, limit_s: float) -> Sample:
+    argv = client.command(load, seconds)
+    code, wall, user, sys_ms, stdout, stderr, error = run_measured(argv, limit_s)
+    counts = None
+    if error is None and code != 0:
+        error = f"exit status {code}: {_tail(stderr or stdout)}"
+    if error is None:
+        try:
+            counts = client.parse(stdout, stderr)
+        except ValueError as e:
+            error = f"cannot read its output ({e}): {_tail(stdout + stderr)}"
+    sample = Sample(client.name, load.key, rep, seconds, argv, code, wall, user, sys_ms, counts, error)
+    if counts is not None:
+        sample.checks.extend(counts.problems)
+    return sample
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
+    return " | ".join(kept) if kept else "(no output)"
+
+
+def run_section(section: Section, seconds: float, repeat: int, timeout_s: float, pause_s: float,
+                log=sys.stderr) -> Results:
+    results = Results(section)
+    limit = seconds + timeout_s + 30.0
+    with section.server() as server:
+        for rep in range(repeat):
+            for i, load in enumerate(section.loads):
+                order = list(section.clients)
+                if (rep + i) % 2 == 1:
+                    order.reverse()
+                for client in order:
+                    before = section.server_probe(server) if section.server_probe else None
+                    sample = measure(client, load, seconds, rep, limit)
+                    if before is not None:
+                        after = section.server_probe(server)
+                        sample.server = {k: after[k] - before[k] for k in after if k in before}
+                        cross_check(sample)
+                    results.samples.append(sample)
+                    print(f"  [{rep + 1}/{repeat}] {load.describe():<30} {client.name:<8} {summary(sample)}",
+                          file=log, flush=True)
+                    time.sleep(pause_s)
+    return results
+
+
+def cross_check(s: Sample) -> None:
+    """Every answer needs a request the server received, and the server cannot receive more than was sent."""
+    received = s.server.get("received")
+    if not s.ok or received is None:
+        return
+    c = s.counts
+    if received < c.completed:
+        s.checks.append(f"{c.completed:,} completed but the server received only {received:,}")
+    if received > c.sent:
+        s.checks.append(f"the server received {received:,} but only {c.sent:,} were sent")
+
+
+def summary(s: Sample) -> str:
+    if not s.ok:
+        return f"FAILED: {s.error}"
+    c = s.counts
+    text = (f"sent {c.sent:,}  completed {c.completed:,}  lost {c.lost:,}  "
+            f"{fmt_int(s.throughput)} answers/s  CPU {s.cpu_ms:,.0f} ms = {fmt_float(s.cpu_ms_per_1k, 2)} ms/1k")
+    if s.server:
+        text += "  (server: " + ", ".join(f"{k} {v:,}" for k, v in s.server.items()) + ")"
+    if s.checks:
+        text += "  !! " + "; ".join(s.checks)
+    return text
+
+
+# Formatting ------------------------------------------------------------------------------------------------
+
+def fmt_int(v: Optional[float]) -> str:
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def fmt_float(v: Optional[float], digits: int = 2) -> str:
+    return "n/a" if v is None else f"{v:,.{digits}f}"
+
+
+def fmt_ratio(ratio: Optional[float]) -> str:
+    return "n/a" if ratio is None else f"{ratio:.2f}×"
+
+
+def verdict(ok: Optional[bool]) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "MISS")
+
+
+def render_markdown(rows: list, subject: str, peer: str) -> str:
+    header = ["measurement", subject, peer, f"{subject} / {peer}", "target", "result"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * 3 + ["---", "---"]) + "|"]
+    for r in rows:
+        cells = [r.label, r.subject, r.peer, r.ratio, r.target, r.verdict]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
