@@ -61,6 +61,13 @@ struct HTTPCommand: ParsableCommand {
     func run() throws {
         let config = try makeConfig()
         let result = try Runner.run(config)
+        // Not one request could be written because no connection could be made: the run could not run.
+        let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
+        if result.counters.sent == 0, !connectErrors.isEmpty, !result.interrupted {
+            let hosts = config.http!.targets.map(\.url.authority).joined(separator: ", ")
+            let why = connectErrors.map { "\($0.name) \(result.connectErrors[$0.rawValue])" }.joined(separator: ", ")
+            throw RunFailure("cannot connect to \(hosts) from inside the target netns (\(why)); is the server running there?")
+        }
         print(HTTPCommand.render(config: config, result: result), terminator: "")
     }
 

@@ -79,6 +79,10 @@ final class H2Session {
     private(set) var receivedSettings = false
     /// A connection-level protocol failure (nghttp2's message), once one happened.
     private(set) var failure: String?
+    /// nghttp2 reports protocol errors through its error callback and by queueing a GOAWAY with an error code,
+    /// while `mem_recv` still returns success: the GOAWAY we send marks the connection as failed.
+    private var lastErrorMessage: String?
+    private var pendingFailure: String?
 
     static let windowSize: Int32 = (1 << 30)
 
@@ -105,6 +109,11 @@ final class H2Session {
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { session, streamID, errorCode, user in
             H2Session.from(user).didClose(streamID: streamID, errorCode: errorCode)
+        }
+        nghttp2_session_callbacks_set_error_callback2(callbacks) { _, _, message, length, user in
+            H2Session.from(user).lastErrorMessage =
+                String(decoding: UnsafeRawBufferPointer(start: message, count: length), as: UTF8.self)
+            return 0
         }
         var session: OpaquePointer?
         let rc = nghttp2_session_client_new(&session, callbacks, nil)
@@ -178,6 +187,14 @@ final class H2Session {
             failure = String(cString: nghttp2_strerror(Int32(rc)))
             throw H2Error(code: Int32(rc))
         }
+        try throwPendingFailure()
+    }
+
+    private func throwPendingFailure() throws(H2Error) {
+        if let pendingFailure, failure == nil {
+            failure = pendingFailure
+            throw H2Error(code: NGHTTP2_ERR_PROTO.rawValue, message: pendingFailure)
+        }
     }
 
     /// Serializes every frame nghttp2 wants to send into `output`.
@@ -188,6 +205,7 @@ final class H2Session {
             failure = String(cString: nghttp2_strerror(rc))
             throw H2Error(code: rc)
         }
+        try throwPendingFailure()
     }
 
     /// Drops the first `count` bytes of `output` (they were written).
@@ -229,6 +247,13 @@ final class H2Session {
     }
 
     private func didSend(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        if frame.pointee.hd.type == UInt8(NGHTTP2_GOAWAY.rawValue), frame.pointee.goaway.error_code != 0,
+           pendingFailure == nil {
+            let goaway = frame.pointee.goaway
+            let detail = lastErrorMessage
+                ?? String(decoding: UnsafeRawBufferPointer(start: goaway.opaque_data, count: goaway.opaque_data_len), as: UTF8.self)
+            pendingFailure = "the server broke the protocol (GOAWAY error \(goaway.error_code) sent): \(detail)"
+        }
         if frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue), let slot = slot(of: frame.pointee.hd.stream_id) {
             delegate?.session(self, didSendRequestOf: slot, headerBlockBytes: frame.pointee.hd.length)
         }
@@ -287,10 +312,17 @@ final class H2Session {
     }
 }
 
-/// A negative nghttp2 return code with nghttp2's description.
+/// A negative nghttp2 return code with nghttp2's description (or a more precise message).
 struct H2Error: Error, CustomStringConvertible {
     let code: Int32
-    var description: String { String(cString: nghttp2_strerror(code)) }
+    var message: String?
+
+    init(code: Int32, message: String? = nil) {
+        self.code = code
+        self.message = message
+    }
+
+    var description: String { message ?? String(cString: nghttp2_strerror(code)) }
 
     static func check(_ rc: Int32, _ what: StaticString) throws(H2Error) {
         if rc < 0 { throw H2Error(code: rc) }

@@ -21,6 +21,8 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         var retryAtNanos: UInt64 = 0
         var backoffNanos: UInt64 = 0
         var status = 0
+        /// In its group's idle list. Entries go stale when the connection drops; `takeIdle` skips those.
+        var parked = false
 
         init(index: Int, group: Int) {
             self.index = index
@@ -99,8 +101,8 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         let target = Int(slots.sequence[Int(slot)] % UInt64(targets.count))
         let group = targetGroup[target]
         if keepAlive {
-            if let index = idle[group].popLast() {
-                send(slot: slot, on: clients[index], now: now)
+            if let client = takeIdle(group: group) {
+                send(slot: slot, on: client, now: now)
             } else {
                 waiting[group].push(slot)
             }
@@ -113,6 +115,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
     }
 
     private func send(slot: Int32, on client: Client, now: UInt64) {
+        precondition(client.stream != nil && (client.state == .idle || client.state == .connecting), "send on a connection that cannot")
         let target = Int(slots.sequence[Int(slot)] % UInt64(targets.count))
         client.slot = slot
         client.target = target
@@ -122,6 +125,22 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         client.parser.expectResponse(isHead: targets[target].isHead)
         markSent(slot: slot, atNanos: now)
         client.stream?.write(requests[target])
+    }
+
+    /// A connected idle connection of the group, skipping entries of connections that dropped since.
+    private func takeIdle(group: Int) -> Client? {
+        while let index = idle[group].popLast() {
+            let client = clients[index]
+            client.parked = false
+            if client.state == .idle, client.stream != nil { return client }
+        }
+        return nil
+    }
+
+    private func park(_ client: Client) {
+        guard !client.parked else { return }
+        client.parked = true
+        idle[client.group].append(client.index)
     }
 
     /// A connection is free: give it the next waiting event of its group, or park it.
@@ -134,7 +153,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
                 connect(client, now: now)
             }
         } else if keepAlive && client.state == .idle {
-            idle[client.group].append(client.index)
+            park(client)
         }
     }
 
@@ -191,7 +210,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         client.backoffNanos = 0
         client.state = .idle
         if keepAlive {
-            if prepared { serveNext(client, now: now) } else { idle[client.group].append(client.index) }
+            if prepared { serveNext(client, now: now) } else { park(client) }
         } else if client.slot >= 0 {
             send(slot: client.slot, on: client, now: now)
         }
@@ -326,6 +345,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
             while let slot = waiting[g].pop() { discard(slot: slot) }
         }
         for g in idle.indices { idle[g].removeAll() }
+        for client in clients { client.parked = false }
     }
 
     override func closeTransport() {

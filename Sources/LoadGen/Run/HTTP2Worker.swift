@@ -379,7 +379,7 @@ final class HTTP2Worker: LoadWorker {
             slotConnection[s] = -1
             result.h2.retried += 1
             let group = connection.group
-            if let other = connectionWithRoom(group: group) { submit(slot, on: other) } else { waiting[group].pushFront(slot) }
+            if let other = connectionWithRoom(group: group) { submit(slot, on: other); flush(other) } else { waiting[group].pushFront(slot) }
         } else {
             finishSlot(slot, .failed(.streamReset), now: now)
         }

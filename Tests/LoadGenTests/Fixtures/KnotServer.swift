@@ -29,14 +29,15 @@ final class KnotServer {
         self.process = process
     }
 
-    static func with<R>(in namespace: NetworkNamespace, port: Int = 53,
+    /// `extraRecords`: more zone-file lines for `example.test` (e.g. `web A 127.0.0.1`), after the ones above.
+    static func with<R>(in namespace: NetworkNamespace, port: Int = 53, extraRecords: [String] = [],
                         _ body: (KnotServer) async throws -> R) async throws -> R {
-        let knot = try await start(in: namespace, port: port)
+        let knot = try await start(in: namespace, port: port, extraRecords: extraRecords)
         defer { knot.stop() }
         return try await body(knot)
     }
 
-    static func start(in namespace: NetworkNamespace, port: Int) async throws -> KnotServer {
+    static func start(in namespace: NetworkNamespace, port: Int, extraRecords: [String] = []) async throws -> KnotServer {
         let knotd = try IntegrationEnvironment.requireTool("knotd", package: "knot")
         _ = try IntegrationEnvironment.requireTool("knotc", package: "knot")
         let directory = try TemporaryDirectory.make(prefix: "knot")
@@ -78,7 +79,7 @@ final class KnotServer {
             a   A   192.0.2.1
             a   AAAA 2001:db8::1
 
-            """
+            """ + extraRecords.map { $0 + "\n" }.joined()
         do {
             try config.write(toFile: "\(dir)/knot.conf", atomically: true, encoding: .utf8)
             try zoneText.write(toFile: "\(dir)/\(zone).zone", atomically: true, encoding: .utf8)

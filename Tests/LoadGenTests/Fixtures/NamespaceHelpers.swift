@@ -132,3 +132,67 @@ final class PacketCapture {
         return lengths.filter { $0 != PacketCapture.probeUDPLength }.count
     }
 }
+
+/// tshark on the namespace's loopback, printing one line per TCP SYN (a connection attempt, retransmissions
+/// included) sent to `port`. Fenced like `PacketCapture`, with SYNs to `probePort`, where nothing may listen: the
+/// capture counts as running once the first probe SYN shows up, and everything sent before the last probe has
+/// been seen once that one shows up.
+final class SYNCapture {
+    private let namespace: NetworkNamespace
+    private let port: Int
+    private let probePort: Int
+    private let process: ChildProcess
+
+    static func with<R>(in namespace: NetworkNamespace, port: Int, probePort: Int,
+                        _ body: (SYNCapture) async throws -> R) async throws -> R {
+        precondition(port != probePort)
+        let tshark = try IntegrationEnvironment.requireTool("tshark", package: "tshark")
+        guard try await !namespace.isListening(port: probePort, tcp: true) else {
+            throw FixtureError("something listens on the probe port \(probePort) in \(namespace.name)")
+        }
+        let filter = "(tcp dst port \(port) or tcp dst port \(probePort)) and tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0"
+        let process = try namespace.spawn([tshark, "-i", "lo", "-n", "-l", "-f", filter, "-T", "fields", "-e", "tcp.dstport"])
+        let capture = SYNCapture(namespace: namespace, port: port, probePort: probePort, process: process)
+        defer { capture.process.stop(signal: SIGINT, grace: 5) }
+        try await capture.fence(what: "start")
+        return try await body(capture)
+    }
+
+    private init(namespace: NetworkNamespace, port: Int, probePort: Int, process: ChildProcess) {
+        self.namespace = namespace
+        self.port = port
+        self.probePort = probePort
+        self.process = process
+    }
+
+    private var ports: [Int] {
+        let text = (try? String(contentsOfFile: process.stdoutPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// Opens connections to the probe port (refused) until tshark prints one more probe SYN than before.
+    private func fence(what: String) async throws {
+        let before = ports.filter { $0 == probePort }.count
+        let deadline = ChildProcess.nowNanos + 15_000_000_000
+        while ChildProcess.nowNanos < deadline {
+            guard process.isRunning else { throw FixtureError("tshark exited: \(process.stderrSoFar)") }
+            try await namespace.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(probePort)"])
+            let seenBy = ChildProcess.nowNanos + 300_000_000
+            while ChildProcess.nowNanos < seenBy {
+                if ports.filter({ $0 == probePort }).count > before { return }
+                try await Task.sleep(nanoseconds: 10_000_000)
+            }
+        }
+        throw FixtureError("tshark did not see a probe SYN (\(what)) within 15 s: \(process.stderrSoFar)")
+    }
+
+    /// Waits until everything sent so far has been captured; returns how many SYNs went to `port`.
+    func finish() async throws -> Int {
+        try await fence(what: "end")
+        process.stop(signal: SIGINT, grace: 5)
+        if process.stderrSoFar.contains("dropped") && !process.stderrSoFar.contains("0 packets dropped") {
+            throw FixtureError("tshark dropped packets: \(process.stderrSoFar)")
+        }
+        return ports.filter { $0 == port }.count
+    }
+}

@@ -15,8 +15,7 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         guard let schemeEnd = text.range(of: "://") else { throw .malformed(text, "it has no scheme; write http://HOST[:PORT]/PATH") }
         let scheme = text[..<schemeEnd.lowerBound].lowercased()
         guard HTTPURL.supportedSchemes.contains(scheme) else {
-            let hint = scheme == "https" ? " (TLS is not supported yet)" : ""
-            throw .unsupportedScheme(text, scheme + hint)
+            throw .unsupportedScheme(text, scheme)
         }
         var rest = text[schemeEnd.upperBound...]
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
@@ -92,7 +91,7 @@ enum HTTPURLError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .malformed(let url, let why): "'\(url)': \(why)"
         case .unsupportedScheme(let url, let scheme):
-            "'\(url)': scheme '\(scheme)' is not supported; supported: \(HTTPURL.supportedSchemes.map { $0 + "://" }.joined(separator: ", "))"
+            "'\(url)': scheme '\(scheme)' is not supported\(scheme == "https" ? " (TLS is not supported yet)" : ""); supported: \(HTTPURL.supportedSchemes.map { $0 + "://" }.joined(separator: ", "))"
         case .badPort(let url, let port): "'\(url)': port '\(port)' must be a number from 1 to 65535"
         }
     }

@@ -1,0 +1,83 @@
+import Foundation
+import Glibc
+
+/// nghttpd (Debian package nghttp2-server) serving h2c with prior knowledge (`--no-tls`) in the foreground inside
+/// a test namespace on 127.0.0.1:`port`, from a private document root holding `index.html` ("hello\n").
+///
+/// Use `NghttpdServer.with(in:) { server in ... }`, which stops the server and removes its directory whatever the
+/// body did; `kill()` ends it abruptly (SIGKILL) mid-run, as a crash would.
+final class NghttpdServer {
+    static let path = "/index.html"
+    static let content = "hello\n"
+
+    let namespace: NetworkNamespace
+    let port: Int
+    let directory: URL
+    private let process: ChildProcess
+
+    /// The URL loadgen is pointed at.
+    var url: String { "http://127.0.0.1:\(port)\(NghttpdServer.path)" }
+
+    private init(namespace: NetworkNamespace, port: Int, directory: URL, process: ChildProcess) {
+        self.namespace = namespace
+        self.port = port
+        self.directory = directory
+        self.process = process
+    }
+
+    /// Starts nghttpd (with `arguments` added, e.g. `["--max-concurrent-streams=5"]`), runs `body`, stops it.
+    static func with<R>(in namespace: NetworkNamespace, arguments: [String] = [],
+                        _ body: (NghttpdServer) async throws -> R) async throws -> R {
+        let server = try await start(in: namespace, arguments: arguments)
+        defer { server.stop() }
+        return try await body(server)
+    }
+
+    static func start(in namespace: NetworkNamespace, arguments: [String] = []) async throws -> NghttpdServer {
+        let nghttpd = try IntegrationEnvironment.requireTool("nghttpd", package: "nghttp2-server")
+        let port = try await TestPorts.freeOnHost()
+        let directory = try TemporaryDirectory.make(prefix: "nghttpd")
+        let process: ChildProcess
+        do {
+            try content.write(to: directory.appendingPathComponent(String(path.dropFirst())), atomically: true, encoding: .utf8)
+            process = try namespace.spawn([nghttpd, "--no-tls", "--address=127.0.0.1", "-d", directory.path] + arguments + [String(port)])
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        let server = NghttpdServer(namespace: namespace, port: port, directory: directory, process: process)
+        do {
+            try await server.waitUntilReady()
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
+    }
+
+    private func waitUntilReady() async throws {
+        let deadline = ChildProcess.nowNanos + 10_000_000_000
+        while ChildProcess.nowNanos < deadline {
+            guard process.isRunning else { throw FixtureError("nghttpd exited during start-up: \(process.stderrSoFar)") }
+            if try await namespace.isListening(port: port, tcp: true) { return }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        throw FixtureError("nghttpd did not listen on 127.0.0.1:\(port) in \(namespace.name) within 10 s: \(process.stderrSoFar)")
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// What nghttpd wrote on stderr, for failure messages.
+    var log: String { process.stderrSoFar }
+
+    /// SIGKILL now: the server vanishes with its connections (the kernel resets them).
+    func kill() {
+        process.kill()
+    }
+
+    /// Stops nghttpd (SIGTERM, then SIGKILL after 3 s) and removes its directory.
+    func stop() {
+        process.stop(signal: SIGTERM, grace: 3)
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
