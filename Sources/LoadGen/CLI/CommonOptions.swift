@@ -103,6 +103,17 @@ struct TargetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Run inside the network namespace of process PID (as nsenter -t PID -n).", valueName: "PID"))
     var pid: String?
 
+    /// Opens the namespace the options name (nil for the caller's own). A usage error throws ValidationError;
+    /// a namespace that cannot be used throws RunFailure (exit 1).
+    func open() throws -> NetNamespace? {
+        guard let spec = try spec() else { return nil }
+        do {
+            return try NetNamespace.open(spec)
+        } catch {
+            throw RunFailure(error.description)
+        }
+    }
+
     func spec() throws(ValidationError) -> NetNamespace.Spec? {
         if netns != nil && pid != nil {
             throw ValidationError("--netns and --pid both name a namespace; give one of them")

@@ -48,14 +48,7 @@ struct DNSCommand: ParsableCommand {
         let spec = try target.spec()
         let questions = try makeQuestions()
         // Open the namespace first: a missing one is the error to report, not its missing resolv.conf.
-        var netns: NetNamespace?
-        if let spec {
-            do {
-                netns = try NetNamespace.open(spec)
-            } catch {
-                throw RunFailure(error.description)
-            }
-        }
+        let netns = try target.open()
         let (servers, source) = try makeServers(spec: spec)
 
         // Closed loop: 100 in flight, as dnsperf. Open loop: room for every query of one timeout per thread (a

@@ -133,14 +133,7 @@ struct HTTPCommand: ParsableCommand {
                 throw ValidationError("--connect-timeout: \(error.description)")
             }
         }
-        var netns: NetNamespace?
-        if let spec {
-            do {
-                netns = try NetNamespace.open(spec)
-            } catch {
-                throw RunFailure(error.description)
-            }
-        }
+        let netns = try target.open()
         // Names need DNS servers; literals do not.
         var dns: [Endpoint] = []
         if targets.contains(where: { !$0.url.hostIsLiteral }) {

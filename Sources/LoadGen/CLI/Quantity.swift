@@ -28,18 +28,25 @@ enum Quantity {
 
     static let metricSuffixes: [(String, UInt64)] = [("k", 1_000), ("K", 1_000), ("m", 1_000_000), ("M", 1_000_000), ("g", 1_000_000_000), ("G", 1_000_000_000)]
 
-    /// A count such as `1000`, `10k`, `1.5M`; must be a whole number above zero.
-    static func count(_ text: String) throws(QuantityError) -> UInt64 {
+    /// A decimal with an optional metric suffix (k, M, G) as numerator / denominator, the numerator already
+    /// scaled; nil when it is not a number, `overflow` when the scaled numerator does not fit.
+    static func metricDecimal(_ text: String) -> (numerator: UInt64, denominator: UInt64, overflow: Bool)? {
         var body = Substring(text)
         var scale: UInt64 = 1
         if let suffix = metricSuffixes.first(where: { body.hasSuffix($0.0) }) {
             scale = suffix.1
             body = body.dropLast()
         }
-        guard let (n, d) = decimal(body) else {
+        guard let (n, d) = decimal(body) else { return nil }
+        let (scaled, overflow) = n.multipliedReportingOverflow(by: scale)
+        return (scaled, d, overflow)
+    }
+
+    /// A count such as `1000`, `10k`, `1.5M`; must be a whole number above zero.
+    static func count(_ text: String) throws(QuantityError) -> UInt64 {
+        guard let (scaled, d, overflow) = metricDecimal(text) else {
             throw QuantityError("'\(text)' is not a count; use a whole number above zero such as 1000 or 10k")
         }
-        let (scaled, overflow) = n.multipliedReportingOverflow(by: scale)
         guard !overflow, scaled % d == 0 else {
             throw QuantityError("'\(text)' is not a whole number of events; use e.g. 1000 or 10k")
         }
@@ -74,16 +81,9 @@ enum Quantity {
             let g = gcd(1_000_000_000, period)
             return (1_000_000_000 / g, period / g)
         }
-        var body = Substring(text)
-        var scale: UInt64 = 1
-        if let suffix = metricSuffixes.first(where: { body.hasSuffix($0.0) }) {
-            scale = suffix.1
-            body = body.dropLast()
-        }
-        guard let (n, d) = decimal(body) else {
+        guard let (scaled, d, overflow) = metricDecimal(text) else {
             throw QuantityError("'\(text)' is not a rate; use events per second such as 2500, 20k, 1.5M, or 1/5ms")
         }
-        let (scaled, overflow) = n.multipliedReportingOverflow(by: scale)
         guard !overflow else { throw QuantityError("'\(text)' is above 50M events per second") }
         guard scaled > 0 else {
             throw QuantityError("'\(text)' must be a rate above zero, such as 2500, 20k or 1.5M")
