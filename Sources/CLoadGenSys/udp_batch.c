@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 
 #define CLOADGENSYS_DATAGRAM_MAX 4096
 #define CLOADGENSYS_CONTROL_MAX 64
@@ -201,11 +204,14 @@ int CLoadGenSys_enable_rx_timestamps(int fd) {
     return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0 ? 0 : -errno;
 }
 
+static int64_t ts_nanos(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec; }
+
 int64_t CLoadGenSys_realtime_minus_monotonic(void) {
-    struct timespec r, m;
+    struct timespec m1, r, m2;
+    clock_gettime(CLOCK_MONOTONIC, &m1);
     clock_gettime(CLOCK_REALTIME, &r);
-    clock_gettime(CLOCK_MONOTONIC, &m);
-    return ((int64_t)r.tv_sec - (int64_t)m.tv_sec) * 1000000000LL + ((int64_t)r.tv_nsec - (int64_t)m.tv_nsec);
+    clock_gettime(CLOCK_MONOTONIC, &m2);
+    return ts_nanos(&r) - (ts_nanos(&m1) + ts_nanos(&m2)) / 2;
 }
 
 void CLoadGenSys_set_socket_buffers(int fd, int bytes) {
@@ -213,4 +219,33 @@ void CLoadGenSys_set_socket_buffers(int fd, int bytes) {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+}
+
+int64_t CLoadGenSys_boottime_minus_monotonic(void) {
+    /* Bracket the boot-time read with two monotonic reads and use their midpoint. */
+    struct timespec m1, b, m2;
+    clock_gettime(CLOCK_MONOTONIC, &m1);
+    clock_gettime(CLOCK_BOOTTIME, &b);
+    clock_gettime(CLOCK_MONOTONIC, &m2);
+    return ts_nanos(&b) - (ts_nanos(&m1) + ts_nanos(&m2)) / 2;
+}
+
+int CLoadGenSys_socket_local_address(int fd, char *buf, int len) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) return -errno;
+    char ip[INET6_ADDRSTRLEN];
+    int n;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+        n = snprintf(buf, (size_t)len, "%s:%u", ip, (unsigned)ntohs(a->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+        n = snprintf(buf, (size_t)len, "[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
+    } else {
+        return -EAFNOSUPPORT;
+    }
+    return n < len ? n : len - 1;
 }

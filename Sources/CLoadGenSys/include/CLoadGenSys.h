@@ -62,6 +62,10 @@ void CLoadGenSys_udp_batch_forget(CLoadGenSys_udp_batch *batch, int fd);
 void CLoadGenSys_set_socket_buffers(int fd, int bytes);
 /* Asks the kernel to timestamp received datagrams (SO_TIMESTAMPNS); 0 or -errno. */
 int CLoadGenSys_enable_rx_timestamps(int fd);
+/* CLOCK_BOOTTIME minus CLOCK_MONOTONIC, in nanoseconds (what eBPF's bpf_ktime_get_boot_ns reports, from ours). */
+int64_t CLoadGenSys_boottime_minus_monotonic(void);
+/* The local address of a socket as "ip:port" ("[v6]:port") into buf; the length, or -errno. */
+int CLoadGenSys_socket_local_address(int fd, char *buf, int len);
 /* CLOCK_REALTIME minus CLOCK_MONOTONIC, in nanoseconds, to map kernel receive times onto the monotonic clock. */
 int64_t CLoadGenSys_realtime_minus_monotonic(void);
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 /// Load control shared by every subcommand (DESIGN.md §3).
 struct LoadOptions: ParsableArguments {
@@ -145,4 +146,13 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(help: "No progress and no notes on stderr.")
     var quiet = false
+
+    @Option(help: ArgumentHelp("Write one JSON line per sent event as it finishes (ground truth for tracer tests); - for stdout, which moves the report to stderr.", valueName: "FILE"))
+    var events: String?
+
+    /// The output settings, with the events file opened.
+    func settings() throws -> RunConfig.Output {
+        RunConfig.Output(json: json, latencySpectrum: latency, progress: progress || isatty(2) == 1, quiet: quiet,
+                         events: try events.map { path throws(RunFailure) in try EventSink(path: path) })
+    }
 }

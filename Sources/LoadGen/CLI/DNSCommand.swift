@@ -24,7 +24,7 @@ struct DNSCommand: ParsableCommand {
     var servers: [String] = []
 
     @Option(name: .customLong("name"),
-            help: ArgumentHelp("A name to query (repeatable, used round-robin). Default: localhost.", valueName: "NAME"))
+            help: ArgumentHelp("A name to query (repeatable, used round-robin); {seq}, {thread}, {rand}, {rand:N} expand per query, e.g. 'q{seq}.example.test'. Default: localhost.", valueName: "NAME"))
     var names: [String] = []
 
     @Option(help: ArgumentHelp("Questions in dnsperf's datafile format: 'name [type]' per line, # comments.", valueName: "FILE"))
@@ -39,7 +39,7 @@ struct DNSCommand: ParsableCommand {
     func run() throws {
         let config = try makeConfig()
         let result = try Runner.run(config)
-        print(DNSCommand.render(config: config, result: result), terminator: "")
+        Reports.emit(DNSCommand.render(config: config, result: result), output: config.output)
     }
 
     /// Validates every option (usage errors, exit 2) and opens the namespace (exit 1 when it cannot be used).
@@ -76,19 +76,18 @@ struct DNSCommand: ParsableCommand {
             throw RunFailure("--threads \(parsed.threads) with \(servers.count) servers needs \(neededFiles) open files but RLIMIT_NOFILE is \(limit) and cannot be raised; raise it with `ulimit -n \(neededFiles)` or use fewer threads")
         }
 
-        let interactive = isatty(2) == 1
         return RunConfig(
             kind: .dns,
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: concurrency,
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
-            output: .init(json: output.json, latencySpectrum: output.latency,
-                          progress: output.progress || interactive, quiet: output.quiet),
+            output: try output.settings(),
             netns: netns,
             dns: .init(servers: servers, serversSource: source, questions: questions, tcp: tcp))
     }
 
     private func makeQuestions() throws -> [DNSQuestion] {
+        let salt = UInt64.random(in: 0 ... .max)
         let defaultType: DNSType
         do {
             defaultType = try DNSType(type)
@@ -98,9 +97,9 @@ struct DNSCommand: ParsableCommand {
         var questions: [DNSQuestion] = []
         for name in names {
             do {
-                questions.append(DNSQuestion(name: try DNSName(name), type: defaultType))
+                questions.append(try DNSQuestion.parsing(name, type: defaultType, salt: salt))
             } catch {
-                throw ValidationError("--name: \(error.description)")
+                throw ValidationError("--name: \(error)")
             }
         }
         if let namesFile {
@@ -109,7 +108,7 @@ struct DNSCommand: ParsableCommand {
                 throw ValidationError("--names-file: '\(namesFile)' \(why); give a file with one 'name [type]' per line")
             }
             do {
-                questions += try NamesFile.parse(String(decoding: data, as: UTF8.self), defaultType: defaultType)
+                questions += try NamesFile.parse(String(decoding: data, as: UTF8.self), defaultType: defaultType, salt: salt)
             } catch {
                 throw ValidationError("--names-file '\(namesFile)': \(error.description)")
             }

@@ -22,7 +22,7 @@ struct HTTPCommand: ParsableCommand {
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
 
-    @Argument(help: ArgumentHelp("http://HOST[:PORT]/PATH?QUERY (IPv4, [IPv6] or a name), used round-robin.", valueName: "URL"))
+    @Argument(help: ArgumentHelp("http://HOST[:PORT]/PATH?QUERY (IPv4, [IPv6] or a name), used round-robin; {seq}, {thread}, {rand}, {rand:N} in the path or header values expand per request.", valueName: "URL"))
     var urls: [String] = []
 
     @Option(help: ArgumentHelp("Read URLs from FILE, one per line (# comments).", valueName: "FILE"))
@@ -68,7 +68,7 @@ struct HTTPCommand: ParsableCommand {
             let why = connectErrors.map { "\($0.name) \(result.connectErrors[$0.rawValue])" }.joined(separator: ", ")
             throw RunFailure("cannot connect to \(hosts) from inside the target netns (\(why)); is the server running there?")
         }
-        print(HTTPCommand.render(config: config, result: result), terminator: "")
+        Reports.emit(HTTPCommand.render(config: config, result: result), output: config.output)
     }
 
     func makeConfig() throws -> RunConfig {
@@ -114,6 +114,7 @@ struct HTTPCommand: ParsableCommand {
             throw ValidationError("give at least one URL, e.g. http://127.0.0.1:8080/, or --urls-file FILE")
         }
         var targets: [HTTPTarget] = []
+        let salt = UInt64.random(in: 0 ... .max)
         for text in urlTexts {
             let url: HTTPURL
             do {
@@ -121,9 +122,16 @@ struct HTTPCommand: ParsableCommand {
             } catch {
                 throw ValidationError("URL \(error.description)")
             }
-            targets.append(HTTPTarget(url: url, method: method,
-                                      request: HTTP1Request.bytes(method: method, url: url, headers: parsedHeaders,
-                                                                  body: bodyBytes, keepAlive: !noKeepalive)))
+            let head = HTTP1Request.head(method: method, url: url, headers: parsedHeaders,
+                                         bodyLength: bodyBytes.count, keepAlive: !noKeepalive)
+            var target = HTTPTarget(url: url, method: method, request: Array(head.utf8) + bodyBytes, body: bodyBytes)
+            do {
+                target.headTemplate = try NameTemplate(head, salt: salt)
+                target.urlTemplate = try NameTemplate(url.description, salt: salt)
+            } catch {
+                throw ValidationError("placeholders in the URL or a header: \(error)")
+            }
+            targets.append(target)
         }
         var connectTimeoutNanos: UInt64 = 3_000_000_000
         if let connectTimeout {
@@ -167,13 +175,12 @@ struct HTTPCommand: ParsableCommand {
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
-            output: .init(json: output.json, latencySpectrum: output.latency,
-                          progress: output.progress || isatty(2) == 1, quiet: output.quiet),
+            output: try output.settings(),
             netns: netns,
             dns: nil,
             http: .init(targets: targets, connections: connectionCount, keepAlive: !noKeepalive,
                         connectTimeoutNanos: connectTimeoutNanos, dnsServers: dns, headers: parsedHeaders,
-                        body: bodyBytes, streams: streamCount))
+                        body: bodyBytes, streams: streamCount, templateSalt: salt))
     }
 
     private func readBody() throws -> [UInt8] {

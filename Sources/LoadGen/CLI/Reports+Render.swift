@@ -7,3 +7,14 @@ extension Reports {
         return rendered.stdout
     }
 }
+
+extension Reports {
+    /// The report goes to stdout, or to stderr when stdout carries the event log (`--events -`).
+    static func emit(_ text: String, output: RunConfig.Output) {
+        if output.eventsOnStdout {
+            Console.error(text)
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}

@@ -29,8 +29,22 @@ final class H2Session {
         /// Bytes of the header list as RFC 7541 counts them (name + value + 32 per field): HPACK's input.
         let uncompressedBytes: Int
         private let storage: UnsafeMutableRawBufferPointer
+        /// Field values with placeholders, by field index; expanded per request into `scratch`.
+        private let valueTemplates: [(Int, NameTemplate)]
+        private let scratchFields: UnsafeMutablePointer<nghttp2_nv>
+        private let scratch: UnsafeMutablePointer<UInt8>
 
-        init(fields pairs: [(String, String)], body: [UInt8]) {
+        /// True when some field value has placeholders.
+        var isTemplated: Bool { !valueTemplates.isEmpty }
+
+        init(fields pairs: [(String, String)], body: [UInt8], salt: UInt64 = 0) throws(NameTemplateError) {
+            var templates: [(Int, NameTemplate)] = []
+            for (i, pair) in pairs.enumerated() {
+                if let template = try NameTemplate(pair.1, salt: salt) { templates.append((i, template)) }
+            }
+            valueTemplates = templates
+            scratchFields = .allocate(capacity: max(1, pairs.count))
+            scratch = .allocate(capacity: max(1, templates.reduce(0) { $0 + $1.1.maxLength }))
             let names = pairs.map { Array($0.0.utf8) }, values = pairs.map { Array($0.1.utf8) }
             let total = names.reduce(0) { $0 + $1.count } + values.reduce(0) { $0 + $1.count } + body.count
             storage = .allocate(byteCount: max(1, total), alignment: 8)
@@ -60,6 +74,23 @@ final class H2Session {
         deinit {
             fields.deallocate()
             storage.deallocate()
+            scratchFields.deallocate()
+            scratch.deallocate()
+        }
+
+        /// The fields for one request: the prebuilt ones, or with placeholders expanded (copied by nghttp2).
+        func fields(sequence: UInt64, thread: Int) -> UnsafePointer<nghttp2_nv> {
+            guard !valueTemplates.isEmpty else { return UnsafePointer(fields) }
+            scratchFields.update(from: fields, count: count)
+            var offset = 0
+            for (index, template) in valueTemplates {
+                let n = template.expand(sequence: sequence, thread: thread, into: scratch + offset)
+                scratchFields[index].value = scratch + offset
+                scratchFields[index].valuelen = n
+                scratchFields[index].flags = UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue)
+                offset += n
+            }
+            return UnsafePointer(scratchFields)
         }
     }
 
@@ -153,8 +184,9 @@ final class H2Session {
 
     /// Submits a request for `slot` and returns its stream ID, or 0 when the session cannot take a new stream
     /// (GOAWAY, IDs exhausted). The HEADERS frame goes out with the next `produceOutput`.
-    func submit(_ request: RequestTemplate, slot: Int32) -> Int32 {
+    func submit(_ request: RequestTemplate, slot: Int32, sequence: UInt64 = 0, thread: Int = 0) -> Int32 {
         guard let session, !goAwayReceived else { return 0 }
+        let fields = request.fields(sequence: sequence, thread: thread)
         let user = UnsafeMutableRawPointer(bitPattern: Int(slot) + 1)
         let streamID: Int32
         if request.body.count > 0 {
@@ -166,9 +198,9 @@ final class H2Session {
                 H2Session.from(user).readBody(slot: Int32(Int(bitPattern: source!.pointee.ptr) - 1),
                                               into: buffer!, length: length, flags: flags!)
             }
-            streamID = nghttp2_submit_request(session, nil, request.fields, request.count, &provider, user)
+            streamID = nghttp2_submit_request(session, nil, fields, request.count, &provider, user)
         } else {
-            streamID = nghttp2_submit_request(session, nil, request.fields, request.count, nil, user)
+            streamID = nghttp2_submit_request(session, nil, fields, request.count, nil, user)
         }
         return max(0, streamID)
     }

@@ -61,6 +61,8 @@ final class Resolver {
 
     /// Sockets c-ares opened, and how many of them were outside the expected namespace (must stay 0).
     private(set) var socketsOpened = 0
+    /// The local address of the socket last opened (`ip:port`), for event records.
+    private(set) var localAddress = ""
     private(set) var socketsOutsideNetns = 0
 
     init(loop: Loop, server: Endpoint, useTCP: Bool, timeoutMillis: Int, slotCapacity: Int,
@@ -219,6 +221,8 @@ final class Resolver {
     }
 
     private func didChangeSocketState(fd: Int32, readable: Bool, writable: Bool) {
+        // c-ares reports a socket once it is connected: its local address is known now.
+        if localAddress.isEmpty, readable || writable { localAddress = Resolver.localAddress(of: fd) }
         if !readable && !writable {
             // c-ares is about to close fd: stop watching it first.
             polls.removeValue(forKey: fd)?.close()
@@ -257,6 +261,12 @@ final class Resolver {
         delegate?.resolverDidProcess(self)
     }
 
+    static func localAddress(of fd: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = CLoadGenSys_socket_local_address(fd, &buffer, Int32(buffer.count))
+        return n > 0 ? String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+    }
+
     // MARK: c-ares socket functions
 
     private func openSocket(_ family: Int32, _ type: Int32, _ proto: Int32) -> ares_socket_t {
@@ -267,6 +277,7 @@ final class Resolver {
             socketsOutsideNetns += 1
         }
         CLoadGenSys_set_socket_buffers(fd, Resolver.socketBufferBytes)
+        localAddress = ""
         if type & 0xF == Int32(SOCK_DGRAM.rawValue) {
             udpFD = fd
             _ = CLoadGenSys_enable_rx_timestamps(fd)

@@ -7,6 +7,12 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     private var resolvers: [Resolver] = []
     private var ids: [IDAllocator] = []
     private let packets: [UnsafeMutableRawBufferPointer]
+    private let questions: [DNSQuestion]
+    /// Expanded template text, for building packets and event records.
+    private let nameScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 512)
+    private let transport: String
+    private var serverNames: [String] = []
+    private var qtypeNames: [String] = []
     private var rcodeCounts = [UInt64](repeating: 0, count: 16)
     private let useTCP: Bool
 
@@ -20,11 +26,14 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         slotID.initialize(repeating: 0, count: capacity)
         slotResolver = .allocate(capacity: capacity)
         slotResolver.initialize(repeating: 0, count: capacity)
+        questions = dns.questions
+        transport = dns.tcp ? "tcp" : "udp"
         packets = dns.questions.map { question in
             let bytes = DNSMessage.query(name: question.name, type: question.type)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 2)
+            // Templates are rebuilt per query into the same buffer: room for the longest name.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 12 + 256 + 4), alignment: 2)
             buffer.copyBytes(from: bytes)
-            return buffer
+            return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(question.template == nil ? bytes.count : buffer.count)])
         }
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
@@ -36,6 +45,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
                                         readsOnTick: DNSWorker.readsOnTick(plan: plan))
             resolver.delegate = self
             resolvers.append(resolver)
+            serverNames.append(server.description)
             // Spread threads' ID sequences apart.
             ids.append(IDAllocator(start: UInt16(truncatingIfNeeded: threadIndex &* 40_503 &+ i &* 7_919)))
         }
@@ -52,6 +62,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     deinit {
         slotID.deallocate()
         slotResolver.deallocate()
+        nameScratch.deallocate()
         for packet in packets { packet.deallocate() }
     }
 
@@ -69,12 +80,18 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         }
         slotID[s] = id
         slotResolver[s] = Int32(serverIndex)
-        let packet = packets[questionIndex]
-        DNSMessage.setID(id, in: packet)
+        var packet = UnsafeRawBufferPointer(packets[questionIndex])
+        if let template = questions[questionIndex].template {
+            let n = template.expand(sequence: sequence, thread: result.threadIndex, into: nameScratch)
+            let length = DNSMessage.writeQuery(name: UnsafeBufferPointer(start: nameScratch, count: n),
+                                               type: questions[questionIndex].type, into: packets[questionIndex].baseAddress!)
+            packet = UnsafeRawBufferPointer(rebasing: packet[0..<length])
+        }
+        DNSMessage.setID(id, in: packets[questionIndex])
         // Over UDP the resolver stamps the real transmit time when it flushes the batch.
         markSent(slot: slot, atNanos: now)
         // May complete (and release the slot) before it returns.
-        resolvers[serverIndex].send(UnsafeRawBufferPointer(packet), slot: slot)
+        resolvers[serverIndex].send(packet, slot: slot)
     }
 
     override func flushTransmissions(now: UInt64) {
@@ -103,6 +120,27 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
 
     override func countCode(_ code: Int) {
         rcodeCounts[code & 0xF] += 1
+    }
+
+    override var eventKind: StaticString { "dns" }
+
+    override func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {
+        let s = Int(slot)
+        let sequence = slots.sequence[s]
+        let question = questions.count == 1 ? questions[0] : questions[Int(sequence % UInt64(questions.count))]
+        let server = Int(slotResolver[s])
+        record.field("id", Int(slotID[s]))
+        if let template = question.template {
+            let n = template.expand(sequence: sequence, thread: result.threadIndex, into: nameScratch)
+            record.field("qname", bytes: UnsafeRawBufferPointer(start: nameScratch, count: n))
+        } else {
+            record.field("qname", question.name.text)
+        }
+        record.field("qtype", question.type.name)
+        if case .answered(let code) = completion { record.field("rcode", DNSRcode.name(code)) }
+        record.field("src", resolvers[server].localAddress)
+        record.field("dst", serverNames[server])
+        record.field("transport", transport)
     }
 
     func resolver(_ resolver: Resolver, didFinish slot: Int32, outcome: DNSOutcome, answer: UnsafeRawBufferPointer,

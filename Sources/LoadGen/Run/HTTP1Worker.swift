@@ -21,6 +21,11 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         var retryAtNanos: UInt64 = 0
         var backoffNanos: UInt64 = 0
         var status = 0
+        /// The run-wide number of the TCP connection (interleaved across threads) and its local address.
+        var connectionNumber: UInt64 = 0
+        var localAddress = ""
+        /// The request being written when the target has placeholders (built per request, kept until written).
+        var requestBuffer: UnsafeMutablePointer<UInt8>?
         /// In its group's idle list. Entries go stale when the connection drops; `takeIdle` skips those.
         var parked = false
 
@@ -32,6 +37,11 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
 
     private let targets: [HTTPTarget]
     private let requests: [UnsafeRawBufferPointer]
+    private let slotClient: UnsafeMutablePointer<Int32>
+    private var connectionsStarted: UInt64 = 0
+    private let threadCount: UInt64
+    private let urlScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 8_192)
+    private var endpointNames: [String] = []
     /// Endpoint of each group; targets with the same host and port share a group (and its connections).
     private var endpoints: [Endpoint] = []
     private var targetGroup: [Int] = []
@@ -58,12 +68,17 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         }
         keepAlive = http.keepAlive
         connectTimeoutNanos = http.connectTimeoutNanos
+        threadCount = UInt64(config.load.threads)
+        let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
+        slotClient = .allocate(capacity: capacity)
+        slotClient.initialize(repeating: -1, count: capacity)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         // Names resolve here, inside the netns, with the target's DNS servers.
         let resolved = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
         endpoints = resolved.endpoints
         targetGroup = resolved.groupOfTarget
+        endpointNames = endpoints.map(\.description)
         let connections = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
                                              of: UInt64(config.load.threads)))
         for i in 0..<connections {
@@ -76,6 +91,9 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
 
     deinit {
         for request in requests { request.deallocate() }
+        for client in clients { client.requestBuffer?.deallocate() }
+        slotClient.deallocate()
+        urlScratch.deallocate()
     }
 
     // MARK: Preparing
@@ -123,8 +141,20 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         client.sinceNanos = now
         client.status = 0
         client.parser.expectResponse(isHead: targets[target].isHead)
+        slotClient[Int(slot)] = Int32(client.index)
         markSent(slot: slot, atNanos: now)
-        client.stream?.write(requests[target])
+        if let template = targets[target].headTemplate {
+            // Placeholders: expand the head into this connection's buffer (it must outlive an async write).
+            if client.requestBuffer == nil {
+                client.requestBuffer = .allocate(capacity: template.maxLength + targets[target].body.count)
+            }
+            let buffer = client.requestBuffer!
+            var n = template.expand(sequence: slots.sequence[Int(slot)], thread: result.threadIndex, into: buffer)
+            for b in targets[target].body { buffer[n] = b; n += 1 }
+            client.stream?.write(UnsafeRawBufferPointer(start: buffer, count: n))
+        } else {
+            client.stream?.write(requests[target])
+        }
     }
 
     /// A connected idle connection of the group, skipping entries of connections that dropped since.
@@ -161,6 +191,8 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
 
     private func connect(_ client: Client, now: UInt64) {
         client.state = .connecting
+        client.connectionNumber = connectionsStarted * threadCount + UInt64(result.threadIndex)
+        connectionsStarted += 1
         client.sinceNanos = now
         do {
             let stream = try TCPStream(loop: loop, tag: client.index, readBuffer: readBuffer, delegate: self)
@@ -207,6 +239,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
             }
         }
         result.socketsOpened += 1
+        client.localAddress = Resolver.localAddress(of: stream.fileDescriptor)
         client.backoffNanos = 0
         client.state = .idle
         if keepAlive {
@@ -354,6 +387,27 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
             client.stream?.close()
             client.stream = nil
         }
+    }
+
+    override var eventKind: StaticString { "http1" }
+
+    override func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {
+        let s = Int(slot)
+        let target = Int(slots.sequence[s] % UInt64(targets.count))
+        record.field("method", targets[target].method)
+        if let template = targets[target].urlTemplate {
+            let n = template.expand(sequence: slots.sequence[s], thread: result.threadIndex, into: urlScratch)
+            record.field("url", bytes: UnsafeRawBufferPointer(start: urlScratch, count: n))
+        } else {
+            record.field("url", targets[target].urlText)
+        }
+        if case .answered(let status) = completion { record.field("status", status) }
+        let index = Int(slotClient[s])
+        if index >= 0 {
+            record.field("src", clients[index].localAddress)
+            record.field("connection", clients[index].connectionNumber)
+        }
+        record.field("dst", endpointNames[targetGroup[target]])
     }
 
     override func countCode(_ code: Int) {

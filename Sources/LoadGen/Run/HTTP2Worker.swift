@@ -19,6 +19,8 @@ final class HTTP2Worker: LoadWorker {
         var connectStartNanos: UInt64 = 0
         /// The last stream ID the server's GOAWAY said it processes (Int32.max before any GOAWAY).
         var goAwayLastStreamID = Int32.max
+        var number: UInt64 = 0
+        var localAddress = ""
 
         init(worker: HTTP2Worker, id: Int32, lane: Int, group: Int) {
             self.worker = worker
@@ -52,6 +54,13 @@ final class HTTP2Worker: LoadWorker {
     }
 
     private let templates: [H2Session.RequestTemplate]
+    private let targets: [HTTPTarget]
+    /// The connection each slot's stream is on (for event records), its number and local address.
+    private var slotConnectionRef: [Connection?]
+    private var connectionsStarted: UInt64 = 0
+    private let threadCount: UInt64
+    private let urlScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 8_192)
+    private var endpointNames: [String] = []
     private var endpoints: HTTPEndpoints
     private let streamsPerConnection: Int
     private let connectTimeoutNanos: UInt64
@@ -78,7 +87,9 @@ final class HTTP2Worker: LoadWorker {
     override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
                   stop: StopSignal, progress: ProgressCell) throws {
         let http = config.http!
-        templates = http.targets.map { target in
+        targets = http.targets
+        threadCount = UInt64(config.load.threads)
+        templates = try http.targets.map { target in
             var fields = [(":method", target.method), (":scheme", "http"), (":authority", target.url.authority),
                           (":path", target.url.target)]
             let names = Set(http.headers.map { $0.name.lowercased() })
@@ -89,7 +100,7 @@ final class HTTP2Worker: LoadWorker {
             if !http.body.isEmpty && !names.contains("content-length") {
                 fields.append(("content-length", String(http.body.count)))
             }
-            return H2Session.RequestTemplate(fields: fields, body: http.body)
+            return try H2Session.RequestTemplate(fields: fields, body: http.body, salt: http.templateSalt)
         }
         streamsPerConnection = http.streams
         connectTimeoutNanos = http.connectTimeoutNanos
@@ -103,9 +114,11 @@ final class HTTP2Worker: LoadWorker {
         slotStream.initialize(repeating: 0, count: capacity)
         slotFlags = .allocate(capacity: capacity)
         slotFlags.initialize(repeating: 0, count: capacity)
+        slotConnectionRef = Array(repeating: nil, count: capacity)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         endpoints = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
+        endpointNames = endpoints.endpoints.map(\.description)
         let connections = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
                                              of: UInt64(config.load.threads)))
         lanes = Array(repeating: nil, count: connections)
@@ -120,6 +133,7 @@ final class HTTP2Worker: LoadWorker {
         slotConnection.deallocate()
         slotStream.deallocate()
         slotFlags.deallocate()
+        urlScratch.deallocate()
     }
 
     private func group(ofLane lane: Int) -> Int { lane % endpoints.endpoints.count }
@@ -147,6 +161,8 @@ final class HTTP2Worker: LoadWorker {
         nextConnectionID &+= 1
         let connection = Connection(worker: self, id: nextConnectionID, lane: lane, group: group(ofLane: lane))
         connection.connectStartNanos = now
+        connection.number = connectionsStarted * threadCount + UInt64(result.threadIndex)
+        connectionsStarted += 1
         lanes[lane] = connection
         do {
             connection.session = try H2Session(slotCapacity: slots.capacity)
@@ -174,6 +190,7 @@ final class HTTP2Worker: LoadWorker {
     fileprivate func didConnect(_ connection: Connection) {
         result.connectionsOpened += 1
         result.socketsOpened += 1
+        connection.localAddress = Resolver.localAddress(of: connection.stream?.fileDescriptor ?? -1)
         if let fd = connection.stream?.fileDescriptor, fd >= 0, result.netnsInode != 0,
            let inode = NetNamespace.inode(ofSocket: fd), inode != result.netnsInode {
             result.socketsOutsideNetns += 1
@@ -329,12 +346,13 @@ final class HTTP2Worker: LoadWorker {
         let s = Int(slot)
         let target = Int(slots.sequence[s] % UInt64(templates.count))
         guard let session = connection.session else { waiting[connection.group].push(slot); return }
-        let streamID = session.submit(templates[target], slot: slot)
+        let streamID = session.submit(templates[target], slot: slot, sequence: slots.sequence[s], thread: result.threadIndex)
         guard streamID > 0 else {
             waiting[connection.group].pushFront(slot)
             return
         }
         slotConnection[s] = connection.id
+        slotConnectionRef[s] = connection
         slotStream[s] = streamID
         slotStatus[s] = 0
         slotFlags[s] |= HTTP2Worker.flagActive
@@ -397,6 +415,7 @@ final class HTTP2Worker: LoadWorker {
         } else {
             discard(slot: slot)
         }
+        slotConnectionRef[s] = nil
     }
 
     private func serveWaiting(_ connection: Connection, now: UInt64) {
@@ -452,6 +471,27 @@ final class HTTP2Worker: LoadWorker {
         for connection in draining { retire(connection) }
         lanes = lanes.map { _ in nil }
         laneRetryAt = laneRetryAt.map { _ in .max }
+    }
+
+    override var eventKind: StaticString { "http2" }
+
+    override func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {
+        let s = Int(slot)
+        let target = Int(slots.sequence[s] % UInt64(targets.count))
+        record.field("method", targets[target].method)
+        if let template = targets[target].urlTemplate {
+            let n = template.expand(sequence: slots.sequence[s], thread: result.threadIndex, into: urlScratch)
+            record.field("url", bytes: UnsafeRawBufferPointer(start: urlScratch, count: n))
+        } else {
+            record.field("url", targets[target].urlText)
+        }
+        if case .answered(let status) = completion { record.field("status", status) }
+        if let connection = slotConnectionRef[s] {
+            record.field("src", connection.localAddress)
+            record.field("connection", connection.number)
+        }
+        record.field("stream", Int(slotStream[s]))
+        record.field("dst", endpointNames[endpoints.groupOfTarget[target]])
     }
 
     override func countCode(_ code: Int) {

@@ -1,3 +1,5 @@
+import CLoadGenSys
+
 /// The protocol-independent half of a loop thread's work: the tick (a `TickTimer` armed at the next intended
 /// event, at most once per `tickNanos`, at least every 10 ms for housekeeping), issuing what the `Scheduler`
 /// allows into preallocated slots, stop requests, the drain at the end, progress, and the exact accounting and
@@ -22,6 +24,9 @@ class LoadWorker {
     private var stopLevelSeen = 0
     private var issuing = false
     final private(set) var closed = false
+    /// The ground-truth log (`--events`), one record per sent event as it finishes.
+    private let eventLog: EventLog?
+    private let tid = Int(CLoadGenSys_gettid())
 
     /// Housekeeping (timeouts, stop requests, progress) runs at least this often.
     static let housekeepingNanos: UInt64 = 10_000_000
@@ -40,6 +45,7 @@ class LoadWorker {
         result.threadIndex = threadIndex
         result.netns = config.netns?.label ?? ""
         result.netnsInode = netnsInode
+        eventLog = config.output.events.map(EventLog.init(sink:))
         timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }
     }
 
@@ -62,6 +68,11 @@ class LoadWorker {
     func closeTransport() {}
     /// Called once the run is over, to fold protocol counters into `result`.
     func finishResult() {}
+    /// The `kind` of this worker's event records.
+    var eventKind: StaticString { "" }
+    /// Adds the protocol's fields of `slot`'s event to its record (DNS id and name, HTTP URL and status, …).
+    func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {}
+
     /// How long after the last send the drain may wait beyond the timeout before cancelling.
     var drainMarginNanos: UInt64 { 500_000_000 }
 
@@ -190,9 +201,38 @@ class LoadWorker {
             result.counters.recordError(kind)
             if kind == .refused, now > origin { scheduler.didRefuse(atOffset: now - origin) }
         }
+        if let eventLog { log(slot: slot, completion, doneNanos: now, to: eventLog) }
         slots.release(slot)
         scheduler.didFinish()
         result.endNanos = max(result.endNanos, now)
+    }
+
+    private func log(slot: Int32, _ completion: Completion, doneNanos: UInt64, to log: EventLog) {
+        let s = Int(slot)
+        let sent = slots.sentNanos[s]
+        log.reserve()
+        log.record.begin()
+        log.record.field("seq", slots.sequence[s])
+        log.record.field("thread", result.threadIndex)
+        log.record.field("pid", Int(log.sink.pid))
+        log.record.field("tid", tid)
+        log.record.field("netns", result.netnsInode)
+        log.record.field("kind", eventKind)
+        log.record.field("intended", slots.intendedNanos[s])
+        log.record.field("sent", sent)
+        log.record.field("done", doneNanos)
+        log.record.field("sent_boottime_ns", UInt64(bitPattern: Int64(bitPattern: sent) &+ log.sink.boottimeOffset))
+        log.record.field("sent_wall", wallNanos: UInt64(bitPattern: Int64(bitPattern: sent) &+ log.sink.realtimeOffset))
+        switch completion {
+        case .answered: log.record.field("outcome", "completed")
+        case .timedOut: log.record.field("outcome", "timeout")
+        case .cancelled: log.record.field("outcome", "cancelled")
+        case .failed(let kind):
+            log.record.field("outcome", "error")
+            log.record.field("error", kind.name)
+        }
+        describeEvent(slot: slot, completion, into: &log.record)
+        log.record.end()
     }
 
     /// Frees the slot of an event that never went on the wire (still waiting for a connection when the run
@@ -214,6 +254,7 @@ class LoadWorker {
         timer = nil
         closeTransport()
         if result.endNanos == 0 { result.endNanos = now }
+        eventLog?.flush()
         result.notSent += scheduler.missed
         finishResult()
         progress.publish(result.counters)

@@ -22,6 +22,10 @@ struct RunConfig: Sendable {
         var latencySpectrum = false
         var progress = false
         var quiet = false
+        /// The per-event ground-truth log (`--events`), shared by every thread.
+        var events: EventSink?
+
+        var eventsOnStdout: Bool { events?.isStdout ?? false }
     }
 
     struct DNS: Sendable {
@@ -47,6 +51,8 @@ struct RunConfig: Sendable {
         var body: [UInt8] = []
         /// HTTP/2: most concurrent streams per connection (never more than the server allows).
         var streams = 1
+        /// The per-run salt of {rand} placeholders.
+        var templateSalt: UInt64 = 0
     }
 
     var kind: Kind

@@ -406,7 +406,7 @@ final class H2Pair {
     }
 
     func template(_ fields: [(String, String)], body: [UInt8]) -> H2Session.RequestTemplate {
-        let template = H2Session.RequestTemplate(fields: fields, body: body)
+        let template = try! H2Session.RequestTemplate(fields: fields, body: body)
         templates.append(template)
         return template
     }

@@ -14,6 +14,39 @@ enum DNSMessage {
         return packet
     }
 
+    /// Writes a query (ID 0, RD set, one question, class IN) for a name given as text (`a.b.c`, an optional
+    /// trailing dot) into `packet`; returns its length. The caller checked the name's limits.
+    static func writeQuery(name text: UnsafeBufferPointer<UInt8>, type: DNSType, into packet: UnsafeMutableRawPointer) -> Int {
+        let out = packet.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<headerBytes { out[i] = 0 }
+        out[2] = 0x01  // RD
+        out[5] = 1     // QDCOUNT
+        var n = headerBytes
+        var labelStart = n
+        n += 1
+        for b in text {
+            if b == UInt8(ascii: ".") {
+                out[labelStart] = UInt8(n - labelStart - 1)
+                labelStart = n
+                n += 1
+            } else {
+                out[n] = b
+                n += 1
+            }
+        }
+        let lastLength = n - labelStart - 1
+        if lastLength > 0 {
+            out[labelStart] = UInt8(lastLength)
+            out[n] = 0
+            n += 1
+        } else {
+            out[labelStart] = 0
+        }
+        out[n] = UInt8(type.code >> 8); out[n + 1] = UInt8(type.code & 0xFF)
+        out[n + 2] = 0; out[n + 3] = 1
+        return n + 4
+    }
+
     @inline(__always)
     static func setID(_ id: UInt16, in packet: UnsafeMutableRawBufferPointer) {
         packet[0] = UInt8(id >> 8)

@@ -23,7 +23,10 @@ struct DNSType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    var description: String { name }
+
+    /// The mnemonic, or TYPEnnn.
+    var name: String {
         DNSType.known.first(where: { $0.1 == code })?.0 ?? "TYPE\(code)"
     }
 }

@@ -1,12 +1,30 @@
 /// A query list in dnsperf's datafile format: `name [type]` per line, `#` starts a comment, type defaults to A.
 struct DNSQuestion: Sendable, Hashable {
+    /// The name, or for a template its longest expansion (which passed the length checks).
     let name: DNSName
     let type: DNSType
+    /// Set when the name has placeholders ({seq}, {thread}, {rand}, {rand:N}).
+    var template: NameTemplate?
+
+    init(name: DNSName, type: DNSType, template: NameTemplate? = nil) {
+        self.name = name
+        self.type = type
+        self.template = template
+    }
+
+    /// A question from text that may hold placeholders; every expansion must be a valid name.
+    static func parsing(_ text: String, type: DNSType, salt: UInt64) throws -> DNSQuestion {
+        guard let template = try NameTemplate(text, salt: salt) else {
+            return DNSQuestion(name: try DNSName(text), type: type)
+        }
+        _ = try DNSName(template.expandToString(sequence: 0, thread: 0))
+        return DNSQuestion(name: try DNSName(template.longestExample), type: type, template: template)
+    }
 }
 
 enum NamesFile {
     /// Parses the file's text. Throws on the first bad line, naming it.
-    static func parse(_ text: String, defaultType: DNSType = .a) throws(NamesFileError) -> [DNSQuestion] {
+    static func parse(_ text: String, defaultType: DNSType = .a, salt: UInt64 = 0) throws(NamesFileError) -> [DNSQuestion] {
         var questions: [DNSQuestion] = []
         var lineNumber = 0
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
@@ -19,9 +37,10 @@ enum NamesFile {
                 throw .badLine(lineNumber, String(rawLine), "expected 'name [type]'")
             }
             do {
-                let name = try DNSName(String(fields[0]))
                 let type = fields.count == 2 ? try DNSType(String(fields[1])) : defaultType
-                questions.append(DNSQuestion(name: name, type: type))
+                questions.append(try DNSQuestion.parsing(String(fields[0]), type: type, salt: salt))
+            } catch let error as NameTemplateError {
+                throw .badLine(lineNumber, String(rawLine), error.description)
             } catch let error as DNSNameError {
                 throw .badLine(lineNumber, String(rawLine), error.description)
             } catch let error as DNSTypeError {

@@ -38,18 +38,23 @@ enum HTTP1Request {
     /// The request head and body. Adds Host and User-Agent unless given, Content-Length when there is a body
     /// (or the method usually carries one), and `Connection: close` when not keeping connections alive.
     static func bytes(method: String, url: HTTPURL, headers: [Header], body: [UInt8], keepAlive: Bool) -> [UInt8] {
+        Array(head(method: method, url: url, headers: headers, bodyLength: body.count, keepAlive: keepAlive).utf8) + body
+    }
+
+    /// The request head (request line and headers, ending with the empty line).
+    static func head(method: String, url: HTTPURL, headers: [Header], bodyLength: Int, keepAlive: Bool) -> String {
         var head = "\(method) \(url.target) HTTP/1.1\r\n"
         let names = Set(headers.map { $0.name.lowercased() })
         if !names.contains("host") { head += "Host: \(url.authority)\r\n" }
         if !names.contains("user-agent") { head += "User-Agent: loadgen/\(LoadGenVersion.current)\r\n" }
         for header in headers { head += "\(header.name): \(header.value)\r\n" }
         let bodyMethods: Set<String> = ["POST", "PUT", "PATCH"]
-        if !names.contains("content-length") && (!body.isEmpty || bodyMethods.contains(method)) {
-            head += "Content-Length: \(body.count)\r\n"
+        if !names.contains("content-length") && (bodyLength > 0 || bodyMethods.contains(method)) {
+            head += "Content-Length: \(bodyLength)\r\n"
         }
         if !keepAlive && !names.contains("connection") { head += "Connection: close\r\n" }
         head += "\r\n"
-        return Array(head.utf8) + body
+        return head
     }
 }
 
