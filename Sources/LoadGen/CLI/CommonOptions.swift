@@ -96,40 +96,75 @@ struct LoadOptions: ParsableArguments {
     }
 }
 
-/// The network namespace to generate from (DESIGN.md §3).
+/// The network namespaces to generate from (DESIGN.md §3): each option is repeatable, and one run generates in
+/// every namespace named at once.
 struct TargetOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Run inside this network namespace: a name under /run/netns or a path such as /proc/PID/ns/net.", valueName: "NAME|PATH"))
-    var netns: String?
+    @Option(help: ArgumentHelp("Run inside this network namespace: a name under /run/netns or a path such as /proc/PID/ns/net (repeatable).", valueName: "NAME|PATH"))
+    var netns: [String] = []
 
-    @Option(help: ArgumentHelp("Run inside the network namespace of process PID (as nsenter -t PID -n).", valueName: "PID"))
-    var pid: String?
+    @Option(help: ArgumentHelp("Run inside the network namespace of process PID, as nsenter -t PID -n (repeatable).", valueName: "PID"))
+    var pid: [String] = []
 
-    /// Opens the namespace the options name (nil for the caller's own). A usage error throws ValidationError;
-    /// a namespace that cannot be used throws RunFailure (exit 1).
-    func open() throws -> NetNamespace? {
-        guard let spec = try spec() else { return nil }
-        do {
-            return try NetNamespace.open(spec)
-        } catch {
-            throw RunFailure(error.description)
+    @Flag(help: "With several targets, --rate (or --interval) is each target's rate, not the total split among them.")
+    var ratePerTarget = false
+
+    /// The namespaces named, in the order: --netns, --pid. Usage errors throw ValidationError.
+    func specs() throws(ValidationError) -> [NetNamespace.Spec] {
+        var specs: [NetNamespace.Spec] = []
+        for netns in netns {
+            guard !netns.isEmpty else { throw ValidationError("--netns: give a name under /run/netns or a path") }
+            specs.append(netns.contains("/") ? .path(netns) : .name(netns))
         }
-    }
-
-    func spec() throws(ValidationError) -> NetNamespace.Spec? {
-        if netns != nil && pid != nil {
-            throw ValidationError("--netns and --pid both name a namespace; give one of them")
-        }
-        if let pid {
+        for pid in pid {
             guard let value = Int32(pid), value > 0 else {
                 throw ValidationError("--pid: '\(pid)' is not a process ID; give a number above zero such as $(pidof nginx)")
             }
-            return .pid(value)
+            specs.append(.pid(value))
         }
-        if let netns {
-            guard !netns.isEmpty else { throw ValidationError("--netns: give a name under /run/netns or a path") }
-            return netns.contains("/") ? .path(netns) : .name(netns)
+        guard Set(specs.map { "\($0)" }).count == specs.count else {
+            throw ValidationError("the same namespace is named twice; name each target once")
         }
-        return nil
+        return specs
+    }
+
+    /// Spreads the load over `targets` namespaces: -t threads per target, and with --rate-per-target a rate
+    /// per target.
+    func apply(to parsed: inout LoadOptions.Parsed, targets: Int) throws(ValidationError) {
+        guard targets > 1 else {
+            if ratePerTarget { throw ValidationError("--rate-per-target needs several targets (--netns, --pid, …)") }
+            return
+        }
+        if ratePerTarget {
+            guard let pacer = parsed.pacer else { throw ValidationError("--rate-per-target needs --rate or --interval") }
+            parsed.pacer = pacer.scaled(by: UInt64(targets))
+            parsed.requestedRate = parsed.requestedRate.map { $0 * Double(targets) }
+        }
+        parsed.threads *= targets
+        guard parsed.threads <= 256 else {
+            throw ValidationError("--threads \(parsed.threads / targets) for \(targets) targets makes \(parsed.threads) loop threads; at most 256")
+        }
+    }
+
+    /// The single namespace named, or nil (for code that takes one target).
+    func spec() throws(ValidationError) -> NetNamespace.Spec? {
+        try specs().first
+    }
+
+    /// Opens every namespace named (empty: the caller's own). A namespace that cannot be used throws
+    /// RunFailure (exit 1).
+    func open() throws -> [NetNamespace] {
+        var opened: [NetNamespace] = []
+        for spec in try specs() {
+            do {
+                opened.append(try NetNamespace.open(spec))
+            } catch {
+                throw RunFailure(error.description)
+            }
+        }
+        if Set(opened.map(\.inode)).count != opened.count {
+            throw RunFailure("two of the targets are the same network namespace (same inode); name each once")
+        }
+        return opened
     }
 }
 

@@ -44,12 +44,23 @@ struct DNSCommand: ParsableCommand {
 
     /// Validates every option (usage errors, exit 2) and opens the namespace (exit 1 when it cannot be used).
     func makeConfig() throws -> RunConfig {
-        let parsed = try load.parsed()
-        let spec = try target.spec()
+        var parsed = try load.parsed()
+        let specs = try target.specs()
+        let threadsPerTarget = parsed.threads
+        try target.apply(to: &parsed, targets: specs.count)
         let questions = try makeQuestions()
-        // Open the namespace first: a missing one is the error to report, not its missing resolv.conf.
-        let netns = try target.open()
-        let (servers, source) = try makeServers(spec: spec)
+        // Open the namespaces first: a missing one is the error to report, not its missing resolv.conf.
+        let targets = try target.open()
+        var serversByTarget: [[Endpoint]] = []
+        var sources: [String] = []
+        for spec in specs.isEmpty ? [nil] : specs.map(Optional.some) {
+            let (found, source) = try makeServers(spec: spec)
+            serversByTarget.append(found)
+            if !sources.contains(source) { sources.append(source) }
+        }
+        var servers: [Endpoint] = []
+        for list in serversByTarget { for s in list where !servers.contains(s) { servers.append(s) } }
+        let source = sources.joined(separator: ", ")
 
         // Closed loop: 100 in flight, as dnsperf. Open loop: room for every query of one timeout per thread (a
         // server that drops queries must not throttle the rate), up to the 16-bit ID space.
@@ -82,8 +93,9 @@ struct DNSCommand: ParsableCommand {
                         durationNanos: parsed.durationNanos, concurrency: concurrency,
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
             output: try output.settings(),
-            netns: netns,
-            dns: .init(servers: servers, serversSource: source, questions: questions, tcp: tcp))
+            targets: targets, threadsPerTarget: threadsPerTarget,
+            dns: .init(servers: servers, serversByTarget: serversByTarget, serversSource: source,
+                       questions: questions, tcp: tcp))
     }
 
     private func makeQuestions() throws -> [DNSQuestion] {
@@ -125,8 +137,8 @@ struct DNSCommand: ParsableCommand {
 
     static func render(config: RunConfig, result: RunResult) -> String {
         let header = ReportHeader(
-            kind: "dns", eventNoun: "queries", threads: config.load.threads, netns: config.netns?.label,
-            netnsInode: config.netns?.inode ?? NetNamespace.currentThreadInode,
+            kind: "dns", eventNoun: "queries", threads: config.load.threads, netns: config.targetsLabel,
+            netnsInode: config.targets.first?.inode ?? NetNamespace.currentThreadInode,
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
             timeoutNanos: config.load.timeoutNanos, count: config.load.count,
             durationNanos: config.load.durationNanos, targets: config.dns!.servers.map(\.description),

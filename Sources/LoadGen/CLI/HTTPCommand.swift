@@ -72,8 +72,10 @@ struct HTTPCommand: ParsableCommand {
     }
 
     func makeConfig() throws -> RunConfig {
-        let parsed = try load.parsed()
-        let spec = try target.spec()
+        var parsed = try load.parsed()
+        let specs = try target.specs()
+        let threadsPerTarget = parsed.threads
+        try target.apply(to: &parsed, targets: specs.count)
         let connectionCount: Int
         do {
             let c = try Quantity.count(connections)
@@ -141,11 +143,11 @@ struct HTTPCommand: ParsableCommand {
                 throw ValidationError("--connect-timeout: \(error.description)")
             }
         }
-        let netns = try target.open()
+        let namespaces = try target.open()
         // Names need DNS servers; literals do not.
         var dns: [Endpoint] = []
         if targets.contains(where: { !$0.url.hostIsLiteral }) {
-            dns = try NameServers.choose(explicit: dnsServers, flag: "--dns-server", spec: spec).0
+            dns = try NameServers.choose(explicit: dnsServers, flag: "--dns-server", spec: specs.first).0
         }
         var streamCount = 1
         if let streams {
@@ -176,7 +178,7 @@ struct HTTPCommand: ParsableCommand {
                         durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
             output: try output.settings(),
-            netns: netns,
+            targets: namespaces, threadsPerTarget: threadsPerTarget,
             dns: nil,
             http: .init(targets: targets, connections: connectionCount, keepAlive: !noKeepalive,
                         connectTimeoutNanos: connectTimeoutNanos, dnsServers: dns, headers: parsedHeaders,
@@ -196,8 +198,8 @@ struct HTTPCommand: ParsableCommand {
     static func render(config: RunConfig, result: RunResult) -> String {
         let http = config.http!
         let header = ReportHeader(
-            kind: config.kind == .http2 ? "http2" : "http1", eventNoun: "requests", threads: config.load.threads, netns: config.netns?.label,
-            netnsInode: config.netns?.inode ?? NetNamespace.currentThreadInode,
+            kind: config.kind == .http2 ? "http2" : "http1", eventNoun: "requests", threads: config.load.threads, netns: config.targetsLabel,
+            netnsInode: config.targets.first?.inode ?? NetNamespace.currentThreadInode,
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
             timeoutNanos: config.load.timeoutNanos, count: config.load.count,
             durationNanos: config.load.durationNanos, targets: http.targets.map(\.url.description),

@@ -45,6 +45,7 @@ enum JSONReport {
             ("client_cpu_ms", .double(Double(result.cpuNanos) / 1e6)),
             ("cpu_ms_per_1k", .double(result.cpuMillisPerThousand)),
             ("per_thread", .array(result.threads.map(thread))),
+            ("per_netns", .array(result.byNetns.map(netnsPart))),
         ]
         if header.kind == "http2" {
             let h = result.h2
@@ -83,6 +84,23 @@ enum JSONReport {
             ("p99.9", us(h.percentileNanos(99.9))),
             ("p99.99", us(h.percentileNanos(99.99))),
             ("max", us(h.maxNanos)),
+        ])
+    }
+
+    private static func netnsPart(_ part: RunResult) -> JSON {
+        let c = part.counters
+        return .object([
+            ("netns", .string(part.threads.first?.netns ?? "")),
+            ("netns_inode", .uint(part.threads.first?.netnsInode ?? 0)),
+            ("threads", .int(Int64(part.threads.count))),
+            ("sent", .uint(c.sent)),
+            ("completed", .uint(c.completed)),
+            ("timeouts", .uint(c.timeouts)),
+            ("errors", .uint(c.errors)),
+            ("cancelled", .uint(c.cancelled)),
+            ("not_sent", .uint(part.notSent)),
+            ("achieved_rate", .double(part.achievedRate)),
+            ("latency_us", latency(part.responseTime)),
         ])
     }
 

@@ -39,6 +39,14 @@ enum TextReport {
             lines.append(String(format: "  http/2    %llu streams, %llu GOAWAYs, %llu resets received, %llu retried; HPACK saved %.1f%% of header bytes",
                                 h.streamsOpened, h.goAwaysReceived, h.resetsReceived, h.retried, H2Counters.saving(h) * 100))
         }
+        let parts = result.byNetns
+        if parts.count > 1 {
+            for part in parts {
+                let pc = part.counters
+                let name = part.threads.first.map { $0.netns.isEmpty ? "(own)" : $0.netns } ?? ""
+                lines.append("  netns     \(name): sent \(pc.sent)  completed \(pc.completed)  timeouts \(pc.timeouts)  errors \(pc.errors)  cancelled \(pc.cancelled), \(rate: part.achievedRate)/s, p50 \(duration(Double(part.responseTime.percentileNanos(50)))) p99 \(duration(Double(part.responseTime.percentileNanos(99))))")
+            }
+        }
         if result.notSent > 0 {
             lines.append("  not sent  \(result.notSent) due events never went out (held back by the in-flight limit, a backoff or a missing connection until the run ended; not counted in sent)")
         }

@@ -38,7 +38,8 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         let timeoutMillis = Int((config.load.timeoutNanos + 999_999) / 1_000_000)
-        for (i, server) in dns.servers.enumerated() {
+        let servers = dns.serversByTarget.isEmpty ? dns.servers : dns.serversByTarget[config.target(ofThread: threadIndex)]
+        for (i, server) in servers.enumerated() {
             let resolver = try Resolver(loop: loop, server: server, useTCP: dns.tcp,
                                         timeoutMillis: timeoutMillis, slotCapacity: capacity,
                                         sentNanos: slots.sentNanos, expectedNetnsInode: netnsInode,

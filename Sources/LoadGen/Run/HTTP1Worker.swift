@@ -46,7 +46,8 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
     private var endpoints: [Endpoint] = []
     private var targetGroup: [Int] = []
     private var clients: [Client] = []
-    private var idle: [[Int]] = []
+    /// Idle connections per group, first in first out, so requests spread over every connection.
+    private var idle: [WaitQueue] = []
     private var waiting: [WaitQueue] = []
     private let readBuffer = ReadBuffer()
     private let keepAlive: Bool
@@ -84,8 +85,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         for i in 0..<connections {
             clients.append(Client(index: i, group: i % endpoints.count))
         }
-        idle = Array(repeating: [], count: endpoints.count)
-        for g in idle.indices { idle[g].reserveCapacity(connections) }
+        idle = Array(repeating: WaitQueue(capacity: connections), count: endpoints.count)
         waiting = Array(repeating: WaitQueue(capacity: slots.capacity), count: endpoints.count)
     }
 
@@ -159,8 +159,8 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
 
     /// A connected idle connection of the group, skipping entries of connections that dropped since.
     private func takeIdle(group: Int) -> Client? {
-        while let index = idle[group].popLast() {
-            let client = clients[index]
+        while let index = idle[group].pop() {
+            let client = clients[Int(index)]
             client.parked = false
             if client.state == .idle, client.stream != nil { return client }
         }
@@ -170,7 +170,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
     private func park(_ client: Client) {
         guard !client.parked else { return }
         client.parked = true
-        idle[client.group].append(client.index)
+        idle[client.group].push(Int32(client.index))
     }
 
     /// A connection is free: give it the next waiting event of its group, or park it.
@@ -377,7 +377,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         for g in waiting.indices {
             while let slot = waiting[g].pop() { discard(slot: slot) }
         }
-        for g in idle.indices { idle[g].removeAll() }
+        for g in idle.indices { while idle[g].pop() != nil {} }
         for client in clients { client.parked = false }
     }
 

@@ -42,7 +42,7 @@ final class LoadThread: @unchecked Sendable {
         let worker: LoadWorker
         var inode = NetNamespace.currentThreadInode
         do {
-            if let netns = config.netns {
+            if let netns = config.netns(ofThread: index) {
                 try netns.enterOnCurrentThread()
                 inode = netns.inode
             }

@@ -43,7 +43,7 @@ class LoadWorker {
         stopGraceNanos = config.stopGraceNanos
         slots = SlotTable(capacity: max(1, plan.maxInFlight))
         result.threadIndex = threadIndex
-        result.netns = config.netns?.label ?? ""
+        result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
         eventLog = config.output.events.map(EventLog.init(sink:))
         timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }

@@ -29,7 +29,10 @@ struct RunConfig: Sendable {
     }
 
     struct DNS: Sendable {
+        /// Every server asked (for reports).
         var servers: [Endpoint]
+        /// The servers of each target (its own resolv.conf, or --server for all), in target order.
+        var serversByTarget: [[Endpoint]] = []
         /// Where the servers came from: "--server", or the resolv.conf path.
         var serversSource: String
         var questions: [DNSQuestion]
@@ -58,9 +61,25 @@ struct RunConfig: Sendable {
     var kind: Kind
     var load: Load
     var output: Output
-    var netns: NetNamespace?
+    /// The namespaces to generate from; empty: the caller's own.
+    var targets: [NetNamespace] = []
+    /// Loop threads per target (`load.threads` is the total).
+    var threadsPerTarget = 1
     var dns: DNS?
     var http: HTTP?
+
+    /// The target index of loop thread `index`.
+    func target(ofThread index: Int) -> Int { index / max(1, threadsPerTarget) }
+
+    /// The namespace of loop thread `index` (nil: the caller's own).
+    func netns(ofThread index: Int) -> NetNamespace? {
+        targets.isEmpty ? nil : targets[target(ofThread: index)]
+    }
+
+    /// How reports name the target(s).
+    var targetsLabel: String? {
+        targets.isEmpty ? nil : targets.map(\.label).joined(separator: ",")
+    }
 
     /// The plan of thread `index`: its share of the events and of the concurrency.
     func plan(thread index: Int) -> LoadPlan {

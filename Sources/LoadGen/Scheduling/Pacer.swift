@@ -22,6 +22,18 @@ struct Pacer: Sendable, Equatable {
         periodDenominator = 1
     }
 
+    /// The same schedule `factor` times as fast (a rate given per target, for several targets).
+    func scaled(by factor: UInt64) -> Pacer {
+        var pacer = self
+        pacer = Pacer(periodNumerator: periodNumerator, periodDenominator: periodDenominator * factor)
+        return pacer
+    }
+
+    private init(periodNumerator: UInt64, periodDenominator: UInt64) {
+        self.periodNumerator = periodNumerator
+        self.periodDenominator = periodDenominator
+    }
+
     /// Events per second.
     var rate: Double { Double(periodDenominator) * 1e9 / Double(periodNumerator) }
 

@@ -1,4 +1,4 @@
-/// A FIFO of events (slots) waiting for a connection, preallocated to the slot count: no allocation per event.
+/// A FIFO of indexes (events waiting for a connection, idle connections), preallocated: no allocation per use.
 struct WaitQueue {
     private var ring: [Int32]
     private var head = 0

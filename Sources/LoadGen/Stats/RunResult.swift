@@ -66,4 +66,15 @@ struct RunResult: Sendable {
     var cpuMillisPerThousand: Double {
         counters.sent > 0 ? Double(cpuNanos) / 1e6 / (Double(counters.sent) / 1000) : 0
     }
+
+    /// The run broken down by namespace (thread order), each part merged like the whole.
+    var byNetns: [RunResult] {
+        var order: [UInt64] = []
+        var groups: [UInt64: [ThreadResult]] = [:]
+        for t in threads {
+            if groups[t.netnsInode] == nil { order.append(t.netnsInode) }
+            groups[t.netnsInode, default: []].append(t)
+        }
+        return order.map { RunResult(threads: groups[$0]!, originNanos: originNanos, endNanos: endNanos, interrupted: interrupted) }
+    }
 }

@@ -169,9 +169,25 @@ import Testing
         }
     }
 
-    @Test func netnsAndPidTogetherIsAnError() throws {
-        let message = try targetError(["--netns", "bench", "--pid", "1"])
-        #expect(message == "--netns and --pid both name a namespace; give one of them")
+    @Test func severalTargetsAreKeptInOrderNetnsFirst() throws {
+        let specs = try TargetOptions.parse(["--pid", "1", "--netns", "a", "--netns", "b"]).specs()
+        #expect(specs == [.name("a"), .name("b"), .pid(1)])
+        #expect(try targetError(["--netns", "a", "--netns", "a"]) == "the same namespace is named twice; name each target once")
+    }
+
+    @Test func threadsAndRateSpreadOverTargets() throws {
+        var p = try parsed(["--rate", "1000", "--threads", "2"])
+        try TargetOptions.parse(["--netns", "a", "--netns", "b"]).apply(to: &p, targets: 2)
+        #expect(p.threads == 4)
+        #expect(p.requestedRate == 1000, "the rate is split, not multiplied")
+        var q = try parsed(["--rate", "1000"])
+        try TargetOptions.parse(["--netns", "a", "--netns", "b", "--rate-per-target"]).apply(to: &q, targets: 2)
+        #expect(q.requestedRate == 2000)
+        #expect(q.pacer?.offsetNanos(ofEvent: 2_000) == 1_000_000_000)
+        var r = try parsed(["--rate", "1000"])
+        #expect(throws: ValidationError.self) {
+            try TargetOptions.parse(["--rate-per-target"]).apply(to: &r, targets: 1)
+        }
     }
 
     @Test func outputFlagsDefaultOff() throws {
