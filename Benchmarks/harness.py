@@ -1,14 +1,15 @@
 """Protocol-independent parts of the peer benchmarks.
 
-A *section* compares loadgen with one peer tool against one server (DNS: knot, loadgen vs dnsperf; later
-HTTP/1.1: nginx, loadgen vs wrk; HTTP/2: nghttpd, loadgen vs h2load). A section names
+A *section* compares loadgen with one peer tool against one server (DNS: knot, loadgen vs dnsperf; HTTP/1.1:
+nginx, loadgen vs wrk; HTTP/2: nghttpd and nginx, loadgen vs h2load). A section names
 
 - a server (a context manager that starts it in a fresh network namespace and stops it again),
 - two clients (loadgen first, the peer second), each of which turns a `Load` into a command line and parses
   that command's output into `Counts`,
 - the loads to measure, and a function that turns the medians into table rows with targets.
 
-`run_section` measures every load with both clients `repeat` times, alternating which client goes first,
+`run_section` measures every load with both clients `repeat` times, alternating which client goes first
+(a load that only one client can offer, such as an open loop wrk cannot do, names that client in `only`),
 and `render_markdown` prints the rows. Client CPU time is the user+sys time of the client process, taken from
 os.wait4() (the rusage of exactly that child and whatever it waited for), never a number the tool reports
 about itself.
@@ -27,10 +28,18 @@ from typing import Callable, Optional, Protocol, Sequence
 
 @dataclass(frozen=True)
 class Load:
-    """What to offer the server: closed loop (keep `concurrency` in flight) or open loop (`rate` per second)."""
+    """What to offer the server: closed loop (keep `concurrency` in flight) or open loop (`rate` per second).
+
+    HTTP loads also say over how many `connections` (and, for HTTP/2, how many `streams` per connection); a
+    closed HTTP load keeps connections × streams in flight. `seconds` fixes the run length of this load
+    (otherwise --seconds), and `only` names the clients that run it (otherwise all)."""
 
     concurrency: Optional[int] = None
     rate: Optional[float] = None
+    connections: Optional[int] = None
+    streams: Optional[int] = None
+    seconds: Optional[float] = None
+    only: Optional[tuple] = None
 
     def __post_init__(self) -> None:
         if (self.concurrency is None) == (self.rate is None):
@@ -42,9 +51,20 @@ class Load:
 
     @property
     def key(self) -> str:
-        return f"open-{self.rate:g}" if self.is_open else f"closed-{self.concurrency}"
+        key = f"open-{self.rate:g}" if self.is_open else f"closed-{self.concurrency}"
+        if self.connections is not None:
+            key += f"-c{self.connections}" + (f"x{self.streams}" if self.streams is not None else "")
+        return key
+
+    def runs(self, client: str) -> bool:
+        return self.only is None or client in self.only
 
     def describe(self) -> str:
+        if self.connections is not None:
+            over = f"{fmt_int(self.connections)} conns" + (f" × {self.streams}" if self.streams is not None else "")
+            if self.is_open:
+                return f"open {fmt_int(self.rate)}/s, {over}"
+            return f"closed loop, {over}"
         if self.is_open:
             return f"open loop at {fmt_int(self.rate)}/s"
         return f"closed loop, {fmt_int(self.concurrency)} in flight"
@@ -60,6 +80,9 @@ class Counts:
     duration_s: float  # the tool's idea of the run time (the divisor of its rates)
     extra: dict = field(default_factory=dict)  # the tool's other numbers, kept for --json
     problems: list = field(default_factory=list)  # inconsistencies in the tool's own numbers
+    # False when the tool does not count what it sent (wrk reports only completed requests): `sent` is then
+    # the completed count and the server may well have received more.
+    sent_exact: bool = True
 
 
 @dataclass
@@ -77,6 +100,7 @@ class Sample:
     cpu_sys_ms: float
     counts: Optional[Counts]
     error: Optional[str] = None
+    max_rss_kb: int = 0  # ru_maxrss of the client process: its peak resident set
     server: dict = field(default_factory=dict)  # the server's counters over this run, e.g. received, dropped
     checks: list = field(default_factory=list)  # anomalies: the tool's own and the server cross-check
 
@@ -108,6 +132,10 @@ class Sample:
         if not self.ok:
             return None
         return self.counts.completed / self.seconds
+
+    @property
+    def max_rss_mb(self) -> Optional[float]:
+        return self.max_rss_kb / 1024.0 if self.ok else None
 
     @property
     def lost_fraction(self) -> Optional[float]:
@@ -154,6 +182,10 @@ class Section:
     # The running server's cumulative counters: "received" (requests it counted) and, where it can tell,
     # "dropped" (datagrams the kernel dropped at a full socket buffer); run_section keeps the deltas.
     server_probe: Optional[Callable[[object], dict]] = None
+    notes: Sequence[str] = ()  # printed under the table
+    versions: Optional[Sequence[str]] = None  # which of the module's tool versions to print (default all)
+    # More checks of one run, after the server's counters are in (appends to sample.checks).
+    sample_check: Optional[Callable[["Sample", "Load"], None]] = None
 
 
 class Results:
@@ -192,13 +224,13 @@ class Results:
 
 def run_measured(argv: list, limit_s: float) -> tuple:
     """Runs argv to completion, killing it after limit_s seconds; returns
-    (exit_code, wall_s, user_ms, sys_ms, stdout, stderr, error)."""
+    (exit_code, wall_s, user_ms, sys_ms, stdout, stderr, error, max_rss_kb)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
         try:
             pid = _spawn(argv, out, err)
         except OSError as e:
-            return None, 0.0, 0.0, 0.0, "", "", f"cannot start {argv[0]}: {e}"
+            return None, 0.0, 0.0, 0.0, "", "", f"cannot start {argv[0]}: {e}", 0
         error = None
         try:
             reaped = _wait(pid, start + limit_s)
@@ -216,7 +248,7 @@ def run_measured(argv: list, limit_s: float) -> tuple:
         stdout = out.read().decode(errors="replace")
         stderr = err.read().decode(errors="replace")
     return (os.waitstatus_to_exitcode(status), wall, usage.ru_utime * 1000.0, usage.ru_stime * 1000.0,
-            stdout, stderr, error)
+            stdout, stderr, error, usage.ru_maxrss)
 
 
 def _spawn(argv: list, out, err) -> int:
@@ -271,7 +303,7 @@ def _stop(pid: int):
 
 def measure(client: Client, load: Load, seconds: float, rep: int, limit_s: float) -> Sample:
     argv = client.command(load, seconds)
-    code, wall, user, sys_ms, stdout, stderr, error = run_measured(argv, limit_s)
+    code, wall, user, sys_ms, stdout, stderr, error, max_rss_kb = run_measured(argv, limit_s)
     counts = None
     if error is None and code != 0:
         error = f"exit status {code}: {_tail(stderr or stdout)}"
@@ -280,7 +312,8 @@ def measure(client: Client, load: Load, seconds: float, rep: int, limit_s: float
             counts = client.parse(stdout, stderr)
         except ValueError as e:
             error = f"cannot read its output ({e}): {_tail(stdout + stderr)}"
-    sample = Sample(client.name, load.key, rep, seconds, argv, code, wall, user, sys_ms, counts, error)
+    sample = Sample(client.name, load.key, rep, seconds, argv, code, wall, user, sys_ms, counts, error,
+                    max_rss_kb=max_rss_kb)
     if counts is not None:
         sample.checks.extend(counts.problems)
     return sample
@@ -294,20 +327,23 @@ def _tail(text: str, lines: int = 3) -> str:
 def run_section(section: Section, seconds: float, repeat: int, timeout_s: float, pause_s: float,
                 log=sys.stderr) -> Results:
     results = Results(section)
-    limit = seconds + timeout_s + 30.0
     with section.server() as server:
         for rep in range(repeat):
             for i, load in enumerate(section.loads):
-                order = list(section.clients)
+                order = [c for c in section.clients if load.runs(c.name)]
                 if (rep + i) % 2 == 1:
                     order.reverse()
+                length = load.seconds or seconds
+                limit = length + timeout_s + 30.0
                 for client in order:
                     before = section.server_probe(server) if section.server_probe else None
-                    sample = measure(client, load, seconds, rep, limit)
+                    sample = measure(client, load, length, rep, limit)
                     if before is not None:
                         after = section.server_probe(server)
                         sample.server = {k: after[k] - before[k] for k in after if k in before}
                         cross_check(sample)
+                    if section.sample_check:
+                        section.sample_check(sample, load)
                     results.samples.append(sample)
                     print(f"  [{rep + 1}/{repeat}] {load.describe():<30} {client.name:<8} {summary(sample)}",
                           file=log, flush=True)
@@ -323,7 +359,7 @@ def cross_check(s: Sample) -> None:
     c = s.counts
     if received < c.completed:
         s.checks.append(f"{c.completed:,} completed but the server received only {received:,}")
-    if received > c.sent:
+    if received > c.sent and c.sent_exact:
         s.checks.append(f"the server received {received:,} but only {c.sent:,} were sent")
 
 
@@ -332,7 +368,8 @@ def summary(s: Sample) -> str:
         return f"FAILED: {s.error}"
     c = s.counts
     text = (f"sent {c.sent:,}  completed {c.completed:,}  lost {c.lost:,}  "
-            f"{fmt_int(s.throughput)} answers/s  CPU {s.cpu_ms:,.0f} ms = {fmt_float(s.cpu_ms_per_1k, 2)} ms/1k")
+            f"{fmt_int(s.throughput)} answers/s  CPU {s.cpu_ms:,.0f} ms = {fmt_float(s.cpu_ms_per_1k, 2)} ms/1k  "
+            f"peak RSS {fmt_float(s.max_rss_mb, 1)} MB")
     if s.server:
         text += "  (server: " + ", ".join(f"{k} {v:,}" for k, v in s.server.items()) + ")"
     if s.checks:

@@ -2,8 +2,10 @@
 """Peer benchmarks: loadgen against the established tool for each protocol, on the same server, in one go.
 
     sudo python3 Benchmarks/run.py --loadgen .build/release/loadgen [--seconds 10] [--repeat 3] [--json FILE]
+                                   [--only dns|http1|http2 ...]
 
-Starts the server in a network namespace of its own, runs every load with both clients `--repeat` times
+Sections: DNS (loadgen vs dnsperf, Knot DNS), HTTP/1.1 (loadgen vs wrk, nginx) and HTTP/2 (loadgen vs
+h2load, nghttpd and nginx). For each, starts the server in a network namespace of its own, runs every load with both clients `--repeat` times
 (alternating which goes first), prints the medians as a Markdown table with the targets, and removes the
 namespace and the server again, also on Ctrl-C or an error. See Benchmarks/README.md.
 """
@@ -24,6 +26,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dns_bench  # noqa: E402
+import http1_bench  # noqa: E402
+import http2_bench  # noqa: E402
 from harness import render_markdown, run_section  # noqa: E402
 
 
@@ -31,7 +35,9 @@ def parse_args(argv: list) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--loadgen", default=".build/release/loadgen", help="the loadgen binary (default: %(default)s)")
-    p.add_argument("--seconds", type=float, default=10.0, help="length of each run in seconds (default: 10)")
+    p.add_argument("--seconds", type=float, default=10.0,
+                   help="length of each run in seconds (default: 10; whole seconds for the HTTP sections, "
+                        "as wrk and h2load take no fractions)")
     p.add_argument("--repeat", type=int, default=3,
                    help="runs of each (load, tool) pair; the table shows medians (default: 3)")
     p.add_argument("--json", metavar="FILE", help="also write every raw number to FILE")
@@ -46,13 +52,22 @@ def parse_args(argv: list) -> argparse.Namespace:
     if not 0 <= args.pause <= 60:
         p.error(f"--pause {args.pause:g}: use 0 to 60")
     args.only = list(dict.fromkeys(args.only or SECTIONS))
+    if any(name.startswith("http") for name in args.only) and args.seconds != int(args.seconds):
+        p.error(f"--seconds {args.seconds:g}: the HTTP sections need whole seconds (wrk -d and h2load -D take no "
+                "fractions)")
     return args
 
 
 # Each section module has preflight(loadgen) -> [problems], versions(loadgen) -> {tool: version} and
-# make_section(loadgen, netns, workdir) -> harness.Section. HTTP/1.1 (wrk, nginx) and HTTP/2 (h2load,
-# nghttpd) come as more modules here.
-SECTIONS = {"dns": dns_bench}
+# make_section(loadgen, netns, workdir) -> harness.Section, or make_sections(...) -> [harness.Section] when it
+# compares against more than one server (HTTP/2: nghttpd and nginx, each in a namespace of its own).
+SECTIONS = {"dns": dns_bench, "http1": http1_bench, "http2": http2_bench}
+
+
+def make_sections(module, loadgen: str, netns: str, workdir: Path) -> list:
+    if hasattr(module, "make_sections"):
+        return module.make_sections(loadgen, netns, workdir)
+    return [module.make_section(loadgen, netns, workdir)]
 
 
 def _terminated(signum, frame):
@@ -89,20 +104,23 @@ def main(argv: list) -> int:
             versions = module.versions(loadgen)
             section_dir = workdir / name
             section_dir.mkdir()
-            section = module.make_section(loadgen, f"loadgen-bench-{os.getpid()}-{name}", section_dir)
-            print(f"== {section.title}: {len(section.loads)} loads × {len(section.clients)} tools × "
-                  f"{args.repeat} × {args.seconds:g} s", file=sys.stderr, flush=True)
-            results = run_section(section, args.seconds, args.repeat, timeout_s=5.0, pause_s=args.pause)
-            rows = section.rows(results)
-            report["sections"].append({
-                "name": name,
-                "title": section.title,
-                "versions": versions,
-                "rows": [vars(r) for r in rows],
-                "samples": [s.to_json() for s in results.samples],
-            })
-            failures += sum(1 for s in results.samples if not s.ok)
-            tables.append(render_section(section, results, rows, versions, started, args))
+            all_versions = versions
+            for section in make_sections(module, loadgen, f"loadgen-bench-{os.getpid()}-{name}", section_dir):
+                versions = {k: v for k, v in all_versions.items() if section.versions is None or k in section.versions}
+                runs = sum(1 for load in section.loads for c in section.clients if load.runs(c.name))
+                print(f"== {section.title}: {len(section.loads)} loads, {runs} tool runs per round × "
+                      f"{args.repeat} × {args.seconds:g} s", file=sys.stderr, flush=True)
+                results = run_section(section, args.seconds, args.repeat, timeout_s=5.0, pause_s=args.pause)
+                rows = section.rows(results)
+                report["sections"].append({
+                    "name": name,
+                    "title": section.title,
+                    "versions": versions,
+                    "rows": [vars(r) for r in rows],
+                    "samples": [s.to_json() for s in results.samples],
+                })
+                failures += sum(1 for s in results.samples if not s.ok)
+                tables.append(render_section(section, results, rows, versions, started, args))
     except KeyboardInterrupt:
         print("\nrun.py: interrupted; the namespaces and servers were removed", file=sys.stderr)
         return 130
@@ -128,6 +146,8 @@ def render_section(section, results, rows, versions, started, args) -> str:
         "",
         render_markdown(rows, subject, peer),
     ]
+    if section.notes:
+        lines += [""] + [f"Note: {note}" for note in section.notes]
     failed = [s for s in results.samples if not s.ok]
     flagged = [s for s in results.samples if s.ok and s.checks]
     if failed or flagged:

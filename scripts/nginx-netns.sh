@@ -11,8 +11,9 @@
 #                                 demo (default): every request of 8080 and 8081 goes to DIR/access-8080.log and
 #                                   DIR/access-8081.log as '$connection $connection_requests $status
 #                                   $server_protocol "$request"'; nginx's default keepalive_requests (1000)
-#                                 bench: no access log, keepalive_requests 1000000, worker_connections 20000,
-#                                   worker_rlimit_nofile 30000 (10,000 client connections fit)
+#                                 bench: no access log, keepalive_requests 1000000
+#                                 both: worker_connections 20000, worker_rlimit_nofile 30000 (or the hard
+#                                   limit, when lower), so 10,000 client connections fit
 #   nginx-netns.sh count DIR PORT print how many requests nginx logged for PORT (demo mode; a number)
 #   nginx-netns.sh status NS      print nginx's cumulative "requests accepts" from stub_status (the query
 #                                 itself counts as one request and one accept)
@@ -27,7 +28,11 @@ NGINX_NETNS_PORT_H2=8081
 NGINX_NETNS_PORT_STATUS=8079
 
 nginx_netns_write_files() {
-    local dir=$1 mode=$2 log_h1 log_h2 tuning
+    local dir=$1 mode=$2 log_h1 log_h2 tuning nofile=30000 hard
+    # worker_rlimit_nofile above the hard limit fails (with an alert in the error log) where root may not raise
+    # it, e.g. in a container: ask for no more than the hard limit then.
+    hard=$(ulimit -Hn)
+    if [[ "$hard" =~ ^[0-9]+$ ]] && ((hard < nofile)); then nofile=$hard; fi
     mkdir -p "$dir/www"
     chmod 755 "$dir" "$dir/www"
     # 612 bytes, the size of nginx's own welcome page.
@@ -50,7 +55,7 @@ nginx_netns_write_files() {
 # written by nginx-netns.sh ($mode)
 user root;
 worker_processes 1;
-worker_rlimit_nofile 30000;
+worker_rlimit_nofile $nofile;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 20000; }
