@@ -127,23 +127,23 @@ final class H2Session {
         try H2Error.check(nghttp2_session_callbacks_new(&callbacks), "nghttp2_session_callbacks_new")
         defer { nghttp2_session_callbacks_del(callbacks) }
         nghttp2_session_callbacks_set_send_callback(callbacks) { _, data, length, _, user in
-            H2Session.from(user).append(data!, length)
+            H2Session.with(user) { $0.append(data!, length) }
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, user in
-            H2Session.from(user).didSend(frame!)
+            H2Session.with(user) { $0.didSend(frame!) }
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, user in
-            H2Session.from(user).didReceive(frame!)
+            H2Session.with(user) { $0.didReceive(frame!) }
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, user in
-            H2Session.from(user).didReceiveHeader(frame!, name!, nameLength, value!, valueLength)
+            H2Session.with(user) { $0.didReceiveHeader(frame!, name!, nameLength, value!, valueLength) }
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { session, streamID, errorCode, user in
-            H2Session.from(user).didClose(streamID: streamID, errorCode: errorCode)
+            H2Session.with(user) { $0.didClose(streamID: streamID, errorCode: errorCode) }
         }
         nghttp2_session_callbacks_set_error_callback2(callbacks) { _, _, message, length, user in
-            H2Session.from(user).lastErrorMessage =
-                String(decoding: UnsafeRawBufferPointer(start: message, count: length), as: UTF8.self)
+            let text = String(decoding: UnsafeRawBufferPointer(start: message, count: length), as: UTF8.self)
+            H2Session.with(user) { $0.lastErrorMessage = text }
             return 0
         }
         var session: OpaquePointer?
@@ -172,8 +172,11 @@ final class H2Session {
         session = nil
     }
 
-    private static func from(_ user: UnsafeMutableRawPointer?) -> H2Session {
-        Unmanaged<H2Session>.fromOpaque(user!).takeUnretainedValue()
+    /// Runs `body` with the session behind nghttp2's user data, without retaining it (the hot path of every
+    /// frame and header).
+    @inline(__always)
+    private static func with<R>(_ user: UnsafeMutableRawPointer?, _ body: (H2Session) -> R) -> R {
+        Unmanaged<H2Session>.fromOpaque(user!)._withUnsafeGuaranteedRef(body)
     }
 
     /// The most streams the server lets us open at once (SETTINGS_MAX_CONCURRENT_STREAMS; unlimited is 2^31-1).
@@ -195,8 +198,8 @@ final class H2Session {
             var provider = nghttp2_data_provider()
             provider.source.ptr = user
             provider.read_callback = { session, _, buffer, length, flags, source, user in
-                H2Session.from(user).readBody(slot: Int32(Int(bitPattern: source!.pointee.ptr) - 1),
-                                              into: buffer!, length: length, flags: flags!)
+                H2Session.with(user) { $0.readBody(slot: Int32(Int(bitPattern: source!.pointee.ptr) - 1),
+                                              into: buffer!, length: length, flags: flags!) }
             }
             streamID = nghttp2_submit_request(session, nil, fields, request.count, &provider, user)
         } else {

@@ -85,11 +85,12 @@ final class Resolver {
                 Glibc.connect(fd, address, length)
             },
             arecvfrom: { fd, buffer, length, flags, from, fromLength, data in
-                Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue()
-                    .receive(fd, buffer, length, flags, from, fromLength)
+                Unmanaged<Resolver>.fromOpaque(data!)._withUnsafeGuaranteedRef {
+                    $0.receive(fd, buffer, length, flags, from, fromLength)
+                }
             },
             asendv: { fd, iov, count, data in
-                Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue().send(fd, iov, count)
+                Unmanaged<Resolver>.fromOpaque(data!)._withUnsafeGuaranteedRef { $0.send(fd, iov, count) }
             }))
         self.server = server
         self.slotCapacity = slotCapacity
@@ -152,8 +153,9 @@ final class Resolver {
         if CLoadGenSys_udp_batch_queued(batch) == Resolver.batchCapacity { flush() }
         ares_send(channel, packet.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(packet.count), { arg, status, _, abuf, alen in
             let ref = arg!.assumingMemoryBound(to: SlotRef.self).pointee
-            Unmanaged<Resolver>.fromOpaque(ref.owner).takeUnretainedValue()
-                .didFinish(slot: ref.slot, status: status, abuf: abuf, alen: alen)
+            Unmanaged<Resolver>.fromOpaque(ref.owner)._withUnsafeGuaranteedRef {
+                $0.didFinish(slot: ref.slot, status: status, abuf: abuf, alen: alen)
+            }
         }, UnsafeMutableRawPointer(slotRefs + Int(slot)))
         let queued = CLoadGenSys_udp_batch_queued(batch)
         if queued == pendingCount + 1 {

@@ -73,6 +73,12 @@ final class TCPStream {
         Unmanaged<TCPStream>.fromOpaque(data!).takeUnretainedValue()
     }
 
+    /// Runs `body` with the stream behind libuv's data pointer, without retaining it (every read and write).
+    @inline(__always)
+    private static func with<R>(_ data: UnsafeMutableRawPointer?, _ body: (TCPStream) -> R) -> R {
+        Unmanaged<TCPStream>.fromOpaque(data!)._withUnsafeGuaranteedRef(body)
+    }
+
     /// Starts connecting; the result arrives as `streamDidConnect` or `didFailToConnect`.
     func connect(to endpoint: Endpoint) throws(UVError) {
         var storage = sockaddr_storage()
@@ -106,12 +112,12 @@ final class TCPStream {
         }
         uv_tcp_nodelay(tcp, 1)
         let rc = uv_read_start(CUV_tcp_as_stream(tcp), { handle, _, buffer in
-            let stream = TCPStream.from(handle!.pointee.data)
-            buffer!.pointee = uv_buf_init(stream.readBuffer.base.assumingMemoryBound(to: CChar.self),
-                                          UInt32(stream.readBuffer.size))
+            TCPStream.with(handle!.pointee.data) { stream in
+                buffer!.pointee = uv_buf_init(stream.readBuffer.base.assumingMemoryBound(to: CChar.self),
+                                              UInt32(stream.readBuffer.size))
+            }
         }, { streamHandle, count, _ in
-            let stream = TCPStream.from(streamHandle!.pointee.data)
-            stream.didRead(count: count)
+            TCPStream.with(streamHandle!.pointee.data) { $0.didRead(count: count) }
         })
         if rc < 0 {
             delegate.stream(self, didFailToConnect: UVError(code: rc))

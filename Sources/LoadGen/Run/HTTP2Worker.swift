@@ -19,6 +19,8 @@ final class HTTP2Worker: LoadWorker {
         var connectStartNanos: UInt64 = 0
         /// The last stream ID the server's GOAWAY said it processes (Int32.max before any GOAWAY).
         var goAwayLastStreamID = Int32.max
+        /// min(--streams, the server's SETTINGS_MAX_CONCURRENT_STREAMS), updated when SETTINGS arrive.
+        var maxStreamsCached = 0
         var number: UInt64 = 0
         var localAddress = ""
 
@@ -57,6 +59,7 @@ final class HTTP2Worker: LoadWorker {
     private let targets: [HTTPTarget]
     /// The connection each slot's stream is on (for event records), its number and local address.
     private var slotConnectionRef: [Connection?]
+    private let logsEvents: Bool
     private var connectionsStarted: UInt64 = 0
     private let threadCount: UInt64
     private let urlScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 8_192)
@@ -115,6 +118,7 @@ final class HTTP2Worker: LoadWorker {
         slotFlags = .allocate(capacity: capacity)
         slotFlags.initialize(repeating: 0, count: capacity)
         slotConnectionRef = Array(repeating: nil, count: capacity)
+        logsEvents = config.output.events != nil
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         endpoints = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
@@ -205,6 +209,7 @@ final class HTTP2Worker: LoadWorker {
     }
 
     fileprivate func didReceiveSettings(_ connection: Connection) {
+        connection.maxStreamsCached = maxStreams(connection)
         guard connection.state == .connecting else { return }
         connection.state = .ready
         laneBackoff[connection.lane] = 0
@@ -212,6 +217,9 @@ final class HTTP2Worker: LoadWorker {
     }
 
     fileprivate func didRead(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
+        // One clock read per batch of frames: the completions in it share the time it arrived.
+        batchNanos = Loop.nowNanos
+        defer { batchNanos = 0 }
         result.bytesReceived &+= UInt64(bytes.count)
         guard let session = connection.session else { return }
         if !session.receivedSettings && bytes.count >= 5 && bytes.starts(with: "HTTP/".utf8) {
@@ -227,10 +235,17 @@ final class HTTP2Worker: LoadWorker {
             return
         }
         flush(connection)
-        if connection.state == .ready { serveWaiting(connection, now: Loop.nowNanos) }
+        let now = Loop.nowNanos
+        if connection.state == .ready { serveWaiting(connection, now: now) }
         if connection.state == .draining && connection.active == 0 { retire(connection) }
-        issue(now: Loop.nowNanos)
+        issue(now: now)
     }
+
+    /// The time of the read being processed (0 outside one).
+    private var batchNanos: UInt64 = 0
+
+    @inline(__always)
+    private var now: UInt64 { batchNanos != 0 ? batchNanos : Loop.nowNanos }
 
     fileprivate func didEnd(_ connection: Connection, _ error: UVError?) {
         let why = error.map(\.description) ?? "the server closed the connection"
@@ -247,6 +262,10 @@ final class HTTP2Worker: LoadWorker {
     private func flush(_ connection: Connection) {
         guard connection.writeInFlight == 0, let session = connection.session, let stream = connection.stream,
               connection.state != .closed else { return }
+        // The requests serialized now go out with this write: stamp them with its time.
+        let outer = batchNanos
+        batchNanos = Loop.nowNanos
+        defer { batchNanos = outer }
         do {
             try session.produceOutput()
         } catch {
@@ -328,9 +347,12 @@ final class HTTP2Worker: LoadWorker {
         let count = lanes.count
         guard count > 0 else { return nil }
         var lane = nextLane[group]
+        if let c = lanes[lane], c.group == group, c.state == .ready, c.active < c.maxStreamsCached {
+            return c
+        }
         for _ in 0..<count {
             lane = (lane + 1) % count
-            if let c = lanes[lane], c.group == group, c.state == .ready, c.active < maxStreams(c) {
+            if let c = lanes[lane], c.group == group, c.state == .ready, c.active < c.maxStreamsCached {
                 nextLane[group] = lane
                 return c
             }
@@ -352,7 +374,7 @@ final class HTTP2Worker: LoadWorker {
             return
         }
         slotConnection[s] = connection.id
-        slotConnectionRef[s] = connection
+        if logsEvents { slotConnectionRef[s] = connection }
         slotStream[s] = streamID
         slotStatus[s] = 0
         slotFlags[s] |= HTTP2Worker.flagActive
@@ -376,7 +398,7 @@ final class HTTP2Worker: LoadWorker {
         result.h2.requestHeaderBlockBytes += UInt64(headerBlockBytes)
         if slotFlags[s] & HTTP2Worker.flagSent == 0 {
             slotFlags[s] |= HTTP2Worker.flagSent
-            markSent(slot: slot, atNanos: Loop.nowNanos)
+            markSent(slot: slot, atNanos: now)
         }
     }
 
@@ -384,7 +406,7 @@ final class HTTP2Worker: LoadWorker {
         let s = Int(slot)
         guard slotFlags[s] & HTTP2Worker.flagActive != 0, slotConnection[s] == connection.id else { return }
         connection.active -= 1
-        let now = Loop.nowNanos
+        let now = self.now
         if slotFlags[s] & HTTP2Worker.flagTimedOut != 0 {
             finishSlot(slot, .timedOut, now: now)
         } else if complete {
@@ -415,12 +437,12 @@ final class HTTP2Worker: LoadWorker {
         } else {
             discard(slot: slot)
         }
-        slotConnectionRef[s] = nil
+        if logsEvents { slotConnectionRef[s] = nil }
     }
 
     private func serveWaiting(_ connection: Connection, now: UInt64) {
         var submitted = false
-        while connection.state == .ready, connection.active < maxStreams(connection),
+        while connection.state == .ready, connection.active < connection.maxStreamsCached,
               let slot = waiting[connection.group].pop() {
             submit(slot, on: connection)
             submitted = true
