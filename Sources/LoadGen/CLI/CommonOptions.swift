@@ -105,11 +105,24 @@ struct TargetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Run inside the network namespace of process PID, as nsenter -t PID -n (repeatable).", valueName: "PID"))
     var pid: [String] = []
 
+    @Option(help: ArgumentHelp("Run inside the network namespace of a container: its ID or a unique prefix, as docker, containerd or CRI-O show it (found in /proc/*/cgroup; repeatable).", valueName: "ID"))
+    var container: [String] = []
+
+    @Option(help: ArgumentHelp("Run inside the network namespace of a Kubernetes pod on this node (asks kubectl for its container ID; repeatable).", valueName: "NAME"))
+    var pod: [String] = []
+
+    @Option(name: .customLong("namespace"), help: ArgumentHelp("The Kubernetes namespace of --pod.", valueName: "NS"))
+    var podNamespace: String?
+
+    @Option(help: ArgumentHelp("Which container of --pod (default: the first running one).", valueName: "NAME"))
+    var podContainer: String?
+
     @Flag(help: "With several targets, --rate (or --interval) is each target's rate, not the total split among them.")
     var ratePerTarget = false
 
-    /// The namespaces named, in the order: --netns, --pid. Usage errors throw ValidationError.
-    func specs() throws(ValidationError) -> [NetNamespace.Spec] {
+    /// The namespaces named, in the order: --netns, --pid, --container, --pod. Usage errors throw
+    /// ValidationError; a container or pod that cannot be found throws RunFailure.
+    func specs() throws -> [NetNamespace.Spec] {
         var specs: [NetNamespace.Spec] = []
         for netns in netns {
             guard !netns.isEmpty else { throw ValidationError("--netns: give a name under /run/netns or a path") }
@@ -120,6 +133,27 @@ struct TargetOptions: ParsableArguments {
                 throw ValidationError("--pid: '\(pid)' is not a process ID; give a number above zero such as $(pidof nginx)")
             }
             specs.append(.pid(value))
+        }
+        for id in container {
+            do {
+                let found = try ContainerTargets.scan(idPrefix: id)
+                specs.append(.container("container:\(found.containerID.prefix(12))", pid: found.pid))
+            } catch {
+                if error.isUsageError { throw ValidationError(error.description) }
+                throw RunFailure(error.description)
+            }
+        }
+        for name in pod {
+            do {
+                let found = try ContainerTargets.pod(name: name, namespace: podNamespace, container: podContainer)
+                specs.append(.container("pod:\(podNamespace.map { $0 + "/" } ?? "")\(name)", pid: found.pid))
+            } catch {
+                if error.isUsageError { throw ValidationError(error.description) }
+                throw RunFailure(error.description)
+            }
+        }
+        if (podNamespace != nil || podContainer != nil) && pod.isEmpty {
+            throw ValidationError("--namespace and --pod-container go with --pod NAME")
         }
         guard Set(specs.map { "\($0)" }).count == specs.count else {
             throw ValidationError("the same namespace is named twice; name each target once")
@@ -146,15 +180,15 @@ struct TargetOptions: ParsableArguments {
     }
 
     /// The single namespace named, or nil (for code that takes one target).
-    func spec() throws(ValidationError) -> NetNamespace.Spec? {
+    func spec() throws -> NetNamespace.Spec? {
         try specs().first
     }
 
     /// Opens every namespace named (empty: the caller's own). A namespace that cannot be used throws
     /// RunFailure (exit 1).
-    func open() throws -> [NetNamespace] {
+    func open(_ specs: [NetNamespace.Spec]) throws -> [NetNamespace] {
         var opened: [NetNamespace] = []
-        for spec in try specs() {
+        for spec in specs {
             do {
                 opened.append(try NetNamespace.open(spec))
             } catch {

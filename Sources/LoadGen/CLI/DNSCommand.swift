@@ -50,7 +50,7 @@ struct DNSCommand: ParsableCommand {
         try target.apply(to: &parsed, targets: specs.count)
         let questions = try makeQuestions()
         // Open the namespaces first: a missing one is the error to report, not its missing resolv.conf.
-        let targets = try target.open()
+        let targets = try target.open(specs)
         var serversByTarget: [[Endpoint]] = []
         var sources: [String] = []
         for spec in specs.isEmpty ? [nil] : specs.map(Optional.some) {

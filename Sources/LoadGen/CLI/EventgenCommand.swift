@@ -63,6 +63,10 @@ struct EventgenCommand: ParsableCommand {
         args += ["--interval", interval]
         for netns in target.netns { args += ["--netns", netns] }
         for pid in target.pid { args += ["--pid", pid] }
+        for id in target.container { args += ["--container", id] }
+        for name in target.pod { args += ["--pod", name] }
+        if let ns = target.podNamespace { args += ["--namespace", ns] }
+        if let c = target.podContainer { args += ["--pod-container", c] }
         if target.ratePerTarget { args.append("--rate-per-target") }
         if output.json { args.append("--json") }
         if output.latency { args.append("--latency") }

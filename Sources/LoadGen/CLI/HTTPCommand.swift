@@ -143,7 +143,7 @@ struct HTTPCommand: ParsableCommand {
                 throw ValidationError("--connect-timeout: \(error.description)")
             }
         }
-        let namespaces = try target.open()
+        let namespaces = try target.open(specs)
         // Names need DNS servers; literals do not.
         var dns: [Endpoint] = []
         if targets.contains(where: { !$0.url.hostIsLiteral }) {

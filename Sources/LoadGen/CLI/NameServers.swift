@@ -33,7 +33,7 @@ enum NameServers {
         switch spec {
         case .name(let name) where FileManager.default.fileExists(atPath: "/etc/netns/\(name)/resolv.conf"):
             "/etc/netns/\(name)/resolv.conf"
-        case .pid(let pid):
+        case .pid(let pid), .container(_, let pid):
             "/proc/\(pid)/root/etc/resolv.conf"
         default:
             "/etc/resolv.conf"

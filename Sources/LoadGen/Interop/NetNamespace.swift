@@ -11,6 +11,8 @@ struct NetNamespace: Sendable {
         case path(String)
         /// The namespace of a process, as `nsenter -t PID -n`.
         case pid(Int32)
+        /// The namespace of a container's process found by `--container ID` (or `--pod`): its label and PID.
+        case container(String, pid: Int32)
     }
 
     let spec: Spec
@@ -24,6 +26,7 @@ struct NetNamespace: Sendable {
         case .name(let name): name
         case .path(let path): path
         case .pid(let pid): "pid:\(pid)"
+        case .container(let name, _): name
         }
     }
 
@@ -31,7 +34,7 @@ struct NetNamespace: Sendable {
         switch spec {
         case .name(let name): "/run/netns/\(name)"
         case .path(let path): path
-        case .pid(let pid): "/proc/\(pid)/ns/net"
+        case .pid(let pid), .container(_, let pid): "/proc/\(pid)/ns/net"
         }
     }
 
@@ -121,6 +124,7 @@ enum NetNamespaceError: Error, CustomStringConvertible {
         case .name(let name): "--netns '\(name)'"
         case .path(let path): "--netns '\(path)'"
         case .pid(let pid): "--pid \(pid)"
+        case .container(let name, let pid): "\(name) (pid \(pid))"
         }
     }
 }

@@ -44,6 +44,19 @@ enum ContainerTargetError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// What kubectl said, without its klog lines (`E0514 09:12:41.412415   15336 memcache.go:265] ...`) when
+    /// it also said something plainer, at most the last three lines.
+    static func essentials(ofKubectlStderr stderr: String) -> String {
+        let lines = stderr.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
+        let isKlog: (String) -> Bool = { line in
+            let bytes = Array(line.utf8.prefix(6))
+            return bytes.count == 6 && "IWEF".utf8.contains(bytes[0]) && bytes[1...4].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                && bytes[5] == 0x20
+        }
+        let plain = lines.filter { !isKlog($0) }
+        return (plain.isEmpty ? lines : plain).suffix(3).joined(separator: " ")
+    }
+
     var description: String {
         switch self {
         case .invalidPrefix(let value):
@@ -72,8 +85,8 @@ enum ContainerTargetError: Error, CustomStringConvertible, Equatable {
                 + "kubectl, or give --container with the container ID that `crictl ps` shows on the node"
         case .kubectlFailed(let pod, let namespace, let command, let status, let stderr, let hint):
             var text = "--pod \(pod): `\(command)` failed (exit \(status))"
-            let said = stderr.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
-            if !said.isEmpty { text += ": " + said.suffix(3).joined(separator: " ") }
+            let said = Self.essentials(ofKubectlStderr: stderr)
+            if !said.isEmpty { text += ": " + said }
             if let hint {
                 text += "; \(hint)"
             } else if namespace == nil && stderr.contains("NotFound") {

@@ -36,8 +36,8 @@ extension ContainerTargets {
 
         let localNames = nodeName.map { [$0] } ?? thisNodeNames()
         let onThisNode = localNames.contains { sameNode($0, found.nodeName) }
-        if !onThisNode && nodeName != nil {
-            throw .wrongNode(pod: found.pod, podNode: found.nodeName, thisNode: nodeName!)
+        if let nodeName, !onThisNode {
+            throw .wrongNode(pod: found.pod, podNode: found.nodeName, thisNode: nodeName)
         }
         do {
             return try scan(idPrefix: found.containerID, procRoot: procRoot)
@@ -187,11 +187,17 @@ extension ContainerTargets {
         return stdout
     }
 
-    /// Under sudo, kubectl reads root's kubeconfig, not the user's: say so when kubectl could not reach a cluster.
+    /// What to do when kubectl could not reach a cluster: under sudo it reads root's kubeconfig, not the user's;
+    /// without any kubeconfig it tries localhost:8080.
     static func kubectlHint(stderr: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        guard environment["SUDO_USER"] != nil, environment["KUBECONFIG"] == nil, !stderr.contains("NotFound")
-        else { return nil }
-        return "under sudo kubectl reads root's kubeconfig; keep yours with `sudo KUBECONFIG=$HOME/.kube/config loadgen ...`"
+        guard !stderr.contains("NotFound"), environment["KUBECONFIG"] == nil else { return nil }
+        if environment["SUDO_USER"] != nil {
+            return "under sudo kubectl reads root's kubeconfig; keep yours with `sudo KUBECONFIG=$HOME/.kube/config loadgen ...`"
+        }
+        if stderr.contains("localhost:8080") {
+            return "kubectl found no kubeconfig; set KUBECONFIG to one with which `kubectl get pods` works"
+        }
+        return nil
     }
 
     /// `name` itself when it contains a slash, else the first executable `name` in PATH.
@@ -214,8 +220,9 @@ extension ContainerTargets {
         defer { try? FileManager.default.removeItem(at: directory) }
         let outURL = directory.appendingPathComponent("stdout")
         let errURL = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: outURL.path, contents: nil),
+              FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        else { throw CocoaError(.fileWriteUnknown) }
         let out = try FileHandle(forWritingTo: outURL)
         let err = try FileHandle(forWritingTo: errURL)
         defer {

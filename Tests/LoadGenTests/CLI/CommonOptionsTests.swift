@@ -13,7 +13,7 @@ import Testing
         do {
             _ = try options.parsed()
             return nil
-        } catch {
+        } catch let error as ValidationError {
             return error.message
         }
     }
@@ -27,7 +27,7 @@ import Testing
         do {
             _ = try options.spec()
             return nil
-        } catch {
+        } catch let error as ValidationError {
             return error.message
         }
     }

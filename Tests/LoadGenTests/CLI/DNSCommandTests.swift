@@ -25,7 +25,7 @@ import Testing
         let c = try config(["--server", "127.0.0.1"])
         let dns = try #require(c.dns)
         #expect(c.kind == .dns)
-        #expect(c.netns == nil)
+        #expect(c.targets.isEmpty)
         #expect(dns.servers == [try Endpoint(host: "127.0.0.1", port: 53)])
         #expect(dns.serversSource == "--server")
         #expect(dns.questions == [DNSQuestion(name: try DNSName("localhost"), type: .a)])
@@ -133,17 +133,17 @@ import Testing
         #expect(try configError(["--server", "127.0.0.1", "--netns", "/dev/null"])
             == "--netns '/dev/null': /dev/null is not a network namespace file; give a name under /run/netns or /proc/PID/ns/net")
         #expect(try configError(["--server", "127.0.0.1", "--pid", "999999999"]) == "--pid 999999999: no such process")
-        #expect(try configError(["--server", "127.0.0.1", "--netns", "x", "--pid", "1"])
-            == "--netns and --pid both name a namespace; give one of them")
+        // Several targets are allowed; the first that cannot be opened is named.
+        #expect(try configError(["--server", "127.0.0.1", "--netns", name, "--pid", "1"])?.hasPrefix("--netns '\(name)': no such network namespace") == true)
     }
 
     @Test func ownNamespaceFileOpensWithoutRoot() throws {
         // Opening (not entering) the caller's own netns file needs no privilege.
         let c = try config(["--server", "127.0.0.1", "--netns", "/proc/self/ns/net"])
-        #expect(c.netns?.spec == .path("/proc/self/ns/net"))
-        #expect(c.netns?.label == "/proc/self/ns/net")
-        #expect(c.netns?.inode == NetNamespace.currentThreadInode)
-        #expect(c.netns.map { $0.inode != 0 } == true)
+        #expect(c.targets.first?.spec == .path("/proc/self/ns/net"))
+        #expect(c.targets.first?.label == "/proc/self/ns/net")
+        #expect(c.targets.first?.inode == NetNamespace.currentThreadInode)
+        #expect(c.targets.count == 1 && c.targets[0].inode != 0)
     }
 
     @Test func renderJSONIsOneValidDocument() throws {
