@@ -114,7 +114,17 @@ struct JSONFieldReader {
         let aliases = paths.aliases
         func record(_ line: Int) throws {
             for i in slots.indices { slots[i] = nil }
-            try scanner.parseObject(node: 0, paths: paths, slots: &slots, depth: 0)
+            do {
+                try scanner.parseObject(node: 0, paths: paths, slots: &slots, depth: 0)
+            } catch var error as SyntaxError where error.line != line {
+                // A truncated record (the tracer was killed mid-line) is the record's fault, not the next line's.
+                if error.message.hasPrefix("unexpected end of input") {
+                    error.line = line
+                } else {
+                    error.message += " (in the object that starts on line \(line))"
+                }
+                throw error
+            }
             for (slot, sameAs) in aliases { slots[slot] = slots[sameAs] }
             try body(line, slots)
         }
@@ -397,7 +407,7 @@ struct JSONFieldReader {
         }
 
         mutating func literal(_ word: StaticString) throws {
-            let n = word.utf8CodeUnitsCount
+            let n = word.utf8CodeUnitCount
             guard index + n <= bytes.count else { throw error("expected \(word)") }
             let matches = word.withUTF8Buffer { w in (0..<n).allSatisfy { bytes[index + $0] == w[$0] } }
             guard matches else { throw error("expected a JSON value, found \(Scanner.show(bytes[index]))") }

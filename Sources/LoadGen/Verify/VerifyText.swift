@@ -37,7 +37,7 @@ enum VerifyText {
 
     /// A DNS message ID from text: `0x1234` (tshark) or bare hex digits (Inspektor Gadget prints `%.4x`).
     static func dnsIDFromHex(_ text: String) -> UInt16? {
-        var digits = Substring(text.trimmingSpaces)
+        var digits = Substring(trimmed(text))
         if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
         guard !digits.isEmpty, digits.count <= 8, let v = UInt32(digits, radix: 16), v <= 0xFFFF else { return nil }
         return UInt16(v)
@@ -45,7 +45,7 @@ enum VerifyText {
 
     /// An unsigned number from text: `0x…` hex, else decimal digits.
     static func number(_ text: String) -> UInt64? {
-        let t = text.trimmingSpaces
+        let t = trimmed(text)
         if t.hasPrefix("0x") || t.hasPrefix("0X") { return UInt64(t.dropFirst(2), radix: 16) }
         return UInt64(t)
     }
@@ -53,7 +53,7 @@ enum VerifyText {
     /// `ADDR:PORT` as joined: `[v6]:port` for IPv6, IPv4-mapped IPv6 reduced to IPv4, lower-case; nil when it is not
     /// `host:port`.
     static func endpoint(_ text: String) -> String? {
-        let t = Substring(text.trimmingSpaces)
+        let t = Substring(trimmed(text))
         var host: Substring
         var port: Substring
         if t.hasPrefix("[") {
@@ -141,7 +141,7 @@ enum VerifyText {
 
     /// Nanoseconds from decimal seconds (`1764310380.123456789`, as tshark's `frame.time_epoch`), exactly.
     static func secondsNanos(_ text: String) -> Int64? {
-        let t = text.trimmingSpaces
+        let t = trimmed(text)
         var negative = false
         var body = Substring(t)
         if body.hasPrefix("-") { negative = true; body = body.dropFirst() }
@@ -162,13 +162,11 @@ enum VerifyText {
         let total = seconds * 1_000_000_000 + nanos
         return negative ? -total : total
     }
-}
 
-extension String {
     /// Without leading and trailing spaces, tabs and line ends.
-    var trimmingSpaces: String {
+    static func trimmed(_ text: String) -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(text[first...last])
     }
 }

@@ -1,0 +1,244 @@
+extension VerifyReport {
+    /// The text report (stdout).
+    func text() -> String {
+        var out = "loadgen verify (\(format.rawValue)): \(observedFile) against \(eventsFile)\n"
+        func row(_ label: String, _ value: Int, _ rest: String = "") {
+            let number = String(value)
+            out += label + String(repeating: " ", count: max(1, 24 - label.count - number.count)) + number
+            out += rest.isEmpty ? "\n" : "  " + rest + "\n"
+        }
+        var generatedNote = unitNoun
+        if format == .igTraceTCP { generatedNote += " (\(generatedEvents) events)" }
+        if otherKindEvents > 0 { generatedNote += "; \(otherKindEvents) events of other kinds left out" }
+        row("generated", generated, generatedNote)
+        var observedNote = observedNoun
+        if observedReceived > 0 { observedNote += " (\(observedReceived) on the receiving side)" }
+        if !ignored.isEmpty {
+            observedNote += "; ignored: " + ignored.map { "\($0.count) \($0.reason)" }.joined(separator: ", ")
+        }
+        row("observed", observed, observedNote)
+        var matchedNote = captureRatio.map { _ in "capture ratio \(VerifyReport.ratioText(matched, generated)) (\(VerifyReport.percentText(matched, generated)))" } ?? ""
+        if matchedReceivedOnly > 0 { matchedNote += "; \(matchedReceivedOnly) seen only on the receiving side" }
+        row("matched", matched, matchedNote)
+        row("missed", missed)
+        row("unexpected", unexpected, unexpectedOtherNetns > 0 ? "\(unexpectedOtherNetns) with a key generated in another netns" : "")
+        row("duplicates", duplicates, duplicates > 0 ? "observations beyond the times a key was generated" : "")
+        if let delay {
+            out += "observe delay           min \(VerifyReport.human(delay.min))  p50 \(VerifyReport.human(delay.p50))"
+            out += "  p90 \(VerifyReport.human(delay.p90))  p99 \(VerifyReport.human(delay.p99))  max \(VerifyReport.human(delay.max))\n"
+            out += "                        \(delay.count) matches; \(delayBasis)\n"
+        } else {
+            out += "observe delay           n/a (no tracer timestamps on matched records)\n"
+        }
+        if netnsMatched { out += "netns                   the tracer's network namespace had to match the event's\n" }
+        if !missedSamples.isEmpty {
+            out += "missed (first \(missedSamples.count) of \(missed), by seq):\n"
+            for m in missedSamples {
+                var line = "  seq \(m.seq)"
+                if let wall = m.sent.wallText { line += "  sent_wall \(wall)" } else if let mono = m.sent.monotonicNanos { line += "  sent \(mono)" }
+                if let c = m.connection { line += "  connection \(c) (\(m.events) events)" }
+                line += "  " + (m.key.map(VerifyReport.keyText) ?? "(no \(keyNames.joined(separator: "/")) in the log)")
+                out += line + "\n"
+            }
+        }
+        if !unexpectedSamples.isEmpty {
+            out += "unexpected (first \(unexpectedSamples.count) of \(unexpected)):\n"
+            for u in unexpectedSamples {
+                out += "  line \(u.line)  \(VerifyReport.keyText(u.key))" + (u.netns.map { "  netns \($0)" } ?? "") + "\n"
+            }
+        }
+        if !duplicateSamples.isEmpty {
+            out += "duplicated keys (first \(duplicateSamples.count)):\n"
+            for d in duplicateSamples {
+                out += "  \(VerifyReport.keyText(d.key))  generated \(d.generated), observed \(d.extra) more\n"
+            }
+        }
+        for note in notes { out += "note: \(note)\n" }
+        if missed == 0 {
+            out += "result: every one of the \(generated) \(unitNoun) was observed (exit 0)\n"
+        } else {
+            out += "result: \(missed) of \(generated) \(unitNoun) missed (exit 3)\n"
+        }
+        return out
+    }
+
+    /// What the delays were measured against.
+    var delayBasis: String {
+        let clocks = delayClocks.map { "\($0.rawValue) clock − \($0.sentField)" }.joined(separator: ", ")
+        var text = "tracer time on the \(clocks)"
+        if format == .igTraceTCP { text += " of the connection's first request (the connect precedes it)" }
+        return text
+    }
+
+    /// The JSON report: one object.
+    func json() -> VerifyJSON {
+        func key(_ parts: [KeyPart]) -> VerifyJSON {
+            .object(parts.map { ($0.name, $0.numeric ? .number($0.value) : .string($0.value)) })
+        }
+        var members: [(String, VerifyJSON)] = [
+            ("tool", .string("loadgen")),
+            ("command", .string("verify")),
+            ("version", .string(LoadGenVersion.current)),
+            ("format", .string(format.rawValue)),
+            ("events_file", .string(eventsFile)),
+            ("observed_file", .string(observedFile)),
+            ("unit", .string(unitNoun)),
+            ("key", .array(keyNames.map(VerifyJSON.string))),
+            ("generated", .int(generated)),
+            ("generated_events", .int(generatedEvents)),
+            ("other_kind_events", .int(otherKindEvents)),
+            ("unkeyed", .int(unkeyed)),
+            ("observed", .int(observed)),
+            ("observed_received_side", .int(observedReceived)),
+            ("ignored", .object(ignored.map { ($0.reason, .int($0.count)) })),
+            ("matched", .int(matched)),
+            ("matched_received_side_only", .int(matchedReceivedOnly)),
+            ("missed", .int(missed)),
+            ("capture_ratio", generated == 0 ? .null : .number(VerifyReport.ratioText(matched, generated))),
+            ("unexpected", .int(unexpected)),
+            ("unexpected_other_netns", .int(unexpectedOtherNetns)),
+            ("duplicates", .int(duplicates)),
+            ("netns_matched", .bool(netnsMatched)),
+        ]
+        if let delay {
+            let micros = VerifyReport.microsText
+            members.append(("observe_delay_us", .object([
+                ("clock", .string(delayClocks.map(\.rawValue).joined(separator: "+"))),
+                ("compared_with", .string(delayClocks.map(\.sentField).joined(separator: "+"))),
+                ("count", .int(delay.count)),
+                ("min", .number(micros(delay.min))),
+                ("p50", .number(micros(delay.p50))),
+                ("p90", .number(micros(delay.p90))),
+                ("p99", .number(micros(delay.p99))),
+                ("max", .number(micros(delay.max))),
+            ])))
+        } else {
+            members.append(("observe_delay_us", .null))
+        }
+        members.append(("missed_first", .array(missedSamples.map { m in
+            var o: [(String, VerifyJSON)] = [("seq", .number(String(m.seq)))]
+            if let c = m.connection { o.append(("connection", .number(String(c)))); o.append(("events", .int(m.events))) }
+            o.append(("sent", m.sent.monotonicNanos.map { .number(String($0)) } ?? .null))
+            o.append(("sent_wall", m.sent.wallText.map(VerifyJSON.string) ?? .null))
+            o.append(("key", m.key.map(key) ?? .null))
+            return .object(o)
+        })))
+        members.append(("unexpected_first", .array(unexpectedSamples.map { u in
+            var o: [(String, VerifyJSON)] = [("line", .int(u.line)), ("key", key(u.key))]
+            if let n = u.netns { o.append(("netns", .number(String(n)))) }
+            return .object(o)
+        })))
+        members.append(("duplicates_first", .array(duplicateSamples.map { d in
+            .object([("key", key(d.key)), ("generated", .int(d.generated)), ("extra", .int(d.extra))])
+        })))
+        members.append(("notes", .array(notes.map(VerifyJSON.string))))
+        members.append(("exit_code", .int(Int(exitCode))))
+        return .object(members)
+    }
+
+    static func keyText(_ parts: [KeyPart]) -> String {
+        parts.map { part in
+            if part.name == "id", part.numeric, let v = UInt64(part.value) {
+                return "id=\(part.value) (0x\(String(v, radix: 16)))"
+            }
+            return "\(part.name)=\(part.value)"
+        }.joined(separator: " ")
+    }
+
+    /// matched / generated rounded down to 6 decimals, so that anything missed never reads as 1.
+    static func ratioText(_ matched: Int, _ generated: Int) -> String {
+        guard generated > 0 else { return "0" }
+        if matched >= generated { return "1" }
+        let millionths = Int((Double(matched) * 1_000_000 / Double(generated)).rounded(.down))
+        var digits = String(millionths)
+        digits = String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return digits.isEmpty ? "0" : "0." + digits
+    }
+
+    /// The ratio as a percentage with up to 4 decimals, rounded down.
+    static func percentText(_ matched: Int, _ generated: Int) -> String {
+        guard generated > 0 else { return "0%" }
+        if matched >= generated { return "100%" }
+        let tenThousandths = Int((Double(matched) * 1_000_000 / Double(generated)).rounded(.down))
+        var fraction = String(tenThousandths % 10_000)
+        fraction = String(repeating: "0", count: 4 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(tenThousandths / 10_000)" + (fraction.isEmpty ? "" : "." + fraction) + "%"
+    }
+
+    /// Nanoseconds as microseconds with up to 3 decimals (exact).
+    static func microsText(_ nanos: Int64) -> String {
+        let magnitude = nanos.magnitude
+        var text = String(magnitude / 1000)
+        var fraction = String(magnitude % 1000)
+        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        if !fraction.isEmpty { text += "." + fraction }
+        return (nanos < 0 ? "-" : "") + text
+    }
+
+    /// A duration for people: `850ns`, `12.3us`, `4.5ms`, `1.2s`.
+    static func human(_ nanos: Int64) -> String {
+        let sign = nanos < 0 ? "-" : ""
+        let m = nanos.magnitude
+        func tenths(_ unit: UInt64, _ suffix: String) -> String {
+            let t = (m + unit / 20) / (unit / 10)
+            return "\(sign)\(t / 10).\(t % 10)\(suffix)"
+        }
+        if m < 1_000 { return "\(sign)\(m)ns" }
+        if m < 1_000_000 { return tenths(1_000, "us") }
+        if m < 1_000_000_000 { return tenths(1_000_000, "ms") }
+        return tenths(1_000_000_000, "s")
+    }
+}
+
+/// A JSON document whose numbers are written as given (ratios and microseconds need more than three decimals).
+indirect enum VerifyJSON {
+    case object([(String, VerifyJSON)])
+    case array([VerifyJSON])
+    case string(String)
+    case int(Int)
+    /// A number's JSON text, written as is.
+    case number(String)
+    case bool(Bool)
+    case null
+
+    /// Pretty-printed with two-space indentation, as the run reports.
+    func serialized(indent: Int = 0) -> String {
+        var out = ""
+        write(to: &out, indent: indent)
+        return out
+    }
+
+    private func write(to out: inout String, indent: Int) {
+        let pad = String(repeating: " ", count: indent + 2)
+        switch self {
+        case .object(let members):
+            if members.isEmpty { out += "{}"; return }
+            out += "{\n"
+            for (i, (key, value)) in members.enumerated() {
+                out += pad
+                JSON.writeString(key, to: &out)
+                out += ": "
+                value.write(to: &out, indent: indent + 2)
+                out += i == members.count - 1 ? "\n" : ",\n"
+            }
+            out += String(repeating: " ", count: indent) + "}"
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += pad
+                item.write(to: &out, indent: indent + 2)
+                out += i == items.count - 1 ? "\n" : ",\n"
+            }
+            out += String(repeating: " ", count: indent) + "]"
+        case .string(let s): JSON.writeString(s, to: &out)
+        case .int(let v): out += String(v)
+        case .number(let text): out += text
+        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null"
+        }
+    }
+}
