@@ -48,6 +48,9 @@ import Testing
     }
 
     @Test func defaultTickShrinksAtHighRatesToKeepBurstsNear32() throws {
+        #expect(try parsed(["--rate", "1000"]).effectiveTickNanos == 1_000_000)
+        #expect(try parsed(["--rate", "2000"]).effectiveTickNanos == 500_000, "each event its own wake-up")
+        #expect(try parsed(["--rate", "4000"]).effectiveTickNanos == 250_000)
         #expect(try parsed(["--rate", "10k"]).effectiveTickNanos == 1_000_000)
         #expect(try parsed(["--rate", "50k"]).effectiveTickNanos == 640_000)
         #expect(try parsed(["--rate", "100k", "--threads", "2"]).effectiveTickNanos == 640_000)
