@@ -12,6 +12,8 @@ struct LoadGenCommand: ParsableCommand {
     )
 
     static func main() {
+        // A write to a connection the server reset must fail with EPIPE (counted), not kill the process.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
