@@ -394,14 +394,7 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
     override func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {
         let s = Int(slot)
         let target = Int(slots.sequence[s] % UInt64(targets.count))
-        record.field("method", targets[target].method)
-        if let template = targets[target].urlTemplate {
-            let n = template.expand(sequence: slots.sequence[s], thread: result.threadIndex, into: urlScratch)
-            record.field("url", bytes: UnsafeRawBufferPointer(start: urlScratch, count: n))
-        } else {
-            record.field("url", targets[target].urlText)
-        }
-        if case .answered(let status) = completion { record.field("status", status) }
+        describeRequest(slot: slot, targets[target], completion, scratch: urlScratch, into: &record)
         let index = Int(slotClient[s])
         if index >= 0 {
             record.field("src", clients[index].localAddress)

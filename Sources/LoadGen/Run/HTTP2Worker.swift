@@ -500,14 +500,7 @@ final class HTTP2Worker: LoadWorker {
     override func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {
         let s = Int(slot)
         let target = Int(slots.sequence[s] % UInt64(targets.count))
-        record.field("method", targets[target].method)
-        if let template = targets[target].urlTemplate {
-            let n = template.expand(sequence: slots.sequence[s], thread: result.threadIndex, into: urlScratch)
-            record.field("url", bytes: UnsafeRawBufferPointer(start: urlScratch, count: n))
-        } else {
-            record.field("url", targets[target].urlText)
-        }
-        if case .answered(let status) = completion { record.field("status", status) }
+        describeRequest(slot: slot, targets[target], completion, scratch: urlScratch, into: &record)
         if let connection = slotConnectionRef[s] {
             record.field("src", connection.localAddress)
             record.field("connection", connection.number)

@@ -25,3 +25,19 @@ struct HTTPEndpoints {
 
     var description: String { endpoints.map(\.description).joined(separator: ", ") }
 }
+
+extension LoadWorker {
+    /// The HTTP fields every request's event record has: method, URL (expanded when it has placeholders) and,
+    /// when answered, the status.
+    final func describeRequest(slot: Int32, _ target: HTTPTarget, _ completion: Completion,
+                               scratch: UnsafeMutablePointer<UInt8>, into record: inout EventRecord) {
+        record.field("method", target.method)
+        if let template = target.urlTemplate {
+            let n = template.expand(sequence: slots.sequence[Int(slot)], thread: result.threadIndex, into: scratch)
+            record.field("url", bytes: UnsafeRawBufferPointer(start: scratch, count: n))
+        } else {
+            record.field("url", target.urlText)
+        }
+        if case .answered(let status) = completion { record.field("status", status) }
+    }
+}
