@@ -4,57 +4,6 @@
 /// server refused (REFUSED_STREAM, or above the GOAWAY's last stream ID) are retried once on another connection
 /// and still count once. Loop thread only.
 final class HTTP2Worker: LoadWorker {
-    /// One TCP connection with its nghttp2 session. Forwards its stream and session events to the worker.
-    final class Connection: TCPStreamDelegate, H2SessionDelegate {
-        enum State { case connecting, ready, draining, closed }
-        unowned(unsafe) let worker: HTTP2Worker
-        let id: Int32
-        let lane: Int
-        let group: Int
-        var state = State.connecting
-        var stream: TCPStream?
-        var session: H2Session?
-        var active = 0
-        var writeInFlight = 0
-        var connectStartNanos: UInt64 = 0
-        /// The last stream ID the server's GOAWAY said it processes (Int32.max before any GOAWAY).
-        var goAwayLastStreamID = Int32.max
-        /// min(--streams, the server's SETTINGS_MAX_CONCURRENT_STREAMS), updated when SETTINGS arrive.
-        var maxStreamsCached = 0
-        var number: UInt64 = 0
-        var localAddress = ""
-
-        init(worker: HTTP2Worker, id: Int32, lane: Int, group: Int) {
-            self.worker = worker
-            self.id = id
-            self.lane = lane
-            self.group = group
-        }
-
-        func streamDidConnect(_ stream: TCPStream) { worker.didConnect(self) }
-        func stream(_ stream: TCPStream, didFailToConnect error: UVError) { worker.didFailToConnect(self, error) }
-        func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer) { worker.didRead(self, bytes) }
-        func stream(_ stream: TCPStream, didEndWith error: UVError?) { worker.didEnd(self, error) }
-        func stream(_ stream: TCPStream, didWrite error: UVError?) { worker.didEnd(self, error) }
-        func streamDidDrain(_ stream: TCPStream) { worker.didDrain(self) }
-
-        func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int) {
-            worker.didSendRequest(slot, headerBlockBytes: headerBlockBytes)
-        }
-        func session(_ session: H2Session, didReceiveStatus status: Int, of slot: Int32) {
-            worker.slotStatus[Int(slot)] = Int32(status)
-        }
-        func session(_ session: H2Session, didClose slot: Int32, errorCode: UInt32, complete: Bool) {
-            worker.didClose(slot, on: self, errorCode: errorCode, complete: complete)
-        }
-        func session(_ session: H2Session, didReceiveGoAway lastStreamID: Int32, errorCode: UInt32) {
-            goAwayLastStreamID = min(goAwayLastStreamID, lastStreamID)
-            worker.didReceiveGoAway(self)
-        }
-        func sessionDidReceiveSettings(_ session: H2Session) { worker.didReceiveSettings(self) }
-        func sessionDidReceiveReset(_ session: H2Session) { worker.result.h2.resetsReceived += 1 }
-    }
-
     private let templates: [H2Session.RequestTemplate]
     private let targets: [HTTPTarget]
     /// The connection each slot's stream is on (for event records), its number and local address.
@@ -77,7 +26,7 @@ final class HTTP2Worker: LoadWorker {
     private var nextConnectionID: Int32 = 0
     private let readBuffer = ReadBuffer()
     // Per slot.
-    fileprivate let slotStatus: UnsafeMutablePointer<Int32>
+    let slotStatus: UnsafeMutablePointer<Int32>
     private let slotConnection: UnsafeMutablePointer<Int32>
     private let slotStream: UnsafeMutablePointer<Int32>
     private let slotFlags: UnsafeMutablePointer<UInt8>
@@ -191,7 +140,7 @@ final class HTTP2Worker: LoadWorker {
         }
     }
 
-    fileprivate func didConnect(_ connection: Connection) {
+    func didConnect(_ connection: Connection) {
         result.connectionsOpened += 1
         result.socketsOpened += 1
         connection.localAddress = Resolver.localAddress(of: connection.stream?.fileDescriptor ?? -1)
@@ -203,12 +152,12 @@ final class HTTP2Worker: LoadWorker {
         flush(connection)
     }
 
-    fileprivate func didFailToConnect(_ connection: Connection, _ error: UVError) {
+    func didFailToConnect(_ connection: Connection, _ error: UVError) {
         connectFailed(connection, kind: error.isConnectionRefused ? .refused : error.isTimedOut ? .connectTimeout : .other,
                       why: error.description)
     }
 
-    fileprivate func didReceiveSettings(_ connection: Connection) {
+    func didReceiveSettings(_ connection: Connection) {
         connection.maxStreamsCached = maxStreams(connection)
         guard connection.state == .connecting else { return }
         connection.state = .ready
@@ -216,7 +165,7 @@ final class HTTP2Worker: LoadWorker {
         if prepared { serveWaiting(connection, now: Loop.nowNanos) }
     }
 
-    fileprivate func didRead(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
+    func didRead(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
         // One clock read per batch of frames: the completions in it share the time it arrived.
         batchNanos = Loop.nowNanos
         defer { batchNanos = 0 }
@@ -247,12 +196,12 @@ final class HTTP2Worker: LoadWorker {
     @inline(__always)
     private var now: UInt64 { batchNanos != 0 ? batchNanos : Loop.nowNanos }
 
-    fileprivate func didEnd(_ connection: Connection, _ error: UVError?) {
+    func didEnd(_ connection: Connection, _ error: UVError?) {
         let why = error.map(\.description) ?? "the server closed the connection"
         fail(connection, kind: error.map { $0.isReset ? .reset : .other } ?? .closed, why: why)
     }
 
-    fileprivate func didDrain(_ connection: Connection) {
+    func didDrain(_ connection: Connection) {
         connection.session?.consumeOutput(connection.writeInFlight)
         connection.writeInFlight = 0
         flush(connection)
@@ -319,7 +268,7 @@ final class HTTP2Worker: LoadWorker {
         draining.removeAll { $0 === connection }
     }
 
-    fileprivate func didReceiveGoAway(_ connection: Connection) {
+    func didReceiveGoAway(_ connection: Connection) {
         result.h2.goAwaysReceived += 1
         guard connection.state != .closed, connection.state != .draining else { return }
         connection.state = .draining
@@ -393,7 +342,7 @@ final class HTTP2Worker: LoadWorker {
         for case let connection? in lanes where connection.state == .ready { flush(connection) }
     }
 
-    fileprivate func didSendRequest(_ slot: Int32, headerBlockBytes: Int) {
+    func didSendRequest(_ slot: Int32, headerBlockBytes: Int) {
         let s = Int(slot)
         result.h2.requestHeaderBlockBytes += UInt64(headerBlockBytes)
         if slotFlags[s] & HTTP2Worker.flagSent == 0 {
@@ -402,7 +351,7 @@ final class HTTP2Worker: LoadWorker {
         }
     }
 
-    fileprivate func didClose(_ slot: Int32, on connection: Connection, errorCode: UInt32, complete: Bool) {
+    func didClose(_ slot: Int32, on connection: Connection, errorCode: UInt32, complete: Bool) {
         let s = Int(slot)
         guard slotFlags[s] & HTTP2Worker.flagActive != 0, slotConnection[s] == connection.id else { return }
         connection.active -= 1
