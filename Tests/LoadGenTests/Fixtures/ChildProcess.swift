@@ -250,3 +250,63 @@ enum TemporaryDirectory {
         return URL(fileURLWithPath: path, isDirectory: true)
     }
 }
+
+/// What the server fixtures (nginx, nghttpd, knotd) share: a child process started inside a test namespace from
+/// a private directory, polled until it is ready, and stopped (with the directory removed) whatever the test did.
+protocol ServerFixture: AnyObject {
+    /// Stops the server and removes its directory.
+    func stop()
+}
+
+extension ServerFixture {
+    /// Runs `body` with `server` and stops the server whatever `body` did.
+    static func using<R>(_ server: Self, _ body: (Self) async throws -> R) async throws -> R {
+        defer { server.stop() }
+        return try await body(server)
+    }
+
+    /// Returns the server once `waitUntilReady` succeeds; otherwise stops it and rethrows.
+    func ready(_ waitUntilReady: (Self) async throws -> Void) async throws -> Self {
+        do {
+            try await waitUntilReady(self)
+        } catch {
+            stop()
+            throw error
+        }
+        return self
+    }
+}
+
+extension ChildProcess {
+    /// Runs `prepare` (which writes the server's files into `directory`) and then `launch`; when either throws,
+    /// removes `directory` and rethrows.
+    static func startServer(directory: URL, prepare: () throws -> Void = {},
+                            _ launch: () throws -> ChildProcess) throws -> ChildProcess {
+        do {
+            try prepare()
+            return try launch()
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    /// Polls `isReady` every 20 ms for at most `seconds`. Throws "`what` exited during start-up" when the child
+    /// exits first, and "`what` did not `goal` within `seconds` s" at the deadline, each followed by `log()`.
+    func waitUntilReady(_ what: String, _ goal: String, seconds: Double = 10, log: () -> String,
+                        _ isReady: () async throws -> Bool) async throws {
+        let deadline = ChildProcess.nowNanos + UInt64(seconds * 1e9)
+        while ChildProcess.nowNanos < deadline {
+            guard isRunning else { throw FixtureError("\(what) exited during start-up: \(log())") }
+            if try await isReady() { return }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        throw FixtureError("\(what) did not \(goal) within \(Int(seconds)) s: \(log())")
+    }
+
+    /// Stops the child (`signal`, then SIGKILL after `grace` seconds) and removes `directory`.
+    func stop(signal: Int32 = SIGTERM, grace: Double, removing directory: URL) {
+        stop(signal: signal, grace: grace)
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

@@ -10,7 +10,7 @@ import Glibc
 /// mod-stats counts what the server saw per protocol (`udp4`, `tcp4`) and per response code; `stats()` reads the
 /// counters with `knotc stats`. Use `KnotServer.with(in:port:) { knot in ... }`, which stops the server and removes
 /// its directory whatever the body did.
-final class KnotServer {
+final class KnotServer: ServerFixture {
     static let zone = "example.test"
     static let existingName = "a.example.test"
     static let missingName = "nx.example.test"
@@ -32,9 +32,7 @@ final class KnotServer {
     /// `extraRecords`: more zone-file lines for `example.test` (e.g. `web A 127.0.0.1`), after the ones above.
     static func with<R>(in namespace: NetworkNamespace, port: Int = 53, extraRecords: [String] = [],
                         _ body: (KnotServer) async throws -> R) async throws -> R {
-        let knot = try await start(in: namespace, port: port, extraRecords: extraRecords)
-        defer { knot.stop() }
-        return try await body(knot)
+        try await using(try await start(in: namespace, port: port, extraRecords: extraRecords), body)
     }
 
     static func start(in namespace: NetworkNamespace, port: Int, extraRecords: [String] = []) async throws -> KnotServer {
@@ -80,46 +78,25 @@ final class KnotServer {
             a   AAAA 2001:db8::1
 
             """ + extraRecords.map { $0 + "\n" }.joined()
-        do {
+        let process = try ChildProcess.startServer(directory: directory, prepare: {
             try config.write(toFile: "\(dir)/knot.conf", atomically: true, encoding: .utf8)
             try zoneText.write(toFile: "\(dir)/\(zone).zone", atomically: true, encoding: .utf8)
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw error
+        }) {
+            try namespace.spawn([knotd, "-c", "\(dir)/knot.conf"])
         }
-        let process: ChildProcess
-        do {
-            process = try namespace.spawn([knotd, "-c", "\(dir)/knot.conf"])
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw error
-        }
-        let knot = KnotServer(namespace: namespace, port: port, directory: directory, process: process)
-        do {
-            try await knot.waitUntilReady()
-        } catch {
-            knot.stop()
-            throw error
-        }
-        return knot
+        return try await KnotServer(namespace: namespace, port: port, directory: directory, process: process)
+            .ready { try await $0.waitUntilReady() }
     }
 
     /// Ready = the control socket answers, the zone is loaded, and UDP and TCP listen. No query is sent, so the
     /// counters start at zero.
     private func waitUntilReady() async throws {
-        let deadline = ChildProcess.nowNanos + 10_000_000_000
-        while ChildProcess.nowNanos < deadline {
-            guard process.isRunning else {
-                throw FixtureError("knotd exited during start-up: \(process.stderrSoFar)")
-            }
+        try await process.waitUntilReady("knotd", "become ready on 127.0.0.1:\(port) in \(namespace.name)", log: { log }) {
             let status = try await knotc(["zone-status", KnotServer.zone])
-            if status.termination == .exited(0), status.stdout.contains("serial: 1"),
-               try await namespace.isListening(port: port), try await namespace.isListening(port: port, tcp: true) {
-                return
-            }
-            try await Task.sleep(nanoseconds: 20_000_000)
+            guard status.termination == .exited(0), status.stdout.contains("serial: 1") else { return false }
+            guard try await namespace.isListening(port: port) else { return false }
+            return try await namespace.isListening(port: port, tcp: true)
         }
-        throw FixtureError("knotd did not become ready on 127.0.0.1:\(port) in \(namespace.name) within 10 s: \(process.stderrSoFar)")
     }
 
     private func knotc(_ arguments: [String]) async throws -> ChildProcess.Outcome {
@@ -146,8 +123,7 @@ final class KnotServer {
 
     /// Stops knotd (SIGTERM, then SIGKILL after 5 s) and removes its directory.
     func stop() {
-        process.stop(signal: SIGTERM, grace: 5)
-        try? FileManager.default.removeItem(at: directory)
+        process.stop(grace: 5, removing: directory)
     }
 }
 

@@ -6,7 +6,7 @@ import Glibc
 ///
 /// Use `NghttpdServer.with(in:) { server in ... }`, which stops the server and removes its directory whatever the
 /// body did; `kill()` ends it abruptly (SIGKILL) mid-run, as a crash would.
-final class NghttpdServer {
+final class NghttpdServer: ServerFixture {
     static let path = "/index.html"
     static let content = "hello\n"
 
@@ -28,41 +28,23 @@ final class NghttpdServer {
     /// Starts nghttpd (with `arguments` added, e.g. `["--max-concurrent-streams=5"]`), runs `body`, stops it.
     static func with<R>(in namespace: NetworkNamespace, arguments: [String] = [],
                         _ body: (NghttpdServer) async throws -> R) async throws -> R {
-        let server = try await start(in: namespace, arguments: arguments)
-        defer { server.stop() }
-        return try await body(server)
+        try await using(try await start(in: namespace, arguments: arguments), body)
     }
 
     static func start(in namespace: NetworkNamespace, arguments: [String] = []) async throws -> NghttpdServer {
         let nghttpd = try IntegrationEnvironment.requireTool("nghttpd", package: "nghttp2-server")
         let port = try await TestPorts.freeOnHost()
         let directory = try TemporaryDirectory.make(prefix: "nghttpd")
-        let process: ChildProcess
-        do {
+        let process = try ChildProcess.startServer(directory: directory, prepare: {
             try content.write(to: directory.appendingPathComponent(String(path.dropFirst())), atomically: true, encoding: .utf8)
-            process = try namespace.spawn([nghttpd, "--no-tls", "--address=127.0.0.1", "-d", directory.path] + arguments + [String(port)])
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw error
+        }) {
+            try namespace.spawn([nghttpd, "--no-tls", "--address=127.0.0.1", "-d", directory.path] + arguments + [String(port)])
         }
-        let server = NghttpdServer(namespace: namespace, port: port, directory: directory, process: process)
-        do {
-            try await server.waitUntilReady()
-        } catch {
-            server.stop()
-            throw error
+        return try await NghttpdServer(namespace: namespace, port: port, directory: directory, process: process).ready { server in
+            try await process.waitUntilReady("nghttpd", "listen on 127.0.0.1:\(port) in \(namespace.name)", log: { server.log }) {
+                try await namespace.isListening(port: port, tcp: true)
+            }
         }
-        return server
-    }
-
-    private func waitUntilReady() async throws {
-        let deadline = ChildProcess.nowNanos + 10_000_000_000
-        while ChildProcess.nowNanos < deadline {
-            guard process.isRunning else { throw FixtureError("nghttpd exited during start-up: \(process.stderrSoFar)") }
-            if try await namespace.isListening(port: port, tcp: true) { return }
-            try await Task.sleep(nanoseconds: 20_000_000)
-        }
-        throw FixtureError("nghttpd did not listen on 127.0.0.1:\(port) in \(namespace.name) within 10 s: \(process.stderrSoFar)")
     }
 
     var isRunning: Bool { process.isRunning }
@@ -77,7 +59,6 @@ final class NghttpdServer {
 
     /// Stops nghttpd (SIGTERM, then SIGKILL after 3 s) and removes its directory.
     func stop() {
-        process.stop(signal: SIGTERM, grace: 3)
-        try? FileManager.default.removeItem(at: directory)
+        process.stop(grace: 3, removing: directory)
     }
 }

@@ -10,18 +10,29 @@ import Glibc
 ///     /ssi      an SSI page (200, Transfer-Encoding: chunked)
 ///     /echo     200 "ok"; also logs method, X-Test, Content-Length, User-Agent and Host to its own log
 ///
+/// With `h2c: true` it also serves the same files over h2c with prior knowledge (`listen ... http2;` without ssl)
+/// on 127.0.0.1:`h2Port`. `keepaliveRequests` (`keepalive_requests`) applies to HTTP/2 connections too: a GOAWAY
+/// after that many requests.
+///
 /// The access log (`accessLog()`) has one line per request: `$connection $connection_requests $status
-/// $server_protocol "$request"`, written unbuffered, so it is the server's side of every count. A second server on
-/// 127.0.0.1:`statusPort` answers stub_status, whose `accepts` counter (`acceptedConnections()`) is every
-/// connection nginx accepted on `port`. Use `NginxServer.with(in:port:) { nginx in ... }`, which stops nginx
-/// (master and worker) and removes its directory whatever the body did; `killHard()` SIGKILLs both mid-run.
-final class NginxServer {
+/// $server_protocol "$request"`, written unbuffered, so it is the server's side of every count. With
+/// `groundTruthLog: true` every request (but /echo's) is also logged with what joins it with loadgen's events log
+/// (`groundTruthLog(expected:)`): `$server_port $connection $connection_requests $status $server_protocol "$arg_id"
+/// "$http_x_seq" "$request"`. A second server on 127.0.0.1:`statusPort` answers stub_status, whose `accepts`
+/// counter (`acceptedConnections()`) is every connection nginx accepted on `port` (and `h2Port`). Use
+/// `NginxServer.with(in:port:) { nginx in ... }`, which stops nginx (master and worker) and removes its directory
+/// whatever the body did; `killHard()` SIGKILLs both mid-run.
+final class NginxServer: ServerFixture {
     /// The size of `/` (index.html), in bytes.
     static let indexSize = 612
+    /// The static file's path.
+    static let indexPath = "/index.html"
 
     let namespace: NetworkNamespace
     let port: Int
     let statusPort: Int
+    /// The h2c port (started with `h2c: true`).
+    let h2Port: Int?
     let directory: URL
     private let process: ChildProcess
     /// Worker PIDs seen so far (children of the master), so that none outlives the fixture.
@@ -33,33 +44,55 @@ final class NginxServer {
     var accessLogPath: String { directory.appendingPathComponent("access.log").path }
     var echoLogPath: String { directory.appendingPathComponent("echo.log").path }
     var errorLogPath: String { directory.appendingPathComponent("error.log").path }
+    var groundTruthLogPath: String { directory.appendingPathComponent("groundtruth.log").path }
 
     /// `http://127.0.0.1:PORT` + `path`.
     func url(_ path: String = "/") -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    private init(namespace: NetworkNamespace, port: Int, statusPort: Int, directory: URL, process: ChildProcess) {
+    /// `http://127.0.0.1:H2PORT` + `path` (the h2c port: start with `h2c: true`).
+    func h2URL(_ path: String = NginxServer.indexPath) -> String {
+        guard let h2Port else { preconditionFailure("nginx was started without h2c") }
+        return "http://127.0.0.1:\(h2Port)\(path)"
+    }
+
+    private init(namespace: NetworkNamespace, port: Int, statusPort: Int, h2Port: Int?, directory: URL, process: ChildProcess) {
         self.namespace = namespace
         self.port = port
         self.statusPort = statusPort
+        self.h2Port = h2Port
         self.directory = directory
         self.process = process
     }
 
-    /// Starts nginx on `port` (`keepaliveRequests`: responses per connection before nginx closes it), runs
+    /// Starts nginx on `port` (a free one when nil; `keepaliveRequests`: responses per connection before nginx
+    /// closes it; `h2c`: also serve h2c on `h2Port`; `groundTruthLog`: also write the ground-truth log), runs
     /// `body`, and stops nginx whatever `body` did.
-    static func with<R>(in namespace: NetworkNamespace, port: Int, keepaliveRequests: Int = 1_000_000,
+    static func with<R>(in namespace: NetworkNamespace, port: Int? = nil, keepaliveRequests: Int = 1_000_000,
+                        h2c: Bool = false, groundTruthLog: Bool = false,
                         _ body: (NginxServer) async throws -> R) async throws -> R {
-        let nginx = try await start(in: namespace, port: port, keepaliveRequests: keepaliveRequests)
-        defer { nginx.stop() }
-        return try await body(nginx)
+        try await using(try await start(in: namespace, port: port, keepaliveRequests: keepaliveRequests, h2c: h2c,
+                                        groundTruthLog: groundTruthLog), body)
     }
 
-    static func start(in namespace: NetworkNamespace, port: Int, keepaliveRequests: Int = 1_000_000) async throws -> NginxServer {
+    /// A free port on the host that is none of `taken`.
+    private static func freePort(besides taken: [Int]) async throws -> Int {
+        var port = try await TestPorts.freeOnHost()
+        while taken.contains(port) { port = try await TestPorts.freeOnHost() }
+        return port
+    }
+
+    static func start(in namespace: NetworkNamespace, port requested: Int? = nil, keepaliveRequests: Int = 1_000_000,
+                      h2c: Bool = false, groundTruthLog: Bool = false) async throws -> NginxServer {
         let binary = try IntegrationEnvironment.requireTool("nginx", package: "nginx-light")
-        var statusPort = try await TestPorts.freeOnHost()
-        while statusPort == port { statusPort = try await TestPorts.freeOnHost() }
+        var port = requested ?? 0
+        if requested == nil { port = try await freePort(besides: []) }
+        let statusPort = try await freePort(besides: [port])
+        var h2Port: Int?
+        if h2c { h2Port = try await freePort(besides: [port, statusPort]) }
         let directory = try TemporaryDirectory.make(prefix: "nginx")
         let dir = directory.path
+        let groundTruthAccessLog = groundTruthLog ? "access_log \(dir)/groundtruth.log groundtruth;" : ""
+        let h2Server = h2Port.map { "server { listen 127.0.0.1:\($0) http2; root \(dir)/www; }" } ?? ""
         // `user root`: the worker reads the temporary directory wherever TMPDIR points (nobody may not).
         let config = """
             user root;
@@ -70,7 +103,9 @@ final class NginxServer {
             http {
                 log_format lg '$connection $connection_requests $status $server_protocol "$request"';
                 log_format echo '$request_method "$http_x_test" "$content_length" "$http_user_agent" "$host"';
+                log_format groundtruth '$server_port $connection $connection_requests $status $server_protocol "$arg_id" "$http_x_seq" "$request"';
                 access_log \(dir)/access.log lg;
+                \(groundTruthAccessLog)
                 client_body_temp_path \(dir)/body;
                 proxy_temp_path \(dir)/proxy;
                 fastcgi_temp_path \(dir)/fastcgi;
@@ -85,6 +120,7 @@ final class NginxServer {
                     location /ssi { ssi on; default_type text/html; alias \(dir)/www/page.shtml; }
                     location = /echo { access_log \(dir)/echo.log echo; access_log \(dir)/access.log lg; return 200 "ok"; }
                 }
+                \(h2Server)
                 server {
                     listen 127.0.0.1:\(statusPort);
                     access_log off;
@@ -93,7 +129,7 @@ final class NginxServer {
             }
 
             """
-        do {
+        let process = try ChildProcess.startServer(directory: directory, prepare: {
             let www = directory.appendingPathComponent("www")
             try FileManager.default.createDirectory(at: www, withIntermediateDirectories: true)
             chmod(www.path, 0o755)
@@ -103,42 +139,26 @@ final class NginxServer {
             try "<p>hello <!--# echo var=\"date_local\" --></p>\n"
                 .write(to: www.appendingPathComponent("page.shtml"), atomically: true, encoding: .utf8)
             try config.write(toFile: "\(dir)/nginx.conf", atomically: true, encoding: .utf8)
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw error
+        }) {
+            try namespace.spawn([binary, "-c", "\(dir)/nginx.conf", "-g", "daemon off;"])
         }
-        let process: ChildProcess
-        do {
-            process = try namespace.spawn([binary, "-c", "\(dir)/nginx.conf", "-g", "daemon off;"])
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw error
-        }
-        let nginx = NginxServer(namespace: namespace, port: port, statusPort: statusPort, directory: directory, process: process)
-        do {
-            try await nginx.waitUntilReady()
-        } catch {
-            nginx.stop()
-            throw error
-        }
-        return nginx
+        return try await NginxServer(namespace: namespace, port: port, statusPort: statusPort, h2Port: h2Port,
+                                     directory: directory, process: process)
+            .ready { try await $0.waitUntilReady() }
     }
 
-    /// Ready = both ports listen and the worker runs. No request is made, so the logs and counters start empty.
+    /// Ready = every port listens and the worker runs. No request is made, so the logs and counters start empty.
     private func waitUntilReady() async throws {
-        let deadline = ChildProcess.nowNanos + 10_000_000_000
-        while ChildProcess.nowNanos < deadline {
-            guard process.isRunning else {
-                throw FixtureError("nginx exited during start-up: \(process.stderrSoFar) \(errorLog)")
-            }
+        let ports = [port, statusPort] + (h2Port.map { [$0] } ?? [])
+        try await process.waitUntilReady("nginx", "listen on 127.0.0.1:\(port) in \(namespace.name)",
+                                         log: { "\(process.stderrSoFar) \(errorLog)" }) {
             recordWorkers()
-            if !workers.isEmpty, try await namespace.isListening(port: port, tcp: true),
-               try await namespace.isListening(port: statusPort, tcp: true) {
-                return
+            guard !workers.isEmpty else { return false }
+            for port in ports {
+                if !(try await namespace.isListening(port: port, tcp: true)) { return false }
             }
-            try await Task.sleep(nanoseconds: 20_000_000)
+            return true
         }
-        throw FixtureError("nginx did not listen on 127.0.0.1:\(port) in \(namespace.name) within 10 s: \(process.stderrSoFar) \(errorLog)")
     }
 
     /// `ip netns exec` execs nginx in place: the child's PID is the master's; its children are the workers.
@@ -211,8 +231,10 @@ final class NginxServer {
 
     /// The access log once it has stopped growing (nginx writes each line right after its response; give it a
     /// moment after the client saw the last one). A line that does not parse throws.
-    func accessLog() async throws -> [AccessLogEntry] {
-        try await settledLines(accessLogPath).map { line in
+    /// With `expected`: once it has stopped growing after (or short of) that many lines, at most `seconds` (2 s
+    /// without `expected`, 5 s with it).
+    func accessLog(expected: Int? = nil, seconds: Double? = nil) async throws -> [AccessLogEntry] {
+        try await settledLines(accessLogPath, expected: expected, seconds: seconds ?? (expected == nil ? 2 : 5)).map { line in
             let fields = line.split(separator: " ", maxSplits: 4)
             guard fields.count == 5, let connection = Int(fields[0]), let requests = Int(fields[1]),
                   let status = Int(fields[2]), fields[4].hasPrefix("\""), fields[4].hasSuffix("\"") else {
@@ -245,20 +267,68 @@ final class NginxServer {
         }
     }
 
-    private func settledLines(_ path: String) async throws -> [String] {
+    /// The lines of the log at `path` once it has stopped growing, at most `seconds`. Without `expected`: no new
+    /// line for 50 ms. With it: no new line for 0.2 s after it reached `expected` lines, or for 0.5 s before
+    /// (nginx writes a line when it finalizes a request, which can be just after the client saw the response);
+    /// waiting past `expected` lets lines beyond it (a request sent twice) show up.
+    private func settledLines(_ path: String, expected: Int? = nil, seconds: Double = 2) async throws -> [String] {
         func read() -> [String] {
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             return text.split(separator: "\n").map(String.init)
         }
-        var lines = read()
-        let deadline = ChildProcess.nowNanos + 2_000_000_000
-        while ChildProcess.nowNanos < deadline {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            let again = read()
-            if again.count == lines.count { return again }
-            lines = again
+        let deadline = ChildProcess.nowNanos + UInt64(seconds * 1e9)
+        var last = -1
+        var stableSince = ChildProcess.nowNanos
+        while true {
+            let lines = read()
+            let now = ChildProcess.nowNanos
+            if now >= deadline { return lines }
+            let quiet: UInt64 = expected.map { lines.count >= $0 ? 200_000_000 : 500_000_000 } ?? 50_000_000
+            if lines.count != last {
+                last = lines.count
+                stableSince = now
+            } else if now - stableSince >= quiet {
+                return lines
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
         }
-        return lines
+    }
+
+    /// One line of the ground-truth log.
+    struct GroundTruthEntry: CustomStringConvertible {
+        var port: Int
+        /// nginx's serial number of the connection (`$connection`).
+        var connection: Int
+        var connectionRequests: Int
+        var status: Int
+        var serverProtocol: String
+        /// The `id` query argument ("" when absent).
+        var argID: String
+        /// The X-Seq header ("" when absent).
+        var xSeq: String
+        var request: String
+
+        var description: String {
+            "\(port) \(connection) \(connectionRequests) \(status) \(serverProtocol) id=\(argID) x-seq=\(xSeq) \"\(request)\""
+        }
+    }
+
+    /// The ground-truth log (start with `groundTruthLog: true`) once it has stopped growing: see `settledLines`.
+    /// A line that does not parse throws.
+    func groundTruthLog(expected: Int, seconds: Double = 5) async throws -> [GroundTruthEntry] {
+        try await settledLines(groundTruthLogPath, expected: expected, seconds: seconds).map { line in
+            // PORT CONN REQS STATUS PROTO "ID" "XSEQ" "REQUEST"
+            let quoted = line.split(separator: "\"", omittingEmptySubsequences: false).map(String.init)
+            let fields = quoted[0].split(separator: " ")
+            guard quoted.count == 7, fields.count == 5, let port = Int(fields[0]), let connection = Int(fields[1]),
+                  let requests = Int(fields[2]), let status = Int(fields[3]) else {
+                throw FixtureError("nginx ground-truth log: cannot parse '\(line)'")
+            }
+            func value(_ text: String) -> String { text == "-" ? "" : text }
+            return GroundTruthEntry(port: port, connection: connection, connectionRequests: requests, status: status,
+                                    serverProtocol: String(fields[4]), argID: value(quoted[1]), xSeq: value(quoted[3]),
+                                    request: quoted[5])
+        }
     }
 
     /// Connections nginx accepted on `port` so far (stub_status `accepts`, less the fixture's own queries).

@@ -7,27 +7,20 @@ extension DNSIntegrationTests {
     @Suite struct Accounting {
         @Test("rcodes: two names round-robin give 500 NOERROR and 500 NXDOMAIN, as knot counted")
         func rcodesMatchTheServer() async throws {
-            try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await KnotServer.with(in: ns, port: port) { knot in
-                    let before = try await knot.stats()
-                    let run = try await LoadGen.run(
-                        DNSRun.arguments(netns: ns, port: port,
-                                         ["--name", KnotServer.missingName, "--count", "1000", "--concurrency", "20", "--timeout", "2s"]),
-                        deadline: 15)
-                    let delta = try await knot.stats() - before
-                    let report = try run.report()
-                    try report.expectAccounting()
+            try await DNSRun.withKnot { ns, port, knot in
+                let (_, report, delta) = try await knot.measure(
+                    DNSRun.arguments(netns: ns, port: port,
+                                     ["--name", KnotServer.missingName, "--count", "1000", "--concurrency", "20", "--timeout", "2s"]),
+                    deadline: 15)
 
-                    #expect(try report.sent == 1000)
-                    #expect(try report.completed == 1000, "\(report)")
-                    let rcodes = try report.counts("rcodes")
-                    #expect(rcodes["NOERROR"] == 500, "rcodes: \(rcodes)")
-                    #expect(rcodes["NXDOMAIN"] == 500, "rcodes: \(rcodes)")
-                    #expect(rcodes["NOERROR"] == delta.rcode("NOERROR"), "knot: \(delta.counters)")
-                    #expect(rcodes["NXDOMAIN"] == delta.rcode("NXDOMAIN"), "knot: \(delta.counters)")
-                    #expect(try report.completed == delta.udp4)
-                }
+                #expect(try report.sent == 1000)
+                #expect(try report.completed == 1000, "\(report)")
+                let rcodes = try report.counts("rcodes")
+                #expect(rcodes["NOERROR"] == 500, "rcodes: \(rcodes)")
+                #expect(rcodes["NXDOMAIN"] == 500, "rcodes: \(rcodes)")
+                #expect(rcodes["NOERROR"] == delta.rcode("NOERROR"), "knot: \(delta.counters)")
+                #expect(rcodes["NXDOMAIN"] == delta.rcode("NXDOMAIN"), "knot: \(delta.counters)")
+                #expect(try report.completed == delta.udp4)
             }
         }
 
@@ -113,125 +106,105 @@ extension DNSIntegrationTests {
 
         @Test("closed loop, 1000 in flight: every answer is credited, every loss is a kernel drop")
         func closedLoopManyInFlight() async throws {
-            try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await KnotServer.with(in: ns, port: port) { knot in
-                    let before = try await knot.stats()
-                    let udpBefore = try await ns.udpCounters()
-                    let run = try await LoadGen.run(
-                        DNSRun.arguments(netns: ns, port: port,
-                                         ["--name", KnotServer.missingName, "--concurrency", "1000", "--count", "20000", "--timeout", "2s"]),
-                        deadline: 20)
-                    let delta = try await knot.stats() - before
-                    let udpAfter = try await ns.udpCounters()
-                    let report = try run.report()
-                    try report.expectAccounting()
+            try await DNSRun.withKnot { ns, port, knot in
+                let before = try await knot.stats()
+                let udpBefore = try await ns.udpCounters()
+                let run = try await LoadGen.run(
+                    DNSRun.arguments(netns: ns, port: port,
+                                     ["--name", KnotServer.missingName, "--concurrency", "1000", "--count", "20000", "--timeout", "2s"]),
+                    deadline: 20)
+                let delta = try await knot.stats() - before
+                let udpAfter = try await ns.udpCounters()
+                let report = try run.report()
+                try report.expectAccounting()
 
-                    // A burst of 1000 can overflow a socket's receive buffer (knot's or loadgen's): the kernel counts
-                    // that as RcvbufErrors, and loadgen must count exactly those as timeouts, and nothing else.
-                    let kernelDrops = udpAfter["RcvbufErrors", default: 0] - udpBefore["RcvbufErrors", default: 0]
-                    let sent = try report.sent, completed = try report.completed
-                    #expect(sent == 20000)
-                    #expect(try report.timeouts == kernelDrops, "kernel dropped \(kernelDrops) datagrams; \(report)")
-                    #expect(try report.errors == 0 && report.cancelled == 0, "\(report)")
-                    #expect(completed <= delta.udp4 && delta.udp4 - completed <= kernelDrops,
-                            "knot answered \(delta.udp4), loadgen completed \(completed), kernel dropped \(kernelDrops)")
-                    #expect(delta.udp4 + kernelDrops >= sent, "knot saw \(delta.udp4) of \(sent) with \(kernelDrops) dropped")
-                    let kinds = try report.counts("error_kinds")
-                    #expect(kinds["id_mismatch", default: 0] == 0 && kinds["bad_response", default: 0] == 0, "\(kinds)")
-                    // Which answer belongs to which query: the rcodes must match what knot sent, name by name
-                    // (up to the answers the kernel dropped on loadgen's side).
-                    let rcodes = try report.counts("rcodes")
-                    let lostAnswers = delta.udp4 - completed
-                    for rcode in ["NOERROR", "NXDOMAIN"] {
-                        let mine = rcodes[rcode, default: 0], knots = delta.rcode(rcode)
-                        #expect(mine <= knots && knots - mine <= lostAnswers, "\(rcode): loadgen \(mine), knot \(knots)")
-                    }
-                    #expect(rcodes.values.reduce(0, +) == completed, "\(rcodes)")
-                    #expect(try report.requestedRateIsNull, "closed loop: requested_rate is null")
+                // A burst of 1000 can overflow a socket's receive buffer (knot's or loadgen's): the kernel counts
+                // that as RcvbufErrors, and loadgen must count exactly those as timeouts, and nothing else.
+                let kernelDrops = udpAfter["RcvbufErrors", default: 0] - udpBefore["RcvbufErrors", default: 0]
+                let sent = try report.sent, completed = try report.completed
+                #expect(sent == 20000)
+                #expect(try report.timeouts == kernelDrops, "kernel dropped \(kernelDrops) datagrams; \(report)")
+                #expect(try report.errors == 0 && report.cancelled == 0, "\(report)")
+                #expect(completed <= delta.udp4 && delta.udp4 - completed <= kernelDrops,
+                        "knot answered \(delta.udp4), loadgen completed \(completed), kernel dropped \(kernelDrops)")
+                #expect(delta.udp4 + kernelDrops >= sent, "knot saw \(delta.udp4) of \(sent) with \(kernelDrops) dropped")
+                let kinds = try report.counts("error_kinds")
+                #expect(kinds["id_mismatch", default: 0] == 0 && kinds["bad_response", default: 0] == 0, "\(kinds)")
+                // Which answer belongs to which query: the rcodes must match what knot sent, name by name
+                // (up to the answers the kernel dropped on loadgen's side).
+                let rcodes = try report.counts("rcodes")
+                let lostAnswers = delta.udp4 - completed
+                for rcode in ["NOERROR", "NXDOMAIN"] {
+                    let mine = rcodes[rcode, default: 0], knots = delta.rcode(rcode)
+                    #expect(mine <= knots && knots - mine <= lostAnswers, "\(rcode): loadgen \(mine), knot \(knots)")
                 }
+                #expect(rcodes.values.reduce(0, +) == completed, "\(rcodes)")
+                #expect(try report.requestedRateIsNull, "closed loop: requested_rate is null")
             }
         }
 
         @Test("--tcp: knot counts the queries over TCP and the report says tcp")
         func tcpTransport() async throws {
-            try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await KnotServer.with(in: ns, port: port) { knot in
-                    let before = try await knot.stats()
-                    let run = try await LoadGen.run(
-                        DNSRun.arguments(netns: ns, port: port, ["--tcp", "--rate", "1000", "--duration", "1s", "--timeout", "1s"]),
-                        deadline: 10)
-                    let delta = try await knot.stats() - before
-                    let report = try run.report()
-                    try report.expectAccounting()
+            try await DNSRun.withKnot { ns, port, knot in
+                let (_, report, delta) = try await knot.measure(
+                    DNSRun.arguments(netns: ns, port: port, ["--tcp", "--rate", "1000", "--duration", "1s", "--timeout", "1s"]),
+                    deadline: 10)
 
-                    #expect(try report.string("transport") == "tcp")
-                    let completed = try report.completed
-                    #expect(completed > 0, "\(report)")
-                    #expect(completed == delta.tcp4, "knot: \(delta.counters); \(report)")
-                    #expect(delta.udp4 == 0, "no query may go over UDP with --tcp: \(delta.counters)")
-                    DNSRun.expectNear(try report.sent, 1000, within: 0.02, "sent at 1000/s for 1 s")
-                    #expect(try report.int("sockets_outside_netns") == 0)
-                }
+                #expect(try report.string("transport") == "tcp")
+                let completed = try report.completed
+                #expect(completed > 0, "\(report)")
+                #expect(completed == delta.tcp4, "knot: \(delta.counters); \(report)")
+                #expect(delta.udp4 == 0, "no query may go over UDP with --tcp: \(delta.counters)")
+                DNSRun.expectNear(try report.sent, 1000, within: 0.02, "sent at 1000/s for 1 s")
+                #expect(try report.int("sockets_outside_netns") == 0)
             }
         }
 
         @Test("--interval 1ms --count 1000 sends exactly 1000 queries, one per millisecond")
         func intervalAndCount() async throws {
-            try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await KnotServer.with(in: ns, port: port) { knot in
-                    let before = try await knot.stats()
-                    let run = try await LoadGen.run(
-                        DNSRun.arguments(netns: ns, port: port, ["--interval", "1ms", "--count", "1000", "--timeout", "1s"]),
-                        deadline: 10)
-                    let delta = try await knot.stats() - before
-                    let report = try run.report()
-                    try report.expectAccounting()
+            try await DNSRun.withKnot { ns, port, knot in
+                let (_, report, delta) = try await knot.measure(
+                    DNSRun.arguments(netns: ns, port: port, ["--interval", "1ms", "--count", "1000", "--timeout", "1s"]),
+                    deadline: 10)
 
-                    #expect(try report.sent == 1000)
-                    #expect(delta.udp4 == 1000, "knot: \(delta.counters)")
-                    #expect(try report.completed == delta.udp4)
-                    let duration = try report.double("duration_s")
-                    #expect(duration >= 0.99 && duration <= 1.5, "duration_s \(duration)")
-                }
+                #expect(try report.sent == 1000)
+                #expect(delta.udp4 == 1000, "knot: \(delta.counters)")
+                #expect(try report.completed == delta.udp4)
+                let duration = try report.double("duration_s")
+                #expect(duration >= 0.99 && duration <= 1.5, "duration_s \(duration)")
             }
         }
 
         @Test("SIGINT or SIGTERM stops a 20 s run at once, reports interrupted, accounting intact",
               arguments: [SIGINT, SIGTERM])
         func stopSignal(_ signal: Int32) async throws {
-            try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await KnotServer.with(in: ns, port: port) { knot in
-                    let before = try await knot.stats()
-                    let arguments = DNSRun.arguments(netns: ns, port: port, ["--rate", "1000", "--duration", "20s", "--timeout", "1s"])
-                    let child = try LoadGen.start(arguments)
-                    defer { child.kill() }
-                    try await Task.sleep(nanoseconds: 1_000_000_000)
-                    try #require(child.isRunning, "loadgen ended before the signal: \(child.stderrSoFar)")
-                    let signalledAt = ChildProcess.nowNanos
-                    child.signal(signal)
-                    let outcome = await child.wait(seconds: 10)
-                    let afterSignal = Double(ChildProcess.nowNanos - signalledAt) / 1e9
-                    let delta = try await knot.stats() - before
+            try await DNSRun.withKnot { ns, port, knot in
+                let before = try await knot.stats()
+                let arguments = DNSRun.arguments(netns: ns, port: port, ["--rate", "1000", "--duration", "20s", "--timeout", "1s"])
+                let child = try LoadGen.start(arguments)
+                defer { child.kill() }
+                try await Task.sleep(nanoseconds: 1_000_000_000)
+                try #require(child.isRunning, "loadgen ended before the signal: \(child.stderrSoFar)")
+                let signalledAt = ChildProcess.nowNanos
+                child.signal(signal)
+                let outcome = await child.wait(seconds: 10)
+                let afterSignal = Double(ChildProcess.nowNanos - signalledAt) / 1e9
+                let delta = try await knot.stats() - before
 
-                    #expect(!outcome.killedAfterDeadline, "loadgen did not stop within 10 s of the signal")
-                    #expect(afterSignal <= 3, "loadgen took \(afterSignal) s to stop after signal \(signal)")
-                    // The run did happen: 0, or 128 + signal for tools that report the interruption in the status.
-                    try #require(outcome.exitCode == 0 || outcome.exitCode == 128 + signal,
-                                 "\(outcome.termination); stderr: \(outcome.stderr)")
-                    var finished = outcome
-                    finished.termination = .exited(0)
-                    let report = try LoadGenRun(arguments: arguments, finished, sourceLocation: #_sourceLocation).report()
-                    try report.expectAccounting()
+                #expect(!outcome.killedAfterDeadline, "loadgen did not stop within 10 s of the signal")
+                #expect(afterSignal <= 3, "loadgen took \(afterSignal) s to stop after signal \(signal)")
+                // The run did happen: 0, or 128 + signal for tools that report the interruption in the status.
+                try #require(outcome.exitCode == 0 || outcome.exitCode == 128 + signal,
+                             "\(outcome.termination); stderr: \(outcome.stderr)")
+                var finished = outcome
+                finished.termination = .exited(0)
+                let report = try LoadGenRun(arguments: arguments, finished, sourceLocation: #_sourceLocation).report()
+                try report.expectAccounting()
 
-                    #expect(try report.bool("interrupted"))
-                    let sent = try report.sent
-                    #expect(sent > 500 && sent < 3000, "about 1 s at 1000/s before the signal: \(report)")
-                    #expect(try report.completed == delta.udp4, "knot: \(delta.counters); \(report)")
-                }
+                #expect(try report.bool("interrupted"))
+                let sent = try report.sent
+                #expect(sent > 500 && sent < 3000, "about 1 s at 1000/s before the signal: \(report)")
+                #expect(try report.completed == delta.udp4, "knot: \(delta.counters); \(report)")
             }
         }
     }

@@ -9,17 +9,8 @@ extension DNSIntegrationTests {
     /// Every invocation names a namespace the test made and bounds the run, so that a bad value that were
     /// wrongly accepted would still send only a few queries, to 127.0.0.1 inside that namespace.
     @Suite struct BadInput {
-        struct Case: Sendable, CustomTestStringConvertible {
-            var label: String
-            /// Arguments after `dns --netns NS --json --quiet`; `SERVER` becomes 127.0.0.1:PORT (nothing listens).
-            var arguments: [String]
-            var exitCode: Int32
-            /// Substrings stderr must contain (case-insensitive).
-            var mentions: [String]
-            var namesFile: String? = nil
-
-            var testDescription: String { label }
-        }
+        /// Arguments after `dns --netns NS --json --quiet`; `SERVER` becomes 127.0.0.1:PORT (nothing listens).
+        typealias Case = BadInputCase
 
         static let bounded = ["--count", "5", "--timeout", "200ms"]
         static let longLabel = String(repeating: "a", count: 64) + ".example.test"
@@ -71,7 +62,7 @@ extension DNSIntegrationTests {
                 if !testCase.arguments.contains("--pid") { arguments += ["--netns", ns.name] }
                 arguments += testCase.arguments.map(substitute) + ["--json", "--quiet"]
                 let run = try await LoadGen.run(arguments, deadline: 10)
-                BadInput.expectError(run, exitCode: testCase.exitCode, mentions: testCase.mentions.map(substitute))
+                run.expectError(exitCode: testCase.exitCode, mentions: testCase.mentions.map(substitute))
             }
         }
 
@@ -82,7 +73,7 @@ extension DNSIntegrationTests {
                 try #require(!FileManager.default.fileExists(atPath: "/run/netns/\(missing)"))
                 let run = try await LoadGen.run(
                     ["dns", "--netns", missing, "--server", "127.0.0.1:53"] + BadInput.bounded + ["--json", "--quiet"], deadline: 10)
-                BadInput.expectError(run, exitCode: 1, mentions: [missing, "ip netns"])
+                run.expectError(exitCode: 1, mentions: [missing, "ip netns"])
                 _ = ns
             }
         }
@@ -101,7 +92,7 @@ extension DNSIntegrationTests {
                 let run = try await LoadGen.run(
                     ["dns", "--netns", ns.name, "--server", "127.0.0.1:53"] + BadInput.bounded + ["--json", "--quiet"],
                     deadline: 10, prefix: [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"], binary: binary)
-                BadInput.expectError(run, exitCode: 1, mentions: ["CAP_SYS_ADMIN", ns.name])
+                run.expectError(exitCode: 1, mentions: ["CAP_SYS_ADMIN", ns.name])
             }
         }
 
@@ -123,23 +114,8 @@ extension DNSIntegrationTests {
                 let stuck = try await LoadGen.run(
                     arguments, deadline: 10,
                     prefix: [prlimit, "--nofile=70:70", setpriv, "--inh-caps=-sys_resource", "--bounding-set=-sys_resource"])
-                BadInput.expectError(stuck, exitCode: 1, mentions: ["RLIMIT_NOFILE", "--threads"])
+                stuck.expectError(exitCode: 1, mentions: ["RLIMIT_NOFILE", "--threads"])
             }
-        }
-
-        static func expectError(_ run: LoadGenRun, exitCode: Int32, mentions: [String],
-                                sourceLocation: SourceLocation = #_sourceLocation) {
-            #expect(run.outcome.termination == .exited(exitCode),
-                    "\(run.commandLine): \(run.outcome.termination), expected exit \(exitCode); stderr: \(run.stderr)",
-                    sourceLocation: sourceLocation)
-            for text in mentions {
-                #expect(run.stderr.lowercased().contains(text.lowercased()),
-                        "\(run.commandLine): stderr does not mention '\(text)': \(run.stderr)", sourceLocation: sourceLocation)
-            }
-            #expect(run.stdout.isEmpty, "nothing on stdout when the run could not start: \(run.stdout.prefix(500))",
-                    sourceLocation: sourceLocation)
-            let errorLine = run.stderr.split(separator: "\n").first { $0.lowercased().hasPrefix("error") || $0.hasPrefix("loadgen:") }
-            #expect(errorLine != nil, "stderr has no error line: \(run.stderr)", sourceLocation: sourceLocation)
         }
 
         /// A PID that no process has (checked with kill(pid, 0)).

@@ -12,6 +12,14 @@ struct DNSIntegrationTests {}
 
 /// Helpers shared by the integration suites.
 enum DNSRun {
+    /// A namespace with knot on a free port in it: `body(ns, port, knot)`.
+    static func withKnot<R>(_ body: (NetworkNamespace, Int, KnotServer) async throws -> R) async throws -> R {
+        try await NetworkNamespace.with { ns in
+            let port = try await TestPorts.freeOnHost()
+            return try await KnotServer.with(in: ns, port: port) { knot in try await body(ns, port, knot) }
+        }
+    }
+
     /// `dns --netns NS --server 127.0.0.1:PORT --name a.example.test ... --json --quiet`.
     static func arguments(netns: NetworkNamespace?, port: Int, _ extra: [String]) -> [String] {
         var arguments = ["dns"]
@@ -42,5 +50,19 @@ enum DNSRun {
         let slack = Double(target) * fraction
         #expect(Double(abs(value - target)) <= slack, "\(what): \(value), expected \(target) ± \(Int(slack))",
                 sourceLocation: sourceLocation)
+    }
+}
+
+extension KnotServer {
+    /// Runs loadgen with `arguments` (killed after `deadline` seconds) and returns the run, its report (the
+    /// accounting checked) and what knot counted meanwhile.
+    func measure(_ arguments: [String], deadline: Double, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws -> (run: LoadGenRun, report: LoadGenReport, delta: KnotStats) {
+        let before = try await stats()
+        let run = try await LoadGen.run(arguments, deadline: deadline)
+        let delta = try await stats() - before
+        let report = try run.report(sourceLocation: sourceLocation)
+        try report.expectAccounting(sourceLocation: sourceLocation)
+        return (run, report, delta)
     }
 }

@@ -37,13 +37,14 @@ extension GroundTruthIntegrationTests {
                                         var unknown = TestCgroup.randomID().prefix(12)
                                         while unknown.hasPrefix(idA.prefix(8)) { unknown = TestCgroup.randomID().prefix(12) }
                                         let unknownRun = try await LoadGen.run(Self.arguments(container: String(unknown), port: port), deadline: 15)
-                                        HTTP1Run.expectError(unknownRun, exitCode: 1, mentions: ["--container", String(unknown)])
+                                        unknownRun.expectError(exitCode: 1, mentions: ["--container", String(unknown)], errorLine: false)
 
                                         // Ambiguous: both containers' IDs start with these 8 digits; both are named.
                                         let prefix = String(idA.prefix(8))
                                         let ambiguousRun = try await LoadGen.run(Self.arguments(container: prefix, port: port), deadline: 15)
-                                        HTTP1Run.expectError(ambiguousRun, exitCode: 1,
-                                                             mentions: ["--container", prefix, String(idA.prefix(12)), String(idB.prefix(12))])
+                                        ambiguousRun.expectError(exitCode: 1,
+                                                                 mentions: ["--container", prefix, String(idA.prefix(12)), String(idB.prefix(12))],
+                                                                 errorLine: false)
                                     }
                                 }
                             }

@@ -71,7 +71,7 @@ extension GroundTruthIntegrationTests {
         @Test("HTTP/1.1 --events with {seq} in the URL and a header: nginx logged each id exactly once, as the log says")
         func http1EventsMatchAccessLog() async throws {
             try await NetworkNamespace.with { ns in
-                try await GroundTruthNginxServer.with(in: ns) { nginx in
+                try await NginxServer.with(in: ns, h2c: true, groundTruthLog: true) { nginx in
                     try await GroundTruthHTTP.runAndCompare(ns: ns, nginx: nginx, http2: false,
                                                             ["--rate", "2000", "--count", "2000", "-c", "4"])
                 }
@@ -81,7 +81,7 @@ extension GroundTruthIntegrationTests {
         @Test("HTTP/2 --events with {seq} in the URL and a header: nginx logged each id exactly once; odd stream ids")
         func http2EventsMatchAccessLog() async throws {
             try await NetworkNamespace.with { ns in
-                try await GroundTruthNginxServer.with(in: ns) { nginx in
+                try await NginxServer.with(in: ns, h2c: true, groundTruthLog: true) { nginx in
                     try await GroundTruthHTTP.runAndCompare(ns: ns, nginx: nginx, http2: true,
                                                             ["--rate", "3000", "--count", "3000", "-c", "2"])
                 }
@@ -150,9 +150,9 @@ enum GroundTruthDNS {
 enum GroundTruthHTTP {
     /// Runs `loadgen http [--http2] 'http://127.0.0.1:PORT/?id={seq}' -H 'X-Seq: {seq}' EXTRA --events F` and checks
     /// the log against the report and against nginx's access log.
-    static func runAndCompare(ns: NetworkNamespace, nginx: GroundTruthNginxServer, http2: Bool, _ extra: [String],
+    static func runAndCompare(ns: NetworkNamespace, nginx: NginxServer, http2: Bool, _ extra: [String],
                               sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let port = http2 ? nginx.http2Port : nginx.http1Port
+        let port = http2 ? nginx.h2Port! : nginx.port
         let kind = http2 ? "http2" : "http1"
         let directory = try TemporaryDirectory.make(prefix: "gt-events")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -210,7 +210,7 @@ enum GroundTruthHTTP {
         #expect(twice.isEmpty, "(connection, stream) used twice: \(twice.prefix(5))", sourceLocation: sourceLocation)
 
         // nginx's side: exactly one request per completed event, with the id from the URL and the header.
-        let log = try await nginx.accessLog(expected: completed)
+        let log = try await nginx.groundTruthLog(expected: completed)
         #expect(log.count == completed, "nginx logged \(log.count) requests, loadgen completed \(completed)", sourceLocation: sourceLocation)
         let wrong = log.filter {
             $0.port != port || $0.status != 200 || $0.serverProtocol != (http2 ? "HTTP/2.0" : "HTTP/1.1") || $0.argID != $0.xSeq

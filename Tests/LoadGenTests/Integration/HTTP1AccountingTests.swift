@@ -8,15 +8,11 @@ extension HTTP1IntegrationTests {
         @Test("keep-alive at 2000/s over 50 connections: nginx logged every completed request on at most 50 connections")
         func keepAliveRateRun() async throws {
             try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await NginxServer.with(in: ns, port: port) { nginx in
-                    let run = try await LoadGen.run(
+                try await NginxServer.with(in: ns) { nginx in
+                    let (_, report, log) = try await nginx.measure(
                         HTTP1Run.arguments([nginx.url()], netns: ns, ["-c", "50", "--rate", "2000", "--duration", "2s", "--timeout", "2s"]),
-                        deadline: 15)
-                    let report = try run.report()
-                    let log = try await nginx.accessLog()
+                        netns: ns, deadline: 15)
                     let accepted = try await nginx.acceptedConnections()
-                    try HTTP1Run.expectMatchesServer(report, log, netns: ns)
 
                     let summary = HTTP1Run.summary(report)
                     DNSRun.expectNear(try report.sent, 4000, within: 0.02, "sent at 2000/s for 2 s")
@@ -42,14 +38,11 @@ extension HTTP1IntegrationTests {
         @Test("four URLs round-robin: 200 (static and chunked SSI), 204 and 404 counted as nginx logged them")
         func statusMix() async throws {
             try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await NginxServer.with(in: ns, port: port) { nginx in
+                try await NginxServer.with(in: ns) { nginx in
                     let urls = ["/", "/204", "/404", "/ssi"].map { nginx.url($0) }
-                    let run = try await LoadGen.run(
-                        HTTP1Run.arguments(urls, netns: ns, ["--count", "400", "--timeout", "2s"]), deadline: 15)
-                    let report = try run.report()
-                    let log = try await nginx.accessLog()
-                    try HTTP1Run.expectMatchesServer(report, log, netns: ns)
+                    let (_, report, log) = try await nginx.measure(
+                        HTTP1Run.arguments(urls, netns: ns, ["--count", "400", "--timeout", "2s"]),
+                        netns: ns, deadline: 15)
 
                     let summary = HTTP1Run.summary(report)
                     #expect(try report.sent == 400)
@@ -74,16 +67,12 @@ extension HTTP1IntegrationTests {
         @Test("--no-keepalive: one connection per request, as nginx's $connection and accept count show")
         func noKeepAlive() async throws {
             try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await NginxServer.with(in: ns, port: port) { nginx in
-                    let run = try await LoadGen.run(
+                try await NginxServer.with(in: ns) { nginx in
+                    let (_, report, log) = try await nginx.measure(
                         HTTP1Run.arguments([nginx.url()], netns: ns,
                                            ["--no-keepalive", "--count", "300", "--rate", "500", "-c", "10", "--timeout", "2s"]),
-                        deadline: 15)
-                    let report = try run.report()
-                    let log = try await nginx.accessLog()
+                        netns: ns, deadline: 15)
                     let accepted = try await nginx.acceptedConnections()
-                    try HTTP1Run.expectMatchesServer(report, log, netns: ns)
 
                     let summary = HTTP1Run.summary(report)
                     #expect(try report.sent == 300)
@@ -100,15 +89,11 @@ extension HTTP1IntegrationTests {
         @Test("keepalive_requests 100: nginx closes every 100th response; loadgen reconnects without an error")
         func serverClosesAfterKeepaliveRequests() async throws {
             try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await NginxServer.with(in: ns, port: port, keepaliveRequests: 100) { nginx in
-                    let run = try await LoadGen.run(
+                try await NginxServer.with(in: ns, keepaliveRequests: 100) { nginx in
+                    let (_, report, log) = try await nginx.measure(
                         HTTP1Run.arguments([nginx.url()], netns: ns, ["-c", "4", "--count", "2000", "--timeout", "2s"]),
-                        deadline: 20)
-                    let report = try run.report()
-                    let log = try await nginx.accessLog()
+                        netns: ns, deadline: 20)
                     let accepted = try await nginx.acceptedConnections()
-                    try HTTP1Run.expectMatchesServer(report, log, netns: ns)
 
                     let summary = HTTP1Run.summary(report)
                     #expect(try report.sent == 2000)
@@ -125,14 +110,10 @@ extension HTTP1IntegrationTests {
         @Test("closed loop, 20 connections for 2 s: nginx logged every completed request")
         func closedLoop() async throws {
             try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try await NginxServer.with(in: ns, port: port) { nginx in
-                    let run = try await LoadGen.run(
+                try await NginxServer.with(in: ns) { nginx in
+                    let (run, report, _) = try await nginx.measure(
                         HTTP1Run.arguments([nginx.url()], netns: ns, ["-c", "20", "--duration", "2s", "--timeout", "2s"]),
-                        deadline: 15)
-                    let report = try run.report()
-                    let log = try await nginx.accessLog()
-                    try HTTP1Run.expectMatchesServer(report, log, netns: ns)
+                        netns: ns, deadline: 15)
 
                     let summary = HTTP1Run.summary(report)
                     #expect(try report.completed > 1000, "\(summary)")

@@ -8,15 +8,8 @@ extension HTTP1IntegrationTests {
     /// Every invocation names a namespace the test made and is bounded, so that a bad value that were wrongly
     /// accepted would still send only a few requests, to 127.0.0.1 inside that namespace.
     @Suite struct BadInput {
-        struct Case: Sendable, CustomTestStringConvertible {
-            var label: String
-            /// Arguments after `http`; `PORT` becomes a port where nothing listens.
-            var arguments: [String]
-            /// Substrings stderr must contain (case-insensitive).
-            var mentions: [String]
-
-            var testDescription: String { label }
-        }
+        /// Arguments after `http`; `PORT` becomes a port where nothing listens.
+        typealias Case = BadInputCase
 
         static let bounded = ["--count", "5", "--timeout", "200ms"]
 
@@ -42,7 +35,7 @@ extension HTTP1IntegrationTests {
                 let arguments = ["http"] + testCase.arguments.map { $0.replacingOccurrences(of: "PORT", with: "\(port)") }
                     + ["--netns", ns.name] + BadInput.bounded + ["--json", "--quiet"]
                 let run = try await LoadGen.run(arguments, deadline: 10)
-                HTTP1Run.expectError(run, exitCode: 2, mentions: testCase.mentions)
+                run.expectError(exitCode: 2, mentions: testCase.mentions, errorLine: false)
             }
         }
 
@@ -54,7 +47,7 @@ extension HTTP1IntegrationTests {
                 let port = try await TestPorts.freeOnHost()
                 let run = try await LoadGen.run(
                     ["http", "http://127.0.0.1:\(port)/", "--netns", missing] + BadInput.bounded + ["--json", "--quiet"], deadline: 10)
-                HTTP1Run.expectError(run, exitCode: 1, mentions: [missing])
+                run.expectError(exitCode: 1, mentions: [missing], errorLine: false)
                 _ = ns
             }
         }
@@ -68,7 +61,7 @@ extension HTTP1IntegrationTests {
                 let run = try await LoadGen.run(
                     HTTP1Run.arguments(["http://127.0.0.1:\(port)/"], netns: ns, mode + ["--rate", "100", "--duration", "2s", "--timeout", "500ms"]),
                     deadline: 10)
-                HTTP1Run.expectError(run, exitCode: 1, mentions: ["cannot connect", "127.0.0.1:\(port)"])
+                run.expectError(exitCode: 1, mentions: ["cannot connect", "127.0.0.1:\(port)"], errorLine: false)
                 #expect(run.wallSeconds < 2 + 0.5 + 1.5, "took \(run.wallSeconds) s")
             }
         }

@@ -60,18 +60,18 @@ enum HTTP1Run {
         let otherProtocols = log.filter { $0.proto != "HTTP/1.1" }
         #expect(otherProtocols.isEmpty, "not HTTP/1.1: \(otherProtocols.prefix(3))", sourceLocation: sourceLocation)
     }
+}
 
-    /// A usage or run error: the exit code, stderr naming each of `mentions` (case-insensitive), nothing on stdout.
-    static func expectError(_ run: LoadGenRun, exitCode: Int32, mentions: [String],
-                            sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(run.outcome.termination == .exited(exitCode),
-                "\(run.commandLine): \(run.outcome.termination), expected exit \(exitCode); stderr: \(run.stderr)",
-                sourceLocation: sourceLocation)
-        for text in mentions {
-            #expect(run.stderr.lowercased().contains(text.lowercased()),
-                    "\(run.commandLine): stderr does not mention '\(text)': \(run.stderr)", sourceLocation: sourceLocation)
-        }
-        #expect(run.stdout.isEmpty, "nothing on stdout when the run could not start: \(run.stdout.prefix(500))",
-                sourceLocation: sourceLocation)
+extension NginxServer {
+    /// Runs loadgen with `arguments` (killed after `deadline` seconds) against this nginx and returns the run, its
+    /// report and nginx's access log, after `HTTP1Run.expectMatchesServer` checked that the two agree.
+    func measure(_ arguments: [String], netns: NetworkNamespace, deadline: Double,
+                 sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> (run: LoadGenRun, report: LoadGenReport, log: [AccessLogEntry]) {
+        let run = try await LoadGen.run(arguments, deadline: deadline)
+        let report = try run.report(sourceLocation: sourceLocation)
+        let log = try await accessLog()
+        try HTTP1Run.expectMatchesServer(report, log, netns: netns, sourceLocation: sourceLocation)
+        return (run, report, log)
     }
 }

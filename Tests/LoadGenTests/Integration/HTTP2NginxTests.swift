@@ -9,9 +9,9 @@ extension HTTP2IntegrationTests {
         @Test("closed loop: -c 4 --streams 50 --count 20000 crosses nginx's GOAWAY many times; log == completed == 20000")
         func closedLoopAcrossGoAways() async throws {
             try await NetworkNamespace.with { ns in
-                try await H2cNginxServer.with(in: ns) { nginx in
+                try await NginxServer.with(in: ns, keepaliveRequests: 1000, h2c: true) { nginx in
                     let run = try await LoadGen.run(
-                        HTTP2Run.arguments(netns: ns, url: nginx.h2URL,
+                        HTTP2Run.arguments(netns: ns, url: nginx.h2URL(),
                                            ["-c", "4", "--streams", "50", "--count", "20000", "--timeout", "2s"]),
                         deadline: 40)
                     let report = try run.report()
@@ -25,9 +25,9 @@ extension HTTP2IntegrationTests {
         @Test("open loop: --rate 5000 --duration 3s across nginx's GOAWAYs; log == completed == 15000")
         func openLoopAcrossGoAways() async throws {
             try await NetworkNamespace.with { ns in
-                try await H2cNginxServer.with(in: ns) { nginx in
+                try await NginxServer.with(in: ns, keepaliveRequests: 1000, h2c: true) { nginx in
                     let run = try await LoadGen.run(
-                        HTTP2Run.arguments(netns: ns, url: nginx.h2URL,
+                        HTTP2Run.arguments(netns: ns, url: nginx.h2URL(),
                                            ["-c", "4", "--streams", "50", "--rate", "5000", "--duration", "3s", "--timeout", "2s"]),
                         deadline: 40)
                     let report = try run.report()
@@ -47,12 +47,12 @@ extension HTTP2IntegrationTests {
             // resubmitted on another connection; they must be written even if nothing else happens on it. The
             // timing varies, so several short runs.
             try await NetworkNamespace.with { ns in
-                try await H2cNginxServer.with(in: ns) { nginx in
+                try await NginxServer.with(in: ns, keepaliveRequests: 1000, h2c: true) { nginx in
                     var completed = 0
                     var stuck: [Int] = []
                     for _ in 0..<5 {
                         let run = try await LoadGen.run(
-                            HTTP2Run.arguments(netns: ns, url: nginx.h2URL,
+                            HTTP2Run.arguments(netns: ns, url: nginx.h2URL(),
                                                ["-c", "4", "--streams", "50", "--count", "20000", "--timeout", "1s"]),
                             deadline: 30)
                         let report = try run.report()
@@ -108,18 +108,18 @@ extension HTTP2IntegrationTests.Nginx {
     /// A clean run, and completed == access-log lines == `expected`, every line an HTTP/2.0 200 for our path, no
     /// connection over nginx's 1000 requests, one GOAWAY per connection that reached 1000, and the kernel's
     /// accepted connections equal to loadgen's.
-    static func expectMatchesAccessLog(_ report: LoadGenReport, _ nginx: H2cNginxServer, ns: NetworkNamespace, expected: Int,
+    static func expectMatchesAccessLog(_ report: LoadGenReport, _ nginx: NginxServer, ns: NetworkNamespace, expected: Int,
                                        sourceLocation: SourceLocation = #_sourceLocation) async throws {
         try expectCleanRun(report, expected: expected, sourceLocation: sourceLocation)
         let completed = try report.completed
         let log = try await nginx.accessLog(expected: completed)
         #expect(log.count == completed, "nginx logged \(log.count) requests, loadgen completed \(completed)", sourceLocation: sourceLocation)
-        let notH2 = log.filter { $0.serverProtocol != "HTTP/2.0" }
+        let notH2 = log.filter { $0.proto != "HTTP/2.0" }
         #expect(notH2.isEmpty, "lines not HTTP/2.0: \(notH2.prefix(3).map(\.request))", sourceLocation: sourceLocation)
-        let other = log.filter { $0.status != 200 || $0.request != "GET \(H2cNginxServer.path) HTTP/2.0" }
+        let other = log.filter { $0.status != 200 || $0.request != "GET \(NginxServer.indexPath) HTTP/2.0" }
         #expect(other.isEmpty, "unexpected lines: \(other.prefix(3).map { "\($0.status) \($0.request)" })", sourceLocation: sourceLocation)
         var perConnection: [Int: Int] = [:]
-        for entry in log { perConnection[entry.connection] = max(perConnection[entry.connection] ?? 0, entry.connectionRequests) }
+        for entry in log { perConnection[entry.connection] = max(perConnection[entry.connection] ?? 0, entry.requestOnConnection) }
         let busiest = perConnection.values.max() ?? 0
         #expect(busiest <= 1000, "a connection served \(busiest) requests, beyond keepalive_requests 1000", sourceLocation: sourceLocation)
         let full = perConnection.values.filter { $0 == 1000 }.count
