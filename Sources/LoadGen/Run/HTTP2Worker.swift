@@ -183,11 +183,13 @@ final class HTTP2Worker: LoadWorker {
             fail(connection, kind: .badResponse, why: "HTTP/2 protocol error: \(error)")
             return
         }
-        flush(connection)
         let now = Loop.nowNanos
         if connection.state == .ready { serveWaiting(connection, now: now) }
         if connection.state == .draining && connection.active == 0 { retire(connection) }
         issue(now: now)
+        // One write for this read: the new requests (issue flushes the lanes it used) and this connection's own
+        // frames (SETTINGS and PING acks, WINDOW_UPDATE).
+        flush(connection)
     }
 
     /// The time of the read being processed (0 outside one).
