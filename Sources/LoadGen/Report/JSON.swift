@@ -8,6 +8,8 @@ indirect enum JSON: Equatable {
     case int(Int64)
     case uint(UInt64)
     case double(Double)
+    /// A number's JSON text, written as given (when three decimals are not the right precision).
+    case number(String)
     case bool(Bool)
     case null
 
@@ -46,6 +48,7 @@ indirect enum JSON: Equatable {
         case .int(let v): out += String(v)
         case .uint(let v): out += String(v)
         case .double(let v): out += JSON.number(v)
+        case .number(let text): out += text
         case .bool(let v): out += v ? "true" : "false"
         case .null: out += "null"
         }

@@ -71,11 +71,11 @@ extension VerifyReport {
     }
 
     /// The JSON report: one object.
-    func json() -> VerifyJSON {
-        func key(_ parts: [KeyPart]) -> VerifyJSON {
+    func json() -> JSON {
+        func key(_ parts: [KeyPart]) -> JSON {
             .object(parts.map { ($0.name, $0.numeric ? .number($0.value) : .string($0.value)) })
         }
-        var members: [(String, VerifyJSON)] = [
+        var members: [(String, JSON)] = [
             ("tool", .string("loadgen")),
             ("command", .string("verify")),
             ("version", .string(LoadGenVersion.current)),
@@ -83,21 +83,21 @@ extension VerifyReport {
             ("events_file", .string(eventsFile)),
             ("observed_file", .string(observedFile)),
             ("unit", .string(unitNoun)),
-            ("key", .array(keyNames.map(VerifyJSON.string))),
-            ("generated", .int(generated)),
-            ("generated_events", .int(generatedEvents)),
-            ("other_kind_events", .int(otherKindEvents)),
-            ("unkeyed", .int(unkeyed)),
-            ("observed", .int(observed)),
-            ("observed_received_side", .int(observedReceived)),
-            ("ignored", .object(ignored.map { ($0.reason, .int($0.count)) })),
-            ("matched", .int(matched)),
-            ("matched_received_side_only", .int(matchedReceivedOnly)),
-            ("missed", .int(missed)),
+            ("key", .array(keyNames.map(JSON.string))),
+            ("generated", .int(Int64(generated))),
+            ("generated_events", .int(Int64(generatedEvents))),
+            ("other_kind_events", .int(Int64(otherKindEvents))),
+            ("unkeyed", .int(Int64(unkeyed))),
+            ("observed", .int(Int64(observed))),
+            ("observed_received_side", .int(Int64(observedReceived))),
+            ("ignored", .object(ignored.map { ($0.reason, .int(Int64($0.count))) })),
+            ("matched", .int(Int64(matched))),
+            ("matched_received_side_only", .int(Int64(matchedReceivedOnly))),
+            ("missed", .int(Int64(missed))),
             ("capture_ratio", generated == 0 ? .null : .number(VerifyReport.ratioText(matched, generated))),
-            ("unexpected", .int(unexpected)),
-            ("unexpected_other_netns", .int(unexpectedOtherNetns)),
-            ("duplicates", .int(duplicates)),
+            ("unexpected", .int(Int64(unexpected))),
+            ("unexpected_other_netns", .int(Int64(unexpectedOtherNetns))),
+            ("duplicates", .int(Int64(duplicates))),
             ("netns_matched", .bool(netnsMatched)),
         ]
         if let delay {
@@ -105,7 +105,7 @@ extension VerifyReport {
             members.append(("observe_delay_us", .object([
                 ("clock", .string(delayClocks.map(\.rawValue).joined(separator: "+"))),
                 ("compared_with", .string(delayClocks.map(\.sentField).joined(separator: "+"))),
-                ("count", .int(delay.count)),
+                ("count", .int(Int64(delay.count))),
                 ("min", .number(micros(delay.min))),
                 ("p50", .number(micros(delay.p50))),
                 ("p90", .number(micros(delay.p90))),
@@ -116,23 +116,23 @@ extension VerifyReport {
             members.append(("observe_delay_us", .null))
         }
         members.append(("missed_first", .array(missedSamples.map { m in
-            var o: [(String, VerifyJSON)] = [("seq", .number(String(m.seq)))]
-            if let c = m.connection { o.append(("connection", .number(String(c)))); o.append(("events", .int(m.events))) }
+            var o: [(String, JSON)] = [("seq", .number(String(m.seq)))]
+            if let c = m.connection { o.append(("connection", .number(String(c)))); o.append(("events", .int(Int64(m.events)))) }
             o.append(("sent", m.sent.monotonicNanos.map { .number(String($0)) } ?? .null))
-            o.append(("sent_wall", m.sent.wallText.map(VerifyJSON.string) ?? .null))
+            o.append(("sent_wall", m.sent.wallText.map(JSON.string) ?? .null))
             o.append(("key", m.key.map(key) ?? .null))
             return .object(o)
         })))
         members.append(("unexpected_first", .array(unexpectedSamples.map { u in
-            var o: [(String, VerifyJSON)] = [("line", .int(u.line)), ("key", key(u.key))]
+            var o: [(String, JSON)] = [("line", .int(Int64(u.line))), ("key", key(u.key))]
             if let n = u.netns { o.append(("netns", .number(String(n)))) }
             return .object(o)
         })))
         members.append(("duplicates_first", .array(duplicateSamples.map { d in
-            .object([("key", key(d.key)), ("generated", .int(d.generated)), ("extra", .int(d.extra))])
+            .object([("key", key(d.key)), ("generated", .int(Int64(d.generated))), ("extra", .int(Int64(d.extra)))])
         })))
-        members.append(("notes", .array(notes.map(VerifyJSON.string))))
-        members.append(("exit_code", .int(Int(exitCode))))
+        members.append(("notes", .array(notes.map(JSON.string))))
+        members.append(("exit_code", .int(Int64(Int(exitCode)))))
         return .object(members)
     }
 
@@ -190,55 +190,5 @@ extension VerifyReport {
         if m < 1_000_000 { return tenths(1_000, "us") }
         if m < 1_000_000_000 { return tenths(1_000_000, "ms") }
         return tenths(1_000_000_000, "s")
-    }
-}
-
-/// A JSON document whose numbers are written as given (ratios and microseconds need more than three decimals).
-indirect enum VerifyJSON {
-    case object([(String, VerifyJSON)])
-    case array([VerifyJSON])
-    case string(String)
-    case int(Int)
-    /// A number's JSON text, written as is.
-    case number(String)
-    case bool(Bool)
-    case null
-
-    /// Pretty-printed with two-space indentation, as the run reports.
-    func serialized(indent: Int = 0) -> String {
-        var out = ""
-        write(to: &out, indent: indent)
-        return out
-    }
-
-    private func write(to out: inout String, indent: Int) {
-        let pad = String(repeating: " ", count: indent + 2)
-        switch self {
-        case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{\n"
-            for (i, (key, value)) in members.enumerated() {
-                out += pad
-                JSON.writeString(key, to: &out)
-                out += ": "
-                value.write(to: &out, indent: indent + 2)
-                out += i == members.count - 1 ? "\n" : ",\n"
-            }
-            out += String(repeating: " ", count: indent) + "}"
-        case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "[\n"
-            for (i, item) in items.enumerated() {
-                out += pad
-                item.write(to: &out, indent: indent + 2)
-                out += i == items.count - 1 ? "\n" : ",\n"
-            }
-            out += String(repeating: " ", count: indent) + "]"
-        case .string(let s): JSON.writeString(s, to: &out)
-        case .int(let v): out += String(v)
-        case .number(let text): out += text
-        case .bool(let b): out += b ? "true" : "false"
-        case .null: out += "null"
-        }
     }
 }
