@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Optional
 
-from harness import (Counts, Load, Results, Row, Section, fmt_float, fmt_int, fmt_ratio, verdict)
+from harness import (Counts, Load, NetnsServer, Results, Row, Section, fmt_float, fmt_int, fmt_ratio, verdict)
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 KNOT_NETNS = SCRIPTS / "knot-netns.sh"
@@ -38,26 +38,11 @@ TARGET_RATE = 0.005  # achieved rate within 0.5% of the requested one
 TARGET_INFLIGHT = 1.25  # CPU per query at 10,000 in flight at most 1.25x that at 100
 
 
-class KnotServer:
-    """Context manager: a namespace with knotd on 127.0.0.1:53 (scripts/knot-netns.sh up/down)."""
+class KnotServer(NetnsServer):
+    """A namespace with knotd on 127.0.0.1:53 (scripts/knot-netns.sh up/down)."""
 
-    def __init__(self, netns: str, workdir: Path) -> None:
-        self.netns = netns
-        self.dir = workdir / "knot"
-
-    def __enter__(self) -> "KnotServer":
-        try:
-            subprocess.run(["bash", str(KNOT_NETNS), "up", self.netns, str(self.dir)], check=True, timeout=60)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        subprocess.run(["bash", str(KNOT_NETNS), "down", self.netns, str(self.dir)], timeout=60)
+    script = KNOT_NETNS
+    subdir = "knot"
 
     def probe(self) -> dict:
         """Cumulative counters: UDP/IPv4 queries knot has received (mod-stats), and UDP datagrams the kernel

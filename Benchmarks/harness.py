@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import statistics
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional, Protocol, Sequence
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,34 @@ class Sample:
         d.update(cpu_ms=self.cpu_ms, cpu_ms_per_1k=self.cpu_ms_per_1k, achieved_rate=self.achieved_rate,
                  throughput=self.throughput, lost_fraction=self.lost_fraction)
         return d
+
+
+class NetnsServer:
+    """Context manager for a server a scripts/*-netns.sh helper starts in a namespace: `SCRIPT up NS DIR
+    [UP_ARGS...]` on entry, `SCRIPT down NS DIR` on exit (also when starting fails)."""
+
+    script: Path
+    subdir: str
+    up_args: tuple = ()
+
+    def __init__(self, netns: str, workdir: Path) -> None:
+        self.netns = netns
+        self.dir = workdir / self.subdir
+
+    def __enter__(self):
+        try:
+            subprocess.run(["bash", str(self.script), "up", self.netns, str(self.dir), *self.up_args], check=True,
+                           timeout=60)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        subprocess.run(["bash", str(self.script), "down", self.netns, str(self.dir)], timeout=60)
 
 
 class Client(Protocol):

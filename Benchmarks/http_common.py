@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Optional
 
-from harness import Counts, Load, Results, Row, fmt_float, fmt_int, fmt_ratio, verdict
+from harness import Counts, Load, NetnsServer, Results, Row, fmt_float, fmt_int, fmt_ratio, verdict
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 NGINX_NETNS = SCRIPTS / "nginx-netns.sh"
@@ -28,28 +28,16 @@ TARGET_RATE = 0.005  # achieved rate within 0.5% of the requested one
 TARGET_CPU = 0.9  # loadgen CPU per 1000 requests at least 10% below the peer's
 
 
-class NginxServer:
-    """Context manager: a namespace with nginx (bench mode) on 127.0.0.1:8080 (HTTP/1.1) and :8081 (h2c)."""
+class NginxServer(NetnsServer):
+    """A namespace with nginx (bench mode) on 127.0.0.1:8080 (HTTP/1.1) and :8081 (h2c)."""
+
+    script = NGINX_NETNS
+    subdir = "nginx"
+    up_args = ("bench",)
 
     def __init__(self, netns: str, workdir: Path) -> None:
-        self.netns = netns
-        self.dir = workdir / "nginx"
+        super().__init__(netns, workdir)
         self.queries = 0  # stub_status requests made so far (each counts as a request and an accept)
-
-    def __enter__(self) -> "NginxServer":
-        try:
-            subprocess.run(["bash", str(NGINX_NETNS), "up", self.netns, str(self.dir), "bench"], check=True,
-                           timeout=60)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        subprocess.run(["bash", str(NGINX_NETNS), "down", self.netns, str(self.dir)], timeout=60)
 
     def probe(self) -> dict:
         """Cumulative counters without the status queries themselves: requests nginx received (HTTP/1.1
@@ -60,26 +48,11 @@ class NginxServer:
         return {"received": int(out[0]) - self.queries, "accepted": int(out[1]) - self.queries}
 
 
-class NghttpdServer:
-    """Context manager: a namespace with nghttpd --no-tls on 127.0.0.1:8082 (h2c)."""
+class NghttpdServer(NetnsServer):
+    """A namespace with nghttpd --no-tls on 127.0.0.1:8082 (h2c)."""
 
-    def __init__(self, netns: str, workdir: Path) -> None:
-        self.netns = netns
-        self.dir = workdir / "nghttpd"
-
-    def __enter__(self) -> "NghttpdServer":
-        try:
-            subprocess.run(["bash", str(NGHTTPD_NETNS), "up", self.netns, str(self.dir)], check=True, timeout=60)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        subprocess.run(["bash", str(NGHTTPD_NETNS), "down", self.netns, str(self.dir)], timeout=60)
+    script = NGHTTPD_NETNS
+    subdir = "nghttpd"
 
 
 class LoadgenHTTP:
