@@ -124,7 +124,7 @@ extension HTTP1IntegrationTests {
             }
         }
 
-        @Test("nginx killed mid-run: errors counted, the run ends on time without spinning, nginx's log equals completed")
+        @Test("nginx killed mid-run: errors counted, the run ends on time without spinning, nginx's log accounts for completed")
         func serverKilledMidRun() async throws {
             try await NetworkNamespace.with { ns in
                 let port = try await TestPorts.freeOnHost()
@@ -153,8 +153,16 @@ extension HTTP1IntegrationTests {
                     let summary = HTTP1Run.summary(report)
                     let refused = try report.counts("connect_errors")["refused", default: 0]
                     #expect(try report.errors + report.timeouts > 0 || refused > 0, "the kill left no trace: \(summary)")
-                    #expect(try report.completed == log.count, "nginx logged \(log.count) requests; \(summary)")
-                    #expect(try HTTP1Run.status(report) == HTTP1Run.statusCounts(log), "\(summary)")
+                    // nginx writes a response and then, in the same call, its log line. The SIGKILL can land between
+                    // the two for the one request the single worker is finishing: that response reached loadgen
+                    // (loopback delivers inside write) but was never logged. So loadgen may count exactly one more,
+                    // never fewer, and every status nginx logged is one loadgen counted.
+                    let unlogged = try report.completed - log.count
+                    #expect(unlogged == 0 || unlogged == 1, "nginx logged \(log.count) requests; \(summary)")
+                    let counted = try HTTP1Run.status(report), logged = HTTP1Run.statusCounts(log)
+                    let statusGap = counted.merging(logged.mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value != 0 }
+                    #expect(statusGap.values.allSatisfy { $0 > 0 } && statusGap.values.reduce(0, +) == unlogged,
+                            "loadgen counted \(counted), nginx logged \(logged); \(summary)")
                     // About 1.5 s of the 4 s went out before the kill; every due event is either sent or not_sent.
                     let sent = try report.sent, notSent = try report.int("not_sent")
                     #expect(sent > 2000 && sent < 4500, "\(summary)")
