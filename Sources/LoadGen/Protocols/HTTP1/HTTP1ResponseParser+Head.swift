@@ -1,0 +1,337 @@
+extension HTTP1ResponseParser {
+    /// Parses status and header lines (or trailer lines) from `start`. Returns the index after the last byte
+    /// consumed and whether the section's empty line was reached. Interim heads are skipped here.
+    mutating func parseSection(
+        _ p: UnsafeRawPointer, from start: Int, to end: Int
+    ) throws(ParseError) -> (next: Int, ended: Bool) {
+        let maxSection = limits.maxHeaderBytes
+        let maxLine = limits.maxLineBytes
+        // Virtual indexes where the section and the current line began (negative when in earlier input); every
+        // byte before `limit` is within both limits and the input.
+        let sectionBase = start &- sectionBytes
+        var lineBase = start &- lineBytes
+        var limit = Swift.min(end, sectionBase &+ maxSection, lineBase &+ maxLine)
+        var i = start
+        while true {
+            if i >= limit {
+                if i >= end {
+                    sectionBytes = end &- sectionBase
+                    lineBytes = end &- lineBase
+                    return (end, false)
+                }
+                throw i &- lineBase >= maxLine ? .lineTooLong : .headerTooLarge
+            }
+            switch state {
+            case .statusStart:
+                let b = Self.byte(p, i)
+                i &+= 1
+                if b == UInt8(ascii: "H") {
+                    state = .version
+                    index = 1
+                } else if b == Byte.lf {
+                    lineBase = i
+                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+                } else if b == Byte.cr {
+                    state = .statusStartLF
+                } else {
+                    throw .badStatusLine
+                }
+            case .statusStartLF:
+                guard Self.byte(p, i) == Byte.lf else { throw .badStatusLine }
+                i &+= 1
+                state = .statusStart
+                lineBase = i
+                limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+            case .version:
+                let prefix: StaticString = "HTTP/1."
+                guard Self.byte(p, i) == prefix.utf8Start[index] else { throw .badStatusLine }
+                i &+= 1
+                index &+= 1
+                if index == prefix.utf8CodeUnitCount { state = .versionMinor }
+            case .versionMinor:
+                let b = Self.byte(p, i)
+                guard Self.isDigit(b) else { throw .badStatusLine }
+                i &+= 1
+                isHTTP10 = b == Byte.zero
+                state = .afterVersion
+            case .afterVersion:
+                guard Self.byte(p, i) == Byte.sp else { throw .badStatusLine }
+                i &+= 1
+                state = .statusCodeStart
+            case .statusCodeStart:
+                let b = Self.byte(p, i)
+                i &+= 1
+                if b == Byte.sp { continue }
+                guard Self.isDigit(b) else { throw .badStatusLine }
+                status = Int(b &- Byte.zero)
+                index = 1
+                state = .statusCode
+            case .statusCode:
+                let b = Self.byte(p, i)
+                guard Self.isDigit(b) else { throw .badStatusLine }
+                i &+= 1
+                status = status &* 10 &+ Int(b &- Byte.zero)
+                index &+= 1
+                if index == 3 {
+                    guard status >= 100 else { throw .badStatusLine }
+                    state = .afterCode
+                }
+            case .afterCode:
+                let b = Self.byte(p, i)
+                i &+= 1
+                if b == Byte.sp {
+                    state = .reason
+                } else if b == Byte.cr {
+                    state = .statusLineLF
+                } else if b == Byte.lf {
+                    state = .lineStart
+                    previousKind = .none
+                    lineBase = i
+                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+                } else {
+                    throw .badStatusLine
+                }
+            case .reason:
+                i = Self.skipFieldBytes(p, from: i, to: limit)
+                if i >= limit { continue }
+                let b = Self.byte(p, i)
+                i &+= 1
+                if b == Byte.cr {
+                    state = .statusLineLF
+                } else if b == Byte.lf {
+                    state = .lineStart
+                    previousKind = .none
+                    lineBase = i
+                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+                } else {
+                    throw .badStatusLine
+                }
+            case .statusLineLF:
+                guard Self.byte(p, i) == Byte.lf else { throw .badStatusLine }
+                i &+= 1
+                state = .lineStart
+                previousKind = .none
+                lineBase = i
+                limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+            case .lineStart:
+                let b = Self.byte(p, i)
+                if Self.isTokenByte(b) {
+                    // A header name, scanned from this byte on in .headerName.
+                    candidates = inTrailers ? 0 : Self.contentLengthBit | Self.transferEncodingBit | Self.connectionBit
+                    index = 0
+                    state = .headerName
+                    continue
+                }
+                i &+= 1
+                if b == Byte.cr {
+                    state = .sectionEndLF
+                } else if b == Byte.lf {
+                    if endSection() { return (i, true) }
+                    lineBase = i
+                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+                } else if b == Byte.sp || b == Byte.ht {
+                    // obs-fold: this line continues the previous header's value.
+                    switch previousKind {
+                    case .none, .contentLength, .transferEncoding:
+                        throw .badHeader
+                    case .other, .connection:
+                        kind = previousKind
+                        phase = .before
+                        state = .value
+                    }
+                } else {
+                    throw .badHeader
+                }
+            case .sectionEndLF:
+                guard Self.byte(p, i) == Byte.lf else { throw .badHeader }
+                i &+= 1
+                if endSection() { return (i, true) }
+                lineBase = i
+                limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+            case .headerName:
+                // Scan the name (or the part of it in this input), then match it against the framing headers'
+                // names only when it could be one: when split, part by part; whole, only at one of their lengths.
+                let span = i
+                while i < limit, Self.isTokenByte(Self.byte(p, i)) { i &+= 1 }
+                let ended = i < limit
+                if candidates != 0 {
+                    if !ended || index != 0 {
+                        candidates = Self.narrow(candidates, index, p, from: span, to: i)
+                    } else {
+                        candidates = Self.matchName(p, at: span, length: i &- span)
+                    }
+                }
+                index &+= i &- span
+                if !ended { continue }
+                guard Self.byte(p, i) == Byte.colon, index > 0 else { throw .badHeader }
+                i &+= 1
+                beginValue()
+            case .value:
+                if kind == .other {
+                    i = Self.skipFieldBytes(p, from: i, to: limit)
+                    if i >= limit { continue }
+                }
+                let b = Self.byte(p, i)
+                i &+= 1
+                if b == Byte.cr {
+                    guard i < limit, Self.byte(p, i) == Byte.lf else {
+                        state = .valueLF
+                        continue
+                    }
+                    i &+= 1
+                    try endHeaderLine()
+                    lineBase = i
+                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+                } else if b == Byte.lf {
+                    try endHeaderLine()
+                    lineBase = i
+                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+                } else if kind == .contentLength {
+                    try contentLengthByte(b)
+                } else if kind == .other {
+                    throw .badHeader
+                } else if Self.isListTokenByte(b) {
+                    i = listToken(p, from: i &- 1, to: limit)
+                } else {
+                    try listByte(b)
+                }
+            case .valueLF:
+                guard Self.byte(p, i) == Byte.lf else { throw .badHeader }
+                i &+= 1
+                try endHeaderLine()
+                lineBase = i
+                limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+            default:
+                preconditionFailure("HTTP1ResponseParser: not a header-section state: \(state)")
+            }
+        }
+    }
+
+    /// The empty line that ends a section: true when the caller gets it (final head or trailers); false when
+    /// it ended an interim 1xx head, which is dropped, and the next status line follows in the same section.
+    private mutating func endSection() -> Bool {
+        if inTrailers || status == 101 || status >= 200 { return true }
+        status = 0
+        isHTTP10 = false
+        contentLength = 0
+        hasContentLength = false
+        hasTransferEncoding = false
+        chunked = false
+        unsupportedCoding = false
+        connectionClose = false
+        connectionKeepAlive = false
+        state = .statusStart
+        return false
+    }
+
+    /// The colon after a header name: which header it is, and the value's initial state.
+    private mutating func beginValue() {
+        if candidates & Self.contentLengthBit != 0 && index == 14 {
+            kind = .contentLength
+            number = 0
+        } else if candidates & Self.transferEncodingBit != 0 && index == 17 {
+            kind = .transferEncoding
+            hasTransferEncoding = true
+        } else if candidates & Self.connectionBit != 0 && index == 10 {
+            kind = .connection
+        } else {
+            kind = .other
+        }
+        phase = .before
+        state = .value
+    }
+
+    @inline(__always)
+    private mutating func contentLengthByte(_ b: UInt8) throws(ParseError) {
+        if Self.isDigit(b) {
+            guard phase != .after else { throw .badContentLength }
+            phase = .inside
+            let (times10, o1) = number.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(b &- Byte.zero))
+            guard !o1, !o2 else { throw .badContentLength }
+            number = sum
+        } else if b == Byte.sp || b == Byte.ht {
+            if phase == .inside { phase = .after }
+        } else {
+            throw .badContentLength
+        }
+    }
+
+    /// A byte of a comma-separated list (Transfer-Encoding, Connection) other than a token byte.
+    @inline(__always)
+    private mutating func listByte(_ b: UInt8) throws(ParseError) {
+        if b == Byte.comma {
+            endToken()
+        } else if b == Byte.sp || b == Byte.ht {
+            if phase == .inside { phase = .after }
+        } else {
+            throw .badHeader
+        }
+    }
+
+    /// The run of token bytes from `start` (see `isListTokenByte`) in a list element, matched against the tokens
+    /// that matter: whole when the run is the whole element, else byte by byte as it streams in. Returns the
+    /// index after the run.
+    private mutating func listToken(_ p: UnsafeRawPointer, from start: Int, to limit: Int) -> Int {
+        var i = start &+ 1
+        while i < limit, Self.isListTokenByte(Self.byte(p, i)) { i &+= 1 }
+        switch phase {
+        case .before:
+            candidates = kind == .transferEncoding ? Self.chunkedBit : Self.closeBit | Self.keepAliveBit
+            index = 0
+        case .after:
+            candidates = 0 // whitespace inside an element: it matches no token
+        case .inside:
+            break
+        }
+        phase = .inside
+        if candidates != 0 {
+            if index == 0 && i < limit {
+                candidates = Self.matchToken(kind, p, at: start, length: i &- start)
+            } else {
+                for j in start..<i where candidates != 0 {
+                    let b = Self.lower(Self.byte(p, j))
+                    candidates = kind == .transferEncoding
+                        ? Self.narrow(candidates, index &+ j &- start, b, "chunked", "", "")
+                        : Self.narrow(candidates, index &+ j &- start, b, "close", "keep-alive", "")
+                }
+            }
+        }
+        index &+= i &- start
+        return i
+    }
+
+    /// The end of a list element.
+    private mutating func endToken() {
+        defer { phase = .before }
+        guard phase != .before else { return } // empty element
+        if kind == .transferEncoding {
+            if candidates & Self.chunkedBit != 0 && index == 7 && !chunked {
+                chunked = true
+            } else {
+                unsupportedCoding = true // another coding, or chunked applied twice or not last
+            }
+        } else if candidates & Self.closeBit != 0 && index == 5 {
+            connectionClose = true
+        } else if candidates & Self.keepAliveBit != 0 && index == 10 {
+            connectionKeepAlive = true
+        }
+    }
+
+    /// The LF that ends a header line.
+    private mutating func endHeaderLine() throws(ParseError) {
+        switch kind {
+        case .contentLength:
+            guard phase != .before else { throw .badContentLength }
+            if hasContentLength && contentLength != number { throw .badContentLength }
+            contentLength = number
+            hasContentLength = true
+        case .transferEncoding, .connection:
+            endToken()
+        case .none, .other:
+            break
+        }
+        previousKind = kind
+        state = .lineStart
+    }
+}
