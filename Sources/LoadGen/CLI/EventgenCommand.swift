@@ -79,10 +79,10 @@ struct EventgenCommand: ParsableCommand {
     func run() throws {
         let args = try translatedArguments()
         if type.lowercased() == "dns" {
-            var command = try DNSCommand.parse(args)
+            let command = try DNSCommand.parse(args)
             try command.run()
         } else {
-            var command = try HTTPCommand.parse(args)
+            let command = try HTTPCommand.parse(args)
             try command.run()
         }
     }

@@ -13,7 +13,7 @@ import Testing
         do {
             _ = try options.parsed()
             return nil
-        } catch let error as ValidationError {
+        } catch {
             return error.message
         }
     }
