@@ -43,6 +43,7 @@ class KnotServer(NetnsServer):
 
     script = KNOT_NETNS
     subdir = "knot"
+    process = "knotd"
 
     def probe(self) -> dict:
         """Cumulative counters: UDP/IPv4 queries knot has received (mod-stats), and UDP datagrams the kernel

@@ -121,6 +121,14 @@ class Sample:
         return self.cpu_ms * 1000.0 / self.counts.completed
 
     @property
+    def server_cpu_ms_per_1k(self) -> Optional[float]:
+        """The server's CPU time over this run per 1000 answered requests: what this client's traffic cost it."""
+        cpu = self.server.get("cpu_ms")
+        if not self.ok or cpu is None or self.counts.completed == 0:
+            return None
+        return cpu * 1000.0 / self.counts.completed
+
+    @property
     def achieved_rate(self) -> Optional[float]:
         """Requests sent per second of the run length asked for (the same divisor for every tool: one tool
         counts the wait for late answers into its run time, another does not)."""
@@ -147,7 +155,8 @@ class Sample:
 
     def to_json(self) -> dict:
         d = asdict(self)
-        d.update(cpu_ms=self.cpu_ms, cpu_ms_per_1k=self.cpu_ms_per_1k, achieved_rate=self.achieved_rate,
+        d.update(cpu_ms=self.cpu_ms, cpu_ms_per_1k=self.cpu_ms_per_1k, server_cpu_ms_per_1k=self.server_cpu_ms_per_1k,
+                 achieved_rate=self.achieved_rate,
                  throughput=self.throughput, lost_fraction=self.lost_fraction)
         return d
 
@@ -159,6 +168,8 @@ class NetnsServer:
     script: Path
     subdir: str
     up_args: tuple = ()
+    process: str = ""  # the server's command name (/proc/PID/comm), for its CPU time
+
 
     def __init__(self, netns: str, workdir: Path) -> None:
         self.netns = netns
@@ -178,6 +189,28 @@ class NetnsServer:
 
     def stop(self) -> None:
         subprocess.run(["bash", str(self.script), "down", self.netns, str(self.dir)], timeout=60)
+
+    def cpu_ms(self) -> Optional[float]:
+        """User+sys CPU milliseconds so far of every `process` in this namespace (master and workers alike)."""
+        if not self.process:
+            return None
+        try:
+            netns = os.stat(f"/run/netns/{self.netns}").st_ino
+        except OSError:
+            return None
+        ticks = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip() != self.process:
+                    continue
+                if os.stat(f"/proc/{pid}/ns/net").st_ino != netns:
+                    continue
+                # Fields 14 and 15 (utime, stime) follow the parenthesised command name.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+        return ticks * 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
 class Client(Protocol):
@@ -366,10 +399,10 @@ def run_section(section: Section, seconds: float, repeat: int, timeout_s: float,
                 length = load.seconds or seconds
                 limit = length + timeout_s + 30.0
                 for client in order:
-                    before = section.server_probe(server) if section.server_probe else None
+                    before = probe_server(section, server)
                     sample = measure(client, load, length, rep, limit)
-                    if before is not None:
-                        after = section.server_probe(server)
+                    if before:
+                        after = probe_server(section, server)
                         sample.server = {k: after[k] - before[k] for k in after if k in before}
                         cross_check(sample)
                     if section.sample_check:
@@ -379,6 +412,15 @@ def run_section(section: Section, seconds: float, repeat: int, timeout_s: float,
                           file=log, flush=True)
                     time.sleep(pause_s)
     return results
+
+
+def probe_server(section: Section, server) -> dict:
+    """The section's server counters plus the server's CPU time ("cpu_ms"), where either is known."""
+    counters = dict(section.server_probe(server)) if section.server_probe else {}
+    cpu = server.cpu_ms() if isinstance(server, NetnsServer) else None
+    if cpu is not None:
+        counters["cpu_ms"] = cpu
+    return counters
 
 
 def cross_check(s: Sample) -> None:

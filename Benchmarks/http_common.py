@@ -34,6 +34,7 @@ class NginxServer(NetnsServer):
     script = NGINX_NETNS
     subdir = "nginx"
     up_args = ("bench",)
+    process = "nginx"
 
     def __init__(self, netns: str, workdir: Path) -> None:
         super().__init__(netns, workdir)
@@ -53,6 +54,7 @@ class NghttpdServer(NetnsServer):
 
     script = NGHTTPD_NETNS
     subdir = "nghttpd"
+    process = "nghttpd"
 
 
 class LoadgenHTTP:
@@ -147,6 +149,11 @@ def closed_rows(r: Results, load: Load, subject: str, peer: str, what: str, thro
             Row(f"{what}: client CPU ms / 1000 requests", fmt_float(med(r, load, subject, "cpu_ms_per_1k")),
                 fmt_float(med(r, load, peer, "cpu_ms_per_1k")), ratio_near(c, TARGET_CPU),
                 f"≤ {TARGET_CPU}× {peer} (10% lower)", check(c, lambda x: x <= TARGET_CPU))]
+    server = r.paired_ratio((load, subject, "server_cpu_ms_per_1k"), (load, peer, "server_cpu_ms_per_1k"))
+    if server is not None:
+        # Why the requests/s differ when the server is the bottleneck: what each client's traffic cost it.
+        rows.append(Row(f"{what}: server CPU ms / 1000 requests", fmt_float(med(r, load, subject, "server_cpu_ms_per_1k")),
+                        fmt_float(med(r, load, peer, "server_cpu_ms_per_1k")), fmt_ratio(server)))
     return rows
 
 
