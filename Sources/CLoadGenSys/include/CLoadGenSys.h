@@ -69,4 +69,13 @@ int CLoadGenSys_socket_local_address(int fd, char *buf, int len);
 /* CLOCK_REALTIME minus CLOCK_MONOTONIC, in nanoseconds, to map kernel receive times onto the monotonic clock. */
 int64_t CLoadGenSys_realtime_minus_monotonic(void);
 
+/* A per-thread small-block allocator with nghttp2_mem's signatures (see block_pool.c). Blocks may be freed on
+   any thread; each thread caches what it frees, up to 8 MiB. */
+void *CLoadGenSys_block_pool_malloc(size_t size, void *user_data);
+void CLoadGenSys_block_pool_free(void *ptr, void *user_data);
+void *CLoadGenSys_block_pool_calloc(size_t count, size_t size, void *user_data);
+void *CLoadGenSys_block_pool_realloc(void *ptr, size_t size, void *user_data);
+/* Returns the calling thread's cached blocks to malloc. */
+void CLoadGenSys_block_pool_drain(void);
+
 #endif

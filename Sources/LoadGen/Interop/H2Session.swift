@@ -1,20 +1,23 @@
+import CLoadGenSys
 import CNghttp2
 
 /// Receives the events of one `H2Session`, on the loop thread, from inside `receive` or `produceOutput`.
-protocol H2SessionDelegate: AnyObject {
+/// Subclass it and override what you need. A class, not a protocol: the session calls it through an unretained
+/// reference (three calls per request; an existential delegate cost a retain and a release on each).
+class H2SessionDelegate {
     /// The HEADERS frame of `slot`'s request was written into the output.
-    func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int)
+    func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int) {}
     /// The final (non-1xx) status of `slot`'s response arrived.
-    func session(_ session: H2Session, didReceiveStatus status: Int, of slot: Int32)
+    func session(_ session: H2Session, didReceiveStatus status: Int, of slot: Int32) {}
     /// `slot`'s stream closed. `errorCode` is the RST_STREAM/GOAWAY code (0: closed cleanly); `complete` is true
     /// when the server ended the stream after a final response.
-    func session(_ session: H2Session, didClose slot: Int32, errorCode: UInt32, complete: Bool)
+    func session(_ session: H2Session, didClose slot: Int32, errorCode: UInt32, complete: Bool) {}
     /// The server sent GOAWAY: no new streams; those above `lastStreamID` were not processed.
-    func session(_ session: H2Session, didReceiveGoAway lastStreamID: Int32, errorCode: UInt32)
+    func session(_ session: H2Session, didReceiveGoAway lastStreamID: Int32, errorCode: UInt32) {}
     /// The server's SETTINGS arrived (the first one tells that it speaks HTTP/2).
-    func sessionDidReceiveSettings(_ session: H2Session)
+    func sessionDidReceiveSettings(_ session: H2Session) {}
     /// The server reset a stream (RST_STREAM); its close follows.
-    func sessionDidReceiveReset(_ session: H2Session)
+    func sessionDidReceiveReset(_ session: H2Session) {}
 }
 
 /// A client-side nghttp2 1.52 session for one connection: requests are submitted with prebuilt header lists,
@@ -95,7 +98,18 @@ final class H2Session {
     }
 
     private var session: OpaquePointer?
-    unowned(unsafe) var delegate: (any H2SessionDelegate)?
+    /// Not retained: the delegate owns the session and clears this before it goes.
+    var delegate: H2SessionDelegate? {
+        get { delegateRef?.takeUnretainedValue() }
+        set { delegateRef = newValue.map(Unmanaged.passUnretained) }
+    }
+    private var delegateRef: Unmanaged<H2SessionDelegate>?
+
+    /// Calls the delegate, if any, without retaining it.
+    @inline(__always)
+    private func notify(_ call: (H2SessionDelegate) -> Void) {
+        delegateRef?._withUnsafeGuaranteedRef(call)
+    }
     /// Frames nghttp2 produced and the connection has not written yet.
     private(set) var output: UnsafeMutableRawPointer
     private(set) var outputCount = 0
@@ -147,8 +161,12 @@ final class H2Session {
             return 0
         }
         var session: OpaquePointer?
-        let rc = nghttp2_session_client_new(&session, callbacks, nil)
-        try H2Error.check(rc, "nghttp2_session_client_new")
+        // The session's small allocations (streams, header fields, frame items) come from the thread's block pool.
+        var memory = nghttp2_mem(mem_user_data: nil, malloc: CLoadGenSys_block_pool_malloc,
+                                 free: CLoadGenSys_block_pool_free, calloc: CLoadGenSys_block_pool_calloc,
+                                 realloc: CLoadGenSys_block_pool_realloc)
+        let rc = nghttp2_session_client_new3(&session, callbacks, nil, nil, &memory)
+        try H2Error.check(rc, "nghttp2_session_client_new3")
         self.session = session
         nghttp2_session_set_user_data(session, Unmanaged.passUnretained(self).toOpaque())
         // A large window so flow control never stalls a load test, for every stream and the connection.
@@ -290,7 +308,7 @@ final class H2Session {
             pendingFailure = "the server broke the protocol (GOAWAY error \(goaway.error_code) sent): \(detail)"
         }
         if frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue), let slot = slot(of: frame.pointee.hd.stream_id) {
-            delegate?.session(self, didSendRequestOf: slot, headerBlockBytes: frame.pointee.hd.length)
+            notify { $0.session(self, didSendRequestOf: slot, headerBlockBytes: frame.pointee.hd.length) }
         }
         return 0
     }
@@ -301,13 +319,13 @@ final class H2Session {
             receivedHeaderBlockBytes += frame.pointee.hd.length
         case NGHTTP2_SETTINGS.rawValue where frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0:
             receivedSettings = true
-            delegate?.sessionDidReceiveSettings(self)
+            notify { $0.sessionDidReceiveSettings(self) }
         case NGHTTP2_RST_STREAM.rawValue:
-            delegate?.sessionDidReceiveReset(self)
+            notify { $0.sessionDidReceiveReset(self) }
         case NGHTTP2_GOAWAY.rawValue:
             goAwayReceived = true
-            delegate?.session(self, didReceiveGoAway: frame.pointee.goaway.last_stream_id,
-                              errorCode: frame.pointee.goaway.error_code)
+            let goaway = frame.pointee.goaway
+            notify { $0.session(self, didReceiveGoAway: goaway.last_stream_id, errorCode: goaway.error_code) }
         default:
             break
         }
@@ -321,7 +339,7 @@ final class H2Session {
         if nameLength == 7, valueLength == 3, name[0] == UInt8(ascii: ":"), name[1] == UInt8(ascii: "s") {
             let status = Int(value[0] &- 48) * 100 + Int(value[1] &- 48) * 10 + Int(value[2] &- 48)
             if status >= 200, let slot = slot(of: frame.pointee.hd.stream_id) {
-                delegate?.session(self, didReceiveStatus: status, of: slot)
+                notify { $0.session(self, didReceiveStatus: status, of: slot) }
             }
         }
         return 0
@@ -331,7 +349,7 @@ final class H2Session {
         guard let slot = slot(of: streamID), let session else { return 0 }
         // Closed cleanly after the server's END_STREAM: the response is complete.
         let remoteClosed = nghttp2_session_get_stream_remote_close(session, streamID) != 0
-        delegate?.session(self, didClose: slot, errorCode: errorCode, complete: errorCode == 0 && remoteClosed)
+        notify { $0.session(self, didClose: slot, errorCode: errorCode, complete: errorCode == 0 && remoteClosed) }
         return 0
     }
 

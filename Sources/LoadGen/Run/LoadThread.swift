@@ -24,6 +24,8 @@ final class LoadThread: @unchecked Sendable {
         let rc = pthread_create(&thread, nil, { arg in
             let me = Unmanaged<LoadThread>.fromOpaque(arg!).takeRetainedValue()
             me.main()
+            // The worker, its sessions and their blocks are gone by now: hand the thread's cache back.
+            CLoadGenSys_block_pool_drain()
             return nil
         }, box)
         if rc != 0 {
