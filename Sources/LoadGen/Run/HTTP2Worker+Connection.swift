@@ -1,8 +1,9 @@
 extension HTTP2Worker {
     /// One TCP connection with its nghttp2 session. Forwards its stream and session events to the worker.
-    final class Connection: TCPStreamDelegate, H2SessionDelegate {
+    final class Connection: H2SessionDelegate, TCPStreamDelegate {
         enum State { case connecting, ready, draining, closed }
-        unowned(unsafe) let worker: HTTP2Worker
+        /// The worker owns its connections; calls go through this unretained reference (per request).
+        private let workerRef: Unmanaged<HTTP2Worker>
         let id: Int32
         let lane: Int
         let group: Int
@@ -19,34 +20,39 @@ extension HTTP2Worker {
         var number: UInt64 = 0
         var localAddress = ""
 
+        @inline(__always)
+        private func withWorker<R>(_ body: (HTTP2Worker) -> R) -> R {
+            workerRef._withUnsafeGuaranteedRef(body)
+        }
+
         init(worker: HTTP2Worker, id: Int32, lane: Int, group: Int) {
-            self.worker = worker
+            workerRef = .passUnretained(worker)
             self.id = id
             self.lane = lane
             self.group = group
         }
 
-        func streamDidConnect(_ stream: TCPStream) { worker.didConnect(self) }
-        func stream(_ stream: TCPStream, didFailToConnect error: UVError) { worker.didFailToConnect(self, error) }
-        func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer) { worker.didRead(self, bytes) }
-        func stream(_ stream: TCPStream, didEndWith error: UVError?) { worker.didEnd(self, error) }
-        func stream(_ stream: TCPStream, didWrite error: UVError?) { worker.didEnd(self, error) }
-        func streamDidDrain(_ stream: TCPStream) { worker.didDrain(self) }
+        func streamDidConnect(_ stream: TCPStream) { withWorker { $0.didConnect(self) } }
+        func stream(_ stream: TCPStream, didFailToConnect error: UVError) { withWorker { $0.didFailToConnect(self, error) } }
+        func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer) { withWorker { $0.didRead(self, bytes) } }
+        func stream(_ stream: TCPStream, didEndWith error: UVError?) { withWorker { $0.didEnd(self, error) } }
+        func stream(_ stream: TCPStream, didWrite error: UVError?) { withWorker { $0.didEnd(self, error) } }
+        func streamDidDrain(_ stream: TCPStream) { withWorker { $0.didDrain(self) } }
 
-        func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int) {
-            worker.didSendRequest(slot, headerBlockBytes: headerBlockBytes)
+        override func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int) {
+            withWorker { $0.didSendRequest(slot, headerBlockBytes: headerBlockBytes) }
         }
-        func session(_ session: H2Session, didReceiveStatus status: Int, of slot: Int32) {
-            worker.slotStatus[Int(slot)] = Int32(status)
+        override func session(_ session: H2Session, didReceiveStatus status: Int, of slot: Int32) {
+            withWorker { $0.slotStatus[Int(slot)] = Int32(status) }
         }
-        func session(_ session: H2Session, didClose slot: Int32, errorCode: UInt32, complete: Bool) {
-            worker.didClose(slot, on: self, errorCode: errorCode, complete: complete)
+        override func session(_ session: H2Session, didClose slot: Int32, errorCode: UInt32, complete: Bool) {
+            withWorker { $0.didClose(slot, on: self, errorCode: errorCode, complete: complete) }
         }
-        func session(_ session: H2Session, didReceiveGoAway lastStreamID: Int32, errorCode: UInt32) {
+        override func session(_ session: H2Session, didReceiveGoAway lastStreamID: Int32, errorCode: UInt32) {
             goAwayLastStreamID = min(goAwayLastStreamID, lastStreamID)
-            worker.didReceiveGoAway(self)
+            withWorker { $0.didReceiveGoAway(self) }
         }
-        func sessionDidReceiveSettings(_ session: H2Session) { worker.didReceiveSettings(self) }
-        func sessionDidReceiveReset(_ session: H2Session) { worker.result.h2.resetsReceived += 1 }
+        override func sessionDidReceiveSettings(_ session: H2Session) { withWorker { $0.didReceiveSettings(self) } }
+        override func sessionDidReceiveReset(_ session: H2Session) { withWorker { $0.result.h2.resetsReceived += 1 } }
     }
 }

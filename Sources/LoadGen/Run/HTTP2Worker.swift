@@ -318,8 +318,15 @@ final class HTTP2Worker: LoadWorker {
     private func submit(_ slot: Int32, on connection: Connection) {
         let s = Int(slot)
         let target = Int(slots.sequence[s] % UInt64(templates.count))
-        guard let session = connection.session else { waiting[connection.group].push(slot); return }
-        let streamID = session.submit(templates[target], slot: slot, sequence: slots.sequence[s], thread: result.threadIndex)
+        guard connection.session != nil else { waiting[connection.group].push(slot); return }
+        // Borrowed, not retained (a retain and release per request showed in profiles): the connection owns
+        // its session, the worker its templates, and submitting calls back into neither.
+        let sequence = slots.sequence[s], thread = result.threadIndex
+        let streamID = Unmanaged.passUnretained(connection.session.unsafelyUnwrapped)._withUnsafeGuaranteedRef { session in
+            Unmanaged.passUnretained(templates[target])._withUnsafeGuaranteedRef { template in
+                session.submit(template, slot: slot, sequence: sequence, thread: thread)
+            }
+        }
         guard streamID > 0 else {
             waiting[connection.group].pushFront(slot)
             return

@@ -478,19 +478,19 @@ final class H2RecordingDelegate: H2SessionDelegate {
     var settingsReceived = 0
     var resets = 0
 
-    func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int) {
+    override func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int) {
         sent.append((slot, headerBlockBytes))
     }
-    func session(_ session: H2Session, didReceiveStatus status: Int, of slot: Int32) { statuses[slot] = status }
-    func session(_ session: H2Session, didClose slot: Int32, errorCode: UInt32, complete: Bool) {
+    override func session(_ session: H2Session, didReceiveStatus status: Int, of slot: Int32) { statuses[slot] = status }
+    override func session(_ session: H2Session, didClose slot: Int32, errorCode: UInt32, complete: Bool) {
         closes[slot] = Close(errorCode: errorCode, complete: complete)
         closeCount += 1
     }
-    func session(_ session: H2Session, didReceiveGoAway lastStreamID: Int32, errorCode: UInt32) {
+    override func session(_ session: H2Session, didReceiveGoAway lastStreamID: Int32, errorCode: UInt32) {
         goAways.append((lastStreamID, errorCode))
     }
-    func sessionDidReceiveSettings(_ session: H2Session) { settingsReceived += 1 }
-    func sessionDidReceiveReset(_ session: H2Session) { resets += 1 }
+    override func sessionDidReceiveSettings(_ session: H2Session) { settingsReceived += 1 }
+    override func sessionDidReceiveReset(_ session: H2Session) { resets += 1 }
 }
 
 /// Splits bytes into HTTP/2 frames (for checking what a session wrote).
