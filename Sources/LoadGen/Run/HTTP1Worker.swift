@@ -5,8 +5,8 @@ import Glibc
 /// waits for a connected idle connection; it is *sent* when its request is written. Connection failures are
 /// counted per kind and retried with a backoff that doubles up to 1 s, so a dead server is not a busy loop.
 /// Loop thread only.
-final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
-    private final class Client {
+final class HTTP1Worker: LoadWorker {
+    final class Client {
         enum State { case disconnected, connecting, idle, busy, backingOff, retired }
         let index: Int
         let group: Int
@@ -35,26 +35,26 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         }
     }
 
-    private let targets: [HTTPTarget]
-    private let requests: [UnsafeRawBufferPointer]
-    private let slotClient: UnsafeMutablePointer<Int32>
-    private var connectionsStarted: UInt64 = 0
-    private let threadCount: UInt64
+    let targets: [HTTPTarget]
+    let requests: [UnsafeRawBufferPointer]
+    let slotClient: UnsafeMutablePointer<Int32>
+    var connectionsStarted: UInt64 = 0
+    let threadCount: UInt64
     private let urlScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 8_192)
     private var endpointNames: [String] = []
     /// Endpoint of each group; targets with the same host and port share a group (and its connections).
-    private var endpoints: [Endpoint] = []
+    var endpoints: [Endpoint] = []
     private var targetGroup: [Int] = []
-    private var clients: [Client] = []
+    var clients: [Client] = []
     /// Idle connections per group, first in first out, so requests spread over every connection.
-    private var idle: [WaitQueue] = []
-    private var waiting: [WaitQueue] = []
-    private let readBuffer = ReadBuffer()
-    private let keepAlive: Bool
+    var idle: [WaitQueue] = []
+    var waiting: [WaitQueue] = []
+    let readBuffer = ReadBuffer()
+    let keepAlive: Bool
     private let connectTimeoutNanos: UInt64
     private var statusCounts = [UInt64](repeating: 0, count: 600)
     private var lastScanNanos: UInt64 = 0
-    private var prepared = false
+    var prepared = false
 
     static let maxBackoffNanos: UInt64 = 1_000_000_000
 
@@ -130,206 +130,6 @@ final class HTTP1Worker: LoadWorker, TCPStreamDelegate {
         } else {
             waiting[group].push(slot)
         }
-    }
-
-    private func send(slot: Int32, on client: Client, now: UInt64) {
-        precondition(client.stream != nil && (client.state == .idle || client.state == .connecting), "send on a connection that cannot")
-        let target = Int(slots.sequence[Int(slot)] % UInt64(targets.count))
-        client.slot = slot
-        client.target = target
-        client.state = .busy
-        client.sinceNanos = now
-        client.status = 0
-        client.parser.expectResponse(isHead: targets[target].isHead)
-        slotClient[Int(slot)] = Int32(client.index)
-        markSent(slot: slot, atNanos: now)
-        if let template = targets[target].headTemplate {
-            // Placeholders: expand the head into this connection's buffer (it must outlive an async write).
-            if client.requestBuffer == nil {
-                client.requestBuffer = .allocate(capacity: template.maxLength + targets[target].body.count)
-            }
-            let buffer = client.requestBuffer!
-            var n = template.expand(sequence: slots.sequence[Int(slot)], thread: result.threadIndex, into: buffer)
-            for b in targets[target].body { buffer[n] = b; n += 1 }
-            client.stream?.write(UnsafeRawBufferPointer(start: buffer, count: n))
-        } else {
-            client.stream?.write(requests[target])
-        }
-    }
-
-    /// A connected idle connection of the group, skipping entries of connections that dropped since.
-    private func takeIdle(group: Int) -> Client? {
-        while let index = idle[group].pop() {
-            let client = clients[Int(index)]
-            client.parked = false
-            if client.state == .idle, client.stream != nil { return client }
-        }
-        return nil
-    }
-
-    private func park(_ client: Client) {
-        guard !client.parked else { return }
-        client.parked = true
-        idle[client.group].push(Int32(client.index))
-    }
-
-    /// A connection is free: give it the next waiting event of its group, or park it.
-    private func serveNext(_ client: Client, now: UInt64) {
-        if let slot = waiting[client.group].pop() {
-            if keepAlive {
-                send(slot: slot, on: client, now: now)
-            } else {
-                client.slot = slot
-                connect(client, now: now)
-            }
-        } else if keepAlive && client.state == .idle {
-            park(client)
-        }
-    }
-
-    // MARK: Connections
-
-    private func connect(_ client: Client, now: UInt64) {
-        client.state = .connecting
-        client.connectionNumber = connectionsStarted * threadCount + UInt64(result.threadIndex)
-        connectionsStarted += 1
-        client.sinceNanos = now
-        do {
-            let stream = try TCPStream(loop: loop, tag: client.index, readBuffer: readBuffer, delegate: self)
-            client.stream = stream
-            try stream.connect(to: endpoints[client.group])
-        } catch {
-            connectionFailed(client, kind: .other, now: now)
-        }
-    }
-
-    private func connectionFailed(_ client: Client, kind: ErrorKind, now: UInt64) {
-        result.connectErrors[kind.rawValue] += 1
-        client.stream?.close()
-        client.stream = nil
-        client.state = .backingOff
-        client.backoffNanos = min(max(client.backoffNanos * 2, 1_000_000), HTTP1Worker.maxBackoffNanos)
-        client.retryAtNanos = now + client.backoffNanos
-    }
-
-    /// Drops the connection; a keep-alive one reconnects at once (after a clean end) or after a backoff.
-    private func drop(_ client: Client, now: UInt64) {
-        client.stream?.close()
-        client.stream = nil
-        client.slot = -1
-        if client.state == .retired { return }
-        client.state = .disconnected
-        if closed || scheduler.isFinished { return }
-        if keepAlive {
-            if !scheduler.doneIssuing || waiting[client.group].count > 0 { connect(client, now: now) }
-        } else {
-            serveNext(client, now: now)
-        }
-    }
-
-    func streamDidConnect(_ stream: TCPStream) {
-        let client = clients[stream.tag]
-        let now = Loop.nowNanos
-        result.connectionsOpened += 1
-        if result.socketsOpened < 64 {
-            // Check where the sockets live, as the DNS path does for each of its sockets.
-            let fd = stream.fileDescriptor
-            if fd >= 0, let inode = NetNamespace.inode(ofSocket: fd), result.netnsInode != 0, inode != result.netnsInode {
-                result.socketsOutsideNetns += 1
-            }
-        }
-        result.socketsOpened += 1
-        client.localAddress = Resolver.localAddress(of: stream.fileDescriptor)
-        client.backoffNanos = 0
-        client.state = .idle
-        if keepAlive {
-            if prepared { serveNext(client, now: now) } else { park(client) }
-        } else if client.slot >= 0 {
-            send(slot: client.slot, on: client, now: now)
-        }
-    }
-
-    func stream(_ stream: TCPStream, didFailToConnect error: UVError) {
-        let client = clients[stream.tag]
-        let kind: ErrorKind = error.isConnectionRefused ? .refused : error.isTimedOut ? .connectTimeout : .other
-        connectionFailed(client, kind: kind, now: Loop.nowNanos)
-    }
-
-    func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer) {
-        let client = clients[stream.tag]
-        result.bytesReceived &+= UInt64(bytes.count)
-        guard client.state == .busy, client.slot >= 0 else {
-            // Bytes nobody asked for: the connection is out of step; start over.
-            drop(client, now: Loop.nowNanos)
-            return
-        }
-        var rest = bytes
-        while !rest.isEmpty {
-            let step: (consumed: Int, event: HTTP1ResponseParser.Event)
-            do {
-                step = try client.parser.parse(rest)
-            } catch {
-                fail(client, error == .headerTooLarge || error == .lineTooLong ? .headerTooLarge : .badResponse)
-                return
-            }
-            rest = UnsafeRawBufferPointer(rebasing: rest[step.consumed...])
-            switch step.event {
-            case .needMore:
-                return
-            case .head(let status):
-                client.status = status
-            case .complete(let serverKeepsAlive):
-                finish(client, keepAlive: serverKeepsAlive)
-                return
-            }
-        }
-    }
-
-    func stream(_ stream: TCPStream, didEndWith error: UVError?) {
-        let client = clients[stream.tag]
-        let now = Loop.nowNanos
-        guard client.state == .busy, client.slot >= 0 else {
-            // An idle keep-alive connection the server closed (keepalive_timeout): reconnect, no error.
-            drop(client, now: now)
-            return
-        }
-        if error == nil, let event = try? client.parser.connectionClosed(), case .complete = event {
-            finish(client, keepAlive: false)
-            return
-        }
-        fail(client, error.map { $0.isReset ? .reset : .other } ?? .closed)
-    }
-
-    func stream(_ stream: TCPStream, didWrite error: UVError?) {
-        guard let error else { return }
-        let client = clients[stream.tag]
-        guard client.state == .busy else { return }
-        fail(client, error.isReset ? .reset : .sendFailed)
-    }
-
-    func streamDidDrain(_ stream: TCPStream) {}
-
-    private func finish(_ client: Client, keepAlive serverKeepsAlive: Bool) {
-        let now = Loop.nowNanos
-        let slot = client.slot
-        client.slot = -1
-        complete(slot: slot, .answered(code: client.status), atNanos: now)
-        if keepAlive && serverKeepsAlive {
-            client.state = .idle
-            serveNext(client, now: now)
-        } else {
-            drop(client, now: now)
-        }
-        issue(now: now)
-    }
-
-    private func fail(_ client: Client, _ kind: ErrorKind) {
-        let now = Loop.nowNanos
-        let slot = client.slot
-        client.slot = -1
-        complete(slot: slot, .failed(kind), atNanos: now)
-        drop(client, now: now)
-        issue(now: now)
     }
 
     // MARK: Housekeeping

@@ -4,37 +4,43 @@
 /// server refused (REFUSED_STREAM, or above the GOAWAY's last stream ID) are retried once on another connection
 /// and still count once. Loop thread only.
 final class HTTP2Worker: LoadWorker {
-    private let templates: [H2Session.RequestTemplate]
+    let templates: [H2Session.RequestTemplate]
     private let targets: [HTTPTarget]
     /// The connection each slot's stream is on (for event records), its number and local address.
-    private var slotConnectionRef: [Connection?]
-    private let logsEvents: Bool
-    private var connectionsStarted: UInt64 = 0
-    private let threadCount: UInt64
+    var slotConnectionRef: [Connection?]
+    let logsEvents: Bool
+    var connectionsStarted: UInt64 = 0
+    let threadCount: UInt64
     private let urlScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 8_192)
     private var endpointNames: [String] = []
-    private var endpoints: HTTPEndpoints
-    private let streamsPerConnection: Int
+    var endpoints: HTTPEndpoints
+    let streamsPerConnection: Int
     private let connectTimeoutNanos: UInt64
     /// The connection serving each lane (nil while a lane backs off); draining ones live on in `draining`.
-    private var lanes: [Connection?] = []
-    private var laneRetryAt: [UInt64] = []
-    private var laneBackoff: [UInt64] = []
-    private var draining: [Connection] = []
-    private var waiting: [WaitQueue] = []
-    private var nextLane: [Int] = []
-    private var nextConnectionID: Int32 = 0
-    private let readBuffer = ReadBuffer()
+    var lanes: [Connection?] = []
+    var laneRetryAt: [UInt64] = []
+    var laneBackoff: [UInt64] = []
+    var draining: [Connection] = []
+    var waiting: [WaitQueue] = []
+    var nextLane: [Int] = []
+    var nextConnectionID: Int32 = 0
+    let readBuffer = ReadBuffer()
     // Per slot.
     let slotStatus: UnsafeMutablePointer<Int32>
-    private let slotConnection: UnsafeMutablePointer<Int32>
-    private let slotStream: UnsafeMutablePointer<Int32>
-    private let slotFlags: UnsafeMutablePointer<UInt8>
-    private static let flagActive: UInt8 = 1, flagSent: UInt8 = 2, flagRetried: UInt8 = 4, flagTimedOut: UInt8 = 8
+    let slotConnection: UnsafeMutablePointer<Int32>
+    let slotStream: UnsafeMutablePointer<Int32>
+    let slotFlags: UnsafeMutablePointer<UInt8>
+    static let flagActive: UInt8 = 1, flagSent: UInt8 = 2, flagRetried: UInt8 = 4, flagTimedOut: UInt8 = 8
     private var statusCounts = [UInt64](repeating: 0, count: 600)
     private var lastScanNanos: UInt64 = 0
-    private var prepared = false
-    private var firstFailure: String?
+    var prepared = false
+    var firstFailure: String?
+    /// The time of the read being processed (0 outside one).
+    var batchNanos: UInt64 = 0
+    var pendingFlush = false
+
+    @inline(__always)
+    var now: UInt64 { batchNanos != 0 ? batchNanos : Loop.nowNanos }
 
     override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
                   stop: StopSignal, progress: ProgressCell) throws {
@@ -89,8 +95,6 @@ final class HTTP2Worker: LoadWorker {
         urlScratch.deallocate()
     }
 
-    private func group(ofLane lane: Int) -> Int { lane % endpoints.endpoints.count }
-
     // MARK: Preparing
 
     /// Connects every lane and waits for the servers' SETTINGS before the clock starts; fails the run when no
@@ -108,179 +112,6 @@ final class HTTP2Worker: LoadWorker {
         }
     }
 
-    // MARK: Connections
-
-    private func connect(lane: Int, now: UInt64) {
-        nextConnectionID &+= 1
-        let connection = Connection(worker: self, id: nextConnectionID, lane: lane, group: group(ofLane: lane))
-        connection.connectStartNanos = now
-        connection.number = connectionsStarted * threadCount + UInt64(result.threadIndex)
-        connectionsStarted += 1
-        lanes[lane] = connection
-        do {
-            connection.session = try H2Session(slotCapacity: slots.capacity)
-            connection.session?.delegate = connection
-            let stream = try TCPStream(loop: loop, tag: lane, readBuffer: readBuffer, delegate: connection)
-            connection.stream = stream
-            try stream.connect(to: endpoints.endpoints[connection.group])
-        } catch {
-            connectFailed(connection, kind: .other, why: "\(error)")
-        }
-    }
-
-    private func connectFailed(_ connection: Connection, kind: ErrorKind, why: String) {
-        result.connectErrors[kind.rawValue] += 1
-        if firstFailure == nil { firstFailure = why }
-        retire(connection)
-        let lane = connection.lane
-        if lanes[lane] === connection {
-            lanes[lane] = nil
-            laneBackoff[lane] = min(max(laneBackoff[lane] * 2, 1_000_000), HTTP1Worker.maxBackoffNanos)
-            laneRetryAt[lane] = Loop.nowNanos + laneBackoff[lane]
-        }
-    }
-
-    func didConnect(_ connection: Connection) {
-        result.connectionsOpened += 1
-        result.socketsOpened += 1
-        connection.localAddress = Resolver.localAddress(of: connection.stream?.fileDescriptor ?? -1)
-        if let fd = connection.stream?.fileDescriptor, fd >= 0, result.netnsInode != 0,
-           let inode = NetNamespace.inode(ofSocket: fd), inode != result.netnsInode {
-            result.socketsOutsideNetns += 1
-        }
-        // The preface and our SETTINGS go out now; requests wait for the server's SETTINGS.
-        flush(connection)
-    }
-
-    func didFailToConnect(_ connection: Connection, _ error: UVError) {
-        connectFailed(connection, kind: error.isConnectionRefused ? .refused : error.isTimedOut ? .connectTimeout : .other,
-                      why: error.description)
-    }
-
-    func didReceiveSettings(_ connection: Connection) {
-        connection.maxStreamsCached = maxStreams(connection)
-        guard connection.state == .connecting else { return }
-        connection.state = .ready
-        laneBackoff[connection.lane] = 0
-        if prepared { serveWaiting(connection, now: Loop.nowNanos) }
-    }
-
-    func didRead(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
-        // One clock read per batch of frames: the completions in it share the time it arrived.
-        batchNanos = Loop.nowNanos
-        defer { batchNanos = 0 }
-        result.bytesReceived &+= UInt64(bytes.count)
-        guard let session = connection.session else { return }
-        if !session.receivedSettings && bytes.count >= 5 && bytes.starts(with: "HTTP/".utf8) {
-            let line = String(decoding: bytes.prefix(while: { $0 != 13 && $0 != 10 }).prefix(60), as: UTF8.self)
-            fail(connection, kind: .badResponse,
-                 why: "the server answered '\(line)': it does not speak HTTP/2 over cleartext (h2c with prior knowledge)")
-            return
-        }
-        do {
-            try session.receive(bytes)
-        } catch {
-            fail(connection, kind: .badResponse, why: "HTTP/2 protocol error: \(error)")
-            return
-        }
-        let now = Loop.nowNanos
-        if connection.state == .ready { serveWaiting(connection, now: now) }
-        if connection.state == .draining && connection.active == 0 { retire(connection) }
-        issue(now: now)
-        // One write for this read: the new requests (issue flushes the lanes it used) and this connection's own
-        // frames (SETTINGS and PING acks, WINDOW_UPDATE).
-        flush(connection)
-    }
-
-    /// The time of the read being processed (0 outside one).
-    private var batchNanos: UInt64 = 0
-
-    @inline(__always)
-    private var now: UInt64 { batchNanos != 0 ? batchNanos : Loop.nowNanos }
-
-    func didEnd(_ connection: Connection, _ error: UVError?) {
-        let why = error.map(\.description) ?? "the server closed the connection"
-        fail(connection, kind: error.map { $0.isReset ? .reset : .other } ?? .closed, why: why)
-    }
-
-    func didDrain(_ connection: Connection) {
-        connection.session?.consumeOutput(connection.writeInFlight)
-        connection.writeInFlight = 0
-        flush(connection)
-    }
-
-    /// Writes what the session has to send; one write in flight at a time.
-    private func flush(_ connection: Connection) {
-        guard connection.writeInFlight == 0, let session = connection.session, let stream = connection.stream,
-              connection.state != .closed else { return }
-        // The requests serialized now go out with this write: stamp them with its time.
-        let outer = batchNanos
-        batchNanos = Loop.nowNanos
-        defer { batchNanos = outer }
-        do {
-            try session.produceOutput()
-        } catch {
-            fail(connection, kind: .badResponse, why: "HTTP/2 protocol error: \(error)")
-            return
-        }
-        let count = session.outputCount
-        guard count > 0 else { return }
-        if stream.write(UnsafeRawBufferPointer(start: session.output, count: count)) {
-            session.consumeOutput(count)
-        } else if connection.state != .closed {
-            connection.writeInFlight = count
-        }
-    }
-
-    /// The connection broke: its streams end as errors, except those the server never processed (retried).
-    private func fail(_ connection: Connection, kind: ErrorKind, why: String) {
-        guard connection.state != .closed else { return }
-        if firstFailure == nil { firstFailure = why }
-        let wasServing = lanes[connection.lane] === connection
-        retire(connection)
-        let now = Loop.nowNanos
-        for s in 0..<slots.capacity where slotConnection[s] == connection.id && slotFlags[s] & HTTP2Worker.flagActive != 0 {
-            if slotFlags[s] & HTTP2Worker.flagSent == 0 {
-                // Its HEADERS never left: it goes out on another connection.
-                slotFlags[s] &= ~HTTP2Worker.flagActive
-                slotConnection[s] = -1
-                waiting[connection.group].pushFront(Int32(s))
-            } else {
-                finishSlot(Int32(s), .failed(kind), now: now)
-            }
-        }
-        if wasServing {
-            lanes[connection.lane] = nil
-            laneBackoff[connection.lane] = min(max(laneBackoff[connection.lane] * 2, 1_000_000), HTTP1Worker.maxBackoffNanos)
-            laneRetryAt[connection.lane] = now + laneBackoff[connection.lane]
-        }
-        issue(now: now)
-    }
-
-    private func retire(_ connection: Connection) {
-        guard connection.state != .closed else { return }
-        connection.state = .closed
-        if let session = connection.session {
-            result.h2.responseHeaderBytes += UInt64(session.receivedHeaderBytes)
-            result.h2.responseHeaderBlockBytes += UInt64(session.receivedHeaderBlockBytes)
-        }
-        connection.stream?.close()
-        connection.stream = nil
-        connection.session?.delegate = nil
-        draining.removeAll { $0 === connection }
-    }
-
-    func didReceiveGoAway(_ connection: Connection) {
-        result.h2.goAwaysReceived += 1
-        guard connection.state != .closed, connection.state != .draining else { return }
-        connection.state = .draining
-        draining.append(connection)
-        if lanes[connection.lane] === connection, !closed {
-            // A fresh connection takes the lane while this one finishes its streams.
-            connect(lane: connection.lane, now: Loop.nowNanos)
-        }
-    }
-
     // MARK: Requests
 
     override func transmit(slot: Int32, now: UInt64) {
@@ -293,119 +124,10 @@ final class HTTP2Worker: LoadWorker {
         }
     }
 
-    /// A ready connection of the group with a free stream, round-robin so streams spread over connections.
-    private func connectionWithRoom(group: Int) -> Connection? {
-        let count = lanes.count
-        guard count > 0 else { return nil }
-        var lane = nextLane[group]
-        if let c = lanes[lane], c.group == group, c.state == .ready, c.active < c.maxStreamsCached {
-            return c
-        }
-        for _ in 0..<count {
-            lane = (lane + 1) % count
-            if let c = lanes[lane], c.group == group, c.state == .ready, c.active < c.maxStreamsCached {
-                nextLane[group] = lane
-                return c
-            }
-        }
-        return nil
-    }
-
-    private func maxStreams(_ connection: Connection) -> Int {
-        min(streamsPerConnection, connection.session?.remoteMaxConcurrentStreams ?? 0)
-    }
-
-    private func submit(_ slot: Int32, on connection: Connection) {
-        let s = Int(slot)
-        let target = Int(slots.sequence[s] % UInt64(templates.count))
-        guard connection.session != nil else { waiting[connection.group].push(slot); return }
-        // Borrowed, not retained (a retain and release per request showed in profiles): the connection owns
-        // its session, the worker its templates, and submitting calls back into neither.
-        let sequence = slots.sequence[s], thread = result.threadIndex
-        let streamID = Unmanaged.passUnretained(connection.session.unsafelyUnwrapped)._withUnsafeGuaranteedRef { session in
-            Unmanaged.passUnretained(templates[target])._withUnsafeGuaranteedRef { template in
-                session.submit(template, slot: slot, sequence: sequence, thread: thread)
-            }
-        }
-        guard streamID > 0 else {
-            waiting[connection.group].pushFront(slot)
-            return
-        }
-        slotConnection[s] = connection.id
-        if logsEvents { slotConnectionRef[s] = connection }
-        slotStream[s] = streamID
-        slotStatus[s] = 0
-        slotFlags[s] |= HTTP2Worker.flagActive
-        slotFlags[s] &= ~HTTP2Worker.flagTimedOut
-        connection.active += 1
-        result.h2.streamsOpened += 1
-        result.h2.requestHeaderBytes += UInt64(templates[target].uncompressedBytes)
-        pendingFlush = true
-    }
-
-    private var pendingFlush = false
-
     override func flushTransmissions(now: UInt64) {
         guard pendingFlush else { return }
         pendingFlush = false
         for case let connection? in lanes where connection.state == .ready { flush(connection) }
-    }
-
-    func didSendRequest(_ slot: Int32, headerBlockBytes: Int) {
-        let s = Int(slot)
-        result.h2.requestHeaderBlockBytes += UInt64(headerBlockBytes)
-        if slotFlags[s] & HTTP2Worker.flagSent == 0 {
-            slotFlags[s] |= HTTP2Worker.flagSent
-            markSent(slot: slot, atNanos: now)
-        }
-    }
-
-    func didClose(_ slot: Int32, on connection: Connection, errorCode: UInt32, complete: Bool) {
-        let s = Int(slot)
-        guard slotFlags[s] & HTTP2Worker.flagActive != 0, slotConnection[s] == connection.id else { return }
-        connection.active -= 1
-        let now = self.now
-        if slotFlags[s] & HTTP2Worker.flagTimedOut != 0 {
-            finishSlot(slot, .timedOut, now: now)
-        } else if complete {
-            finishSlot(slot, .answered(code: Int(slotStatus[s])), now: now)
-        } else if slotStream[s] > connection.goAwayLastStreamID
-                    || (errorCode == 7 /* REFUSED_STREAM */ && slotFlags[s] & HTTP2Worker.flagRetried == 0) {
-            // The server did not process it (above the GOAWAY's last stream ID: always; refused: once):
-            // send it again on another connection; it still counts once.
-            slotFlags[s] = (slotFlags[s] & ~HTTP2Worker.flagActive) | HTTP2Worker.flagRetried
-            slotConnection[s] = -1
-            result.h2.retried += 1
-            let group = connection.group
-            if let other = connectionWithRoom(group: group) { submit(slot, on: other); flush(other) } else { waiting[group].pushFront(slot) }
-        } else {
-            finishSlot(slot, .failed(.streamReset), now: now)
-        }
-        if connection.state == .draining && connection.active == 0 { retire(connection) }
-    }
-
-    /// Ends a slot's event: counted as sent or, if its HEADERS never left, not sent.
-    private func finishSlot(_ slot: Int32, _ completion: Completion, now: UInt64) {
-        let s = Int(slot)
-        let flags = slotFlags[s]
-        slotFlags[s] = 0
-        slotConnection[s] = -1
-        if flags & HTTP2Worker.flagSent != 0 {
-            complete(slot: slot, completion, atNanos: now)
-        } else {
-            discard(slot: slot)
-        }
-        if logsEvents { slotConnectionRef[s] = nil }
-    }
-
-    private func serveWaiting(_ connection: Connection, now: UInt64) {
-        var submitted = false
-        while connection.state == .ready, connection.active < connection.maxStreamsCached,
-              let slot = waiting[connection.group].pop() {
-            submit(slot, on: connection)
-            submitted = true
-        }
-        if submitted { flush(connection) }
     }
 
     // MARK: Housekeeping
