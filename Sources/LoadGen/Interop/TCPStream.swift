@@ -45,6 +45,8 @@ final class TCPStream {
     private let readBuffer: ReadBuffer
     unowned(unsafe) let delegate: any TCPStreamDelegate
     private var closed = false
+    /// A connect was started and libuv has not reported its outcome yet.
+    private var connectPending = false
 
     init(loop: Loop, tag: Int, readBuffer: ReadBuffer, delegate: any TCPStreamDelegate) throws(UVError) {
         self.tag = tag
@@ -102,9 +104,11 @@ final class TCPStream {
             }
         }
         try UVError.check(result, "uv_tcp_connect")
+        connectPending = true
     }
 
     private func didConnect(status: Int32) {
+        connectPending = false
         guard !closed else { return }
         if status < 0 {
             delegate.stream(self, didFailToConnect: UVError(code: status))
@@ -175,14 +179,26 @@ final class TCPStream {
     }
 
     /// Closes the connection; no delegate call follows. Pending connect and write callbacks are cancelled by
-    /// libuv before the close callback releases the stream.
-    func close() {
-        guard !closed else { return }
+    /// libuv before the close callback releases the stream. Returns true when the handshake had completed but
+    /// libuv had not reported the connect yet: a connection the server accepted that the owner never saw (it
+    /// still counts as opened).
+    @discardableResult
+    func close() -> Bool {
+        guard !closed else { return false }
         closed = true
+        var establishedUnreported = false
+        if connectPending {
+            var address = sockaddr_storage()
+            var length = Int32(MemoryLayout<sockaddr_storage>.size)
+            establishedUnreported = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getpeername(tcp, $0, &length) == 0 }
+            }
+        }
         uv_close(CUV_tcp_as_handle(tcp)) { handle in
             let data = handle!.pointee.data
             TCPStream.from(data).handles.deallocate()
             Unmanaged<TCPStream>.fromOpaque(data!).release()
         }
+        return establishedUnreported
     }
 }

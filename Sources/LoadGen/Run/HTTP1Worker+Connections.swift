@@ -13,10 +13,15 @@ extension HTTP1Worker {
         }
     }
 
+    /// Closes the client's socket; one the server accepted before loadgen heard of it still counts as opened.
+    func closeStream(of client: Client) {
+        if client.stream?.close() == true { result.connectionsOpened += 1 }
+        client.stream = nil
+    }
+
     func connectionFailed(_ client: Client, kind: ErrorKind, now: UInt64) {
         result.connectErrors[kind.rawValue] += 1
-        client.stream?.close()
-        client.stream = nil
+        closeStream(of: client)
         client.state = .backingOff
         client.backoffNanos = min(max(client.backoffNanos * 2, 1_000_000), HTTP1Worker.maxBackoffNanos)
         client.retryAtNanos = now + client.backoffNanos
@@ -24,8 +29,7 @@ extension HTTP1Worker {
 
     /// Drops the connection; a keep-alive one reconnects at once (after a clean end) or after a backoff.
     func drop(_ client: Client, now: UInt64) {
-        client.stream?.close()
-        client.stream = nil
+        closeStream(of: client)
         client.slot = -1
         if client.state == .retired { return }
         client.state = .disconnected

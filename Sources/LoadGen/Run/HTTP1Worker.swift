@@ -171,8 +171,7 @@ final class HTTP1Worker: LoadWorker {
                 client.slot = -1
             }
             client.state = .retired
-            client.stream?.close()
-            client.stream = nil
+            closeStream(of: client)
         }
         for g in waiting.indices {
             while let slot = waiting[g].pop() { discard(slot: slot) }
@@ -184,8 +183,7 @@ final class HTTP1Worker: LoadWorker {
     override func closeTransport() {
         for client in clients {
             client.state = .retired
-            client.stream?.close()
-            client.stream = nil
+            closeStream(of: client)
         }
     }
 

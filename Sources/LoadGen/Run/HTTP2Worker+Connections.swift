@@ -149,7 +149,8 @@ extension HTTP2Worker {
             result.h2.responseHeaderBytes += UInt64(session.receivedHeaderBytes)
             result.h2.responseHeaderBlockBytes += UInt64(session.receivedHeaderBlockBytes)
         }
-        connection.stream?.close()
+        // A connection the server accepted before loadgen heard of it still counts as opened.
+        if connection.stream?.close() == true { result.connectionsOpened += 1 }
         connection.stream = nil
         connection.session?.delegate = nil
         draining.removeAll { $0 === connection }
