@@ -86,7 +86,9 @@ extension DNSIntegrationTests {
                 let directory = try TemporaryDirectory.make(prefix: "bin")
                 defer { try? FileManager.default.removeItem(at: directory) }
                 let binary = directory.appendingPathComponent("loadgen").path
-                try FileManager.default.copyItem(atPath: try LoadGen.requireBinary(), toPath: binary)
+                // Copied by `cp`, not in this process: a child that another test forks meanwhile would inherit a
+                // write descriptor of ours and make the exec below fail with ETXTBSY ("Text file busy").
+                try await Command.check(["cp", try LoadGen.requireBinary(), binary])
                 chmod(binary, 0o755)
 
                 let run = try await LoadGen.run(
