@@ -19,16 +19,8 @@ private func bareLF(_ text: String) -> [UInt8] {
     return out
 }
 
-/// A seeded generator so that the randomized tests are reproducible.
-private struct ParserTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The two draws the randomized tests make from their seeded generator.
+private extension SplitMix64 {
     mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &self) < percent }
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
 }
@@ -643,7 +635,7 @@ private let nginxHead = http("""
         let whole = drive(bytes)
         #expect(whole == Outcome(steps: expected))
         #expect(drive(bytes, cuts: Array(0..<bytes.count)) == whole)
-        var random = ParserTestRandom(state: 7)
+        var random = SplitMix64(state: 7)
         for _ in 0..<200 {
             let cuts = (0..<Int.random(in: 1...20, using: &random)).map { _ in Int.random(in: 0..<bytes.count, using: &random) }
             #expect(drive(bytes, cuts: cuts) == whole)
@@ -713,15 +705,15 @@ private let nginxHead = http("""
         var close = false
     }
 
-    private static func randomCase(_ name: String, _ random: inout ParserTestRandom) -> String {
+    private static func randomCase(_ name: String, _ random: inout SplitMix64) -> String {
         String(name.map { random.chance(50) ? Character($0.uppercased()) : $0 })
     }
 
-    private static func randomOWS(_ random: inout ParserTestRandom) -> String {
+    private static func randomOWS(_ random: inout SplitMix64) -> String {
         random.pick(["", " ", "  ", "\t", " \t "])
     }
 
-    private static func randomToken(_ random: inout ParserTestRandom) -> String {
+    private static func randomToken(_ random: inout SplitMix64) -> String {
         let alphabet = Array("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
         while true {
             let token = String((0..<Int.random(in: 1...20, using: &random)).map { _ in random.pick(alphabet) })
@@ -730,14 +722,14 @@ private let nginxHead = http("""
         }
     }
 
-    private static func randomValue(_ random: inout ParserTestRandom) -> [UInt8] {
+    private static func randomValue(_ random: inout SplitMix64) -> [UInt8] {
         (0..<Int.random(in: 0...40, using: &random)).map { _ in
             random.chance(10) ? UInt8.random(in: 0x80...0xFF, using: &random)
                 : random.chance(5) ? 0x09 : UInt8.random(in: 0x20...0x7E, using: &random)
         }
     }
 
-    private static func randomHeaders(_ random: inout ParserTestRandom, eol: () -> String) -> [UInt8] {
+    private static func randomHeaders(_ random: inout SplitMix64, eol: () -> String) -> [UInt8] {
         var out: [UInt8] = []
         for _ in 0..<Int.random(in: 0...8, using: &random) {
             out += http(randomToken(&random) + ":") + randomValue(&random) + http(eol())
@@ -745,10 +737,10 @@ private let nginxHead = http("""
         return out
     }
 
-    private static func generate(_ random: inout ParserTestRandom) -> Generated {
+    private static func generate(_ random: inout SplitMix64) -> Generated {
         var generated = Generated()
         let lineEndings = random.pick([["\r\n"], ["\n"], ["\r\n", "\n"]])
-        var eolRandom = ParserTestRandom(state: random.next())
+        var eolRandom = SplitMix64(state: random.next())
         let eol = { eolRandom.pick(lineEndings) }
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             var text: [UInt8] = []
@@ -837,7 +829,7 @@ private let nginxHead = http("""
     }
 
     @Test func randomValidResponsesAnyWaySplit() {
-        var random = ParserTestRandom(state: 0x5EED)
+        var random = SplitMix64(state: 0x5EED)
         var failures = 0
         for iteration in 0..<400 {
             let g = Self.generate(&random)
@@ -861,7 +853,7 @@ private let nginxHead = http("""
     }
 
     @Test func randomGarbageNeverCrashesOrHangs() {
-        var random = ParserTestRandom(state: 0xBAD)
+        var random = SplitMix64(state: 0xBAD)
         let prefixes = [
             "", "HTTP/1.1 ", "HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK\r\nContent-Length: ",
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 200 OK\r\nConnection: ",
@@ -882,7 +874,7 @@ private let nginxHead = http("""
     }
 
     @Test func mutatedValidResponsesBehaveConsistently() {
-        var random = ParserTestRandom(state: 0xF022)
+        var random = SplitMix64(state: 0xF022)
         let specials = http("\r\n :;,0123456789aAfF-\t") + [0, 0x80]
         for iteration in 0..<800 {
             let g = Self.generate(&random)
