@@ -6,7 +6,6 @@ namespace, over UDP from one socket: loadgen with --netns (one thread), dnsperf 
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import statistics
@@ -14,7 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Optional
 
-from harness import (Counts, Load, NetnsServer, Results, Row, Section, fmt_float, fmt_int, fmt_ratio, verdict)
+from harness import (Counts, Load, NetnsServer, Results, Row, Section, fmt_float, fmt_int, fmt_ratio, loadgen_report,
+                     verdict)
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 KNOT_NETNS = SCRIPTS / "knot-netns.sh"
@@ -79,25 +79,12 @@ class LoadgenDNS:
         return argv
 
     def parse(self, stdout: str, stderr: str) -> Counts:
-        try:
-            doc = json.loads(stdout)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"not JSON: {e}") from None
-        try:
-            sent, completed = int(doc["sent"]), int(doc["completed"])
-            timeouts, errors = int(doc["timeouts"]), int(doc["errors"])
-            cancelled = int(doc.get("cancelled", 0))
-            duration = float(doc["duration_s"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"JSON without a usable {e}") from None
-        problems = []
-        if sent != completed + timeouts + errors + cancelled:
-            problems.append(f"invariant broken: sent {sent} != completed {completed} + timeouts {timeouts} "
-                            f"+ errors {errors} + cancelled {cancelled}")
+        report = loadgen_report(stdout)
         keep = ("achieved_rate", "throughput", "requested_rate", "concurrency", "timeouts", "errors", "cancelled",
                 "client_cpu_ms", "cpu_ms_per_1k", "latency_us", "service_time_us", "rcodes", "error_kinds")
-        return Counts(sent=sent, completed=completed, lost=sent - completed, duration_s=duration,
-                      extra={k: doc.get(k) for k in keep}, problems=problems)
+        return Counts(sent=report["sent"], completed=report["completed"], lost=report["sent"] - report["completed"],
+                      duration_s=report["duration_s"], extra={k: report["doc"].get(k) for k in keep},
+                      problems=report["problems"])
 
 
 class Dnsperf:

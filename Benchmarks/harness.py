@@ -16,6 +16,7 @@ about itself.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -221,6 +222,29 @@ class Client(Protocol):
 
     def parse(self, stdout: str, stderr: str) -> Counts:
         """The counts from the tool's output; raises ValueError when they cannot be read."""
+
+
+def loadgen_report(stdout: str) -> dict:
+    """loadgen's `--json` report, as both loadgen clients read it: "doc" (the whole document), the counts every
+    report has as numbers ("sent", "completed", "timeouts", "errors", "cancelled", "duration_s"), and "problems"
+    (the accounting invariant, where it is broken). Raises ValueError when the report cannot be read."""
+    try:
+        doc = json.loads(stdout)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not JSON: {e}") from None
+    try:
+        sent, completed = int(doc["sent"]), int(doc["completed"])
+        timeouts, errors = int(doc["timeouts"]), int(doc["errors"])
+        cancelled = int(doc.get("cancelled", 0))
+        duration = float(doc["duration_s"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"JSON without a usable {e}") from None
+    problems = []
+    if sent != completed + timeouts + errors + cancelled:
+        problems.append(f"invariant broken: sent {sent} != completed {completed} + timeouts {timeouts} "
+                        f"+ errors {errors} + cancelled {cancelled}")
+    return {"doc": doc, "sent": sent, "completed": completed, "timeouts": timeouts, "errors": errors,
+            "cancelled": cancelled, "duration_s": duration, "problems": problems}
 
 
 @dataclass
