@@ -6,15 +6,14 @@ namespace, over UDP from one socket: loadgen with --netns (one thread), dnsperf 
 """
 from __future__ import annotations
 
-import os
 import re
 import statistics
 import subprocess
 from pathlib import Path
 from typing import Optional
 
-from harness import (Counts, Load, NetnsServer, Results, Row, Section, fmt_float, fmt_int, fmt_ratio, loadgen_report,
-                     verdict)
+from harness import (Counts, Load, NetnsServer, Results, Row, Section, first_line, fmt_float, fmt_int, fmt_ratio,
+                     loadgen_report, preflight_problems, rate_cell, verdict)
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 KNOT_NETNS = SCRIPTS / "knot-netns.sh"
@@ -207,12 +206,6 @@ def rate_row(r: Results, load: Load, subject: str, peer: str) -> Row:
                "", f"{subject} within ±{TARGET_RATE * 100:g}%", verdict(ok))
 
 
-def rate_cell(v: Optional[float], requested: float) -> str:
-    if v is None:
-        return "n/a"
-    return f"{v:,.0f} ({(v - requested) / requested * 100:+.2f}%)"
-
-
 def lost_cell(r: Results, load: Load, tool: str) -> str:
     """Median lost queries, their share, and how many of them knot never received (dropped at its socket)."""
     samples = r.of(load, tool)
@@ -228,14 +221,6 @@ def lost_cell(r: Results, load: Load, tool: str) -> str:
 
 
 def versions(loadgen: str) -> dict:
-    def first_line(argv: list) -> str:
-        try:
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
-        except OSError as e:
-            return f"unavailable ({e.strerror})"
-        lines = (p.stdout + p.stderr).strip().splitlines()
-        return lines[0].strip() if lines else "?"
-
     dnsperf = "?"
     try:
         p = subprocess.run(["dnsperf", "-h"], capture_output=True, text=True, timeout=10)
@@ -250,12 +235,5 @@ def versions(loadgen: str) -> dict:
 
 def preflight(loadgen: str) -> list:
     """Problems that stop the section before it starts."""
-    problems = []
-    if os.geteuid() != 0:
-        problems.append("needs root (network namespaces, knotd on port 53); run it with sudo")
-    if not os.access(loadgen, os.X_OK):
-        problems.append(f"loadgen binary '{loadgen}' is not executable; build it with: make build")
-    for tool, package in (("knotd", "knot"), ("knotc", "knot"), ("dnsperf", "dnsperf"), ("ip", "iproute2")):
-        if not any(os.access(os.path.join(d, tool), os.X_OK) for d in os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"]):
-            problems.append(f"'{tool}' not found; install the Debian package {package} (make setup)")
-    return problems
+    tools = (("knotd", "knot"), ("knotc", "knot"), ("dnsperf", "dnsperf"), ("ip", "iproute2"))
+    return preflight_problems(loadgen, tools, root_for="network namespaces, knotd on port 53")

@@ -491,6 +491,13 @@ def verdict(ok: Optional[bool]) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "MISS")
 
 
+def rate_cell(v: Optional[float], requested: float) -> str:
+    """An achieved rate and how far it is from the requested one."""
+    if v is None:
+        return "n/a"
+    return f"{v:,.0f} ({(v - requested) / requested * 100:+.2f}%)"
+
+
 def render_markdown(rows: list, subject: str, peer: str) -> str:
     header = ["measurement", subject, peer, f"{subject} / {peer}", "target", "result"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * 3 + ["---", "---"]) + "|"]
@@ -498,3 +505,34 @@ def render_markdown(rows: list, subject: str, peer: str) -> str:
         cells = [r.label, r.subject, r.peer, r.ratio, r.target, r.verdict]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
+
+
+# Versions and preflight ------------------------------------------------------------------------------------
+
+def first_line(argv: list) -> str:
+    """The first line a command prints (a tool's version), or why it could not run."""
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except OSError as e:
+        return f"unavailable ({e.strerror})"
+    lines = (p.stdout + p.stderr).strip().splitlines()
+    return lines[0].strip() if lines else "?"
+
+
+def find_tool(tool: str) -> bool:
+    return any(os.access(os.path.join(d, tool), os.X_OK)
+               for d in os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"])
+
+
+def preflight_problems(loadgen: str, tools: tuple, root_for: str = "network namespaces") -> list:
+    """Problems that stop a section before it starts: not root (needed for `root_for`), no loadgen binary, or a
+    tool of `tools` ((tool, Debian package), ...) not found."""
+    problems = []
+    if os.geteuid() != 0:
+        problems.append(f"needs root ({root_for}); run it with sudo")
+    if not os.access(loadgen, os.X_OK):
+        problems.append(f"loadgen binary '{loadgen}' is not executable; build it with: make build")
+    for tool, package in tools:
+        if not find_tool(tool):
+            problems.append(f"'{tool}' not found; install the Debian package {package} (make setup)")
+    return problems

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness import Counts, Load, Results, Row, Section, fmt_float, fmt_int, verdict
-from http_common import (NGINX_H1_URL, LoadgenHTTP, NginxServer, closed_rows, connections_check, first_line,
+from harness import Counts, Load, Results, Row, Section, first_line, fmt_float, fmt_int, verdict
+from http_common import (NGINX_H1_URL, LoadgenHTTP, NginxServer, closed_rows, connections_check,
                          nginx_version, open_rows, preflight_common)
 
 # The loads, as the issue asks for them.

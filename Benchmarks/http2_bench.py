@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness import Counts, Load, Results, Section
+from harness import Counts, Load, Results, Section, first_line
 from http_common import (NGHTTPD_URL, NGINX_H2_URL, LoadgenHTTP, NghttpdServer, NginxServer, closed_rows,
-                         first_line, nginx_version, open_rows, preflight_common)
+                         nginx_version, open_rows, preflight_common)
 
 # The loads, as the issue asks for them.
 CLOSED_10X100 = Load(concurrency=1_000, connections=10, streams=100)

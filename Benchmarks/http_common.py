@@ -9,13 +9,12 @@ worker, the same page); it counts nothing, so its runs have no server-side check
 """
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Optional
 
-from harness import (Counts, Load, NetnsServer, Results, Row, fmt_float, fmt_int, fmt_ratio, loadgen_report,
-                     verdict)
+from harness import (Counts, Load, NetnsServer, Results, Row, first_line, fmt_float, fmt_int, fmt_ratio,
+                     loadgen_report, preflight_problems, rate_cell, verdict)
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 NGINX_NETNS = SCRIPTS / "nginx-netns.sh"
@@ -168,12 +167,6 @@ def ratio_near(ratio: Optional[float], target: float) -> str:
     return fmt_ratio(ratio)
 
 
-def rate_cell(v: Optional[float], requested: float) -> str:
-    if v is None:
-        return "n/a"
-    return f"{v:,.0f} ({(v - requested) / requested * 100:+.2f}%)"
-
-
 def latency_cell(r: Results, load: Load, tool: str) -> str:
     samples = r.of(load, tool)
     p50 = [s.counts.extra.get("latency_us", {}).get("p50") for s in samples]
@@ -191,32 +184,10 @@ def _ms(us: float) -> str:
 
 # Versions and preflight ------------------------------------------------------------------------------------
 
-def first_line(argv: list) -> str:
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
-    except OSError as e:
-        return f"unavailable ({e.strerror})"
-    lines = (p.stdout + p.stderr).strip().splitlines()
-    return lines[0].strip() if lines else "?"
-
-
 def nginx_version() -> str:
     text = first_line(["nginx", "-v"])
     return text.split("/", 1)[1] if "/" in text else text
 
 
-def find_tool(tool: str) -> bool:
-    return any(os.access(os.path.join(d, tool), os.X_OK)
-               for d in os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"])
-
-
 def preflight_common(loadgen: str, tools: tuple) -> list:
-    problems = []
-    if os.geteuid() != 0:
-        problems.append("needs root (network namespaces); run it with sudo")
-    if not os.access(loadgen, os.X_OK):
-        problems.append(f"loadgen binary '{loadgen}' is not executable; build it with: make build")
-    for tool, package in tools + (("ip", "iproute2"), ("ss", "iproute2")):
-        if not find_tool(tool):
-            problems.append(f"'{tool}' not found; install the Debian package {package} (make setup)")
-    return problems
+    return preflight_problems(loadgen, tools + (("ip", "iproute2"), ("ss", "iproute2")))
