@@ -98,37 +98,21 @@ final class PacketCapture {
         self.process = process
     }
 
-    private var lengths: [Int] {
-        let text = (try? String(contentsOfFile: process.stdoutPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    }
+    private var lengths: [Int] { Tshark.printedNumbers(process) }
 
     private var probesSeen: Int { lengths.filter { $0 == PacketCapture.probeUDPLength }.count }
 
     /// Sends probe datagrams until tshark prints one more probe than before.
     private func fence(what: String) async throws {
-        let before = probesSeen
-        let deadline = ChildProcess.nowNanos + 15_000_000_000
-        while ChildProcess.nowNanos < deadline {
-            guard process.isRunning else { throw FixtureError("tshark exited: \(process.stderrSoFar)") }
-            try await namespace.run(["bash", "-c", "printf x > /dev/udp/127.0.0.1/\(port)"])
-            let seenBy = ChildProcess.nowNanos + 300_000_000
-            while ChildProcess.nowNanos < seenBy {
-                if probesSeen > before { return }
-                try await Task.sleep(nanoseconds: 10_000_000)
-            }
-        }
-        throw FixtureError("tshark did not see a probe datagram (\(what)) within 15 s: \(process.stderrSoFar)")
+        try await Tshark.fence(process, in: namespace, probe: "printf x > /dev/udp/127.0.0.1/\(port)",
+                               probeName: "datagram", what: what) { probesSeen }
     }
 
     /// Waits until everything sent so far has been captured; returns how many datagrams other than the probes
     /// went to the port.
     func finish() async throws -> Int {
         try await fence(what: "end")
-        process.stop(signal: SIGINT, grace: 5)
-        if process.stderrSoFar.contains("dropped") && !process.stderrSoFar.contains("0 packets dropped") {
-            throw FixtureError("tshark dropped packets: \(process.stderrSoFar)")
-        }
+        try Tshark.stop(process)
         return lengths.filter { $0 != PacketCapture.probeUDPLength }.count
     }
 }
@@ -165,34 +149,18 @@ final class SYNCapture {
         self.process = process
     }
 
-    private var ports: [Int] {
-        let text = (try? String(contentsOfFile: process.stdoutPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    }
+    private var ports: [Int] { Tshark.printedNumbers(process) }
 
     /// Opens connections to the probe port (refused) until tshark prints one more probe SYN than before.
     private func fence(what: String) async throws {
-        let before = ports.filter { $0 == probePort }.count
-        let deadline = ChildProcess.nowNanos + 15_000_000_000
-        while ChildProcess.nowNanos < deadline {
-            guard process.isRunning else { throw FixtureError("tshark exited: \(process.stderrSoFar)") }
-            try await namespace.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(probePort)"])
-            let seenBy = ChildProcess.nowNanos + 300_000_000
-            while ChildProcess.nowNanos < seenBy {
-                if ports.filter({ $0 == probePort }).count > before { return }
-                try await Task.sleep(nanoseconds: 10_000_000)
-            }
-        }
-        throw FixtureError("tshark did not see a probe SYN (\(what)) within 15 s: \(process.stderrSoFar)")
+        try await Tshark.fence(process, in: namespace, probe: "exec 3<>/dev/tcp/127.0.0.1/\(probePort)",
+                               probeName: "SYN", what: what) { ports.filter { $0 == probePort }.count }
     }
 
     /// Waits until everything sent so far has been captured; returns how many SYNs went to `port`.
     func finish() async throws -> Int {
         try await fence(what: "end")
-        process.stop(signal: SIGINT, grace: 5)
-        if process.stderrSoFar.contains("dropped") && !process.stderrSoFar.contains("0 packets dropped") {
-            throw FixtureError("tshark dropped packets: \(process.stderrSoFar)")
-        }
+        try Tshark.stop(process)
         return ports.filter { $0 == port }.count
     }
 }

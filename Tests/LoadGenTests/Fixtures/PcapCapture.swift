@@ -55,25 +55,12 @@ final class PcapCapture {
         self.process = process
     }
 
-    private var probesSeen: Int {
-        let text = (try? String(contentsOfFile: process.stdoutPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").filter { Int($0.trimmingCharacters(in: .whitespaces)) == probePort }.count
-    }
+    private var probesSeen: Int { Tshark.printedNumbers(process).filter { $0 == probePort }.count }
 
     /// Sends probe datagrams to `probePort` until tshark prints one more of them than before.
     private func fence(what: String) async throws {
-        let before = probesSeen
-        let deadline = ChildProcess.nowNanos + 15_000_000_000
-        while ChildProcess.nowNanos < deadline {
-            guard process.isRunning else { throw FixtureError("tshark exited: \(process.stderrSoFar)") }
-            try await namespace.run(["bash", "-c", "printf x > /dev/udp/127.0.0.1/\(probePort)"])
-            let seenBy = ChildProcess.nowNanos + 300_000_000
-            while ChildProcess.nowNanos < seenBy {
-                if probesSeen > before { return }
-                try await Task.sleep(nanoseconds: 10_000_000)
-            }
-        }
-        throw FixtureError("tshark did not see a probe datagram (\(what)) within 15 s: \(process.stderrSoFar)")
+        try await Tshark.fence(process, in: namespace, probe: "printf x > /dev/udp/127.0.0.1/\(probePort)",
+                               probeName: "datagram", what: what) { probesSeen }
     }
 
     /// Waits until everything sent so far is in the file, then stops tshark (which completes the file). Throws
@@ -82,10 +69,7 @@ final class PcapCapture {
         guard !finished else { return }
         try await fence(what: "end")
         finished = true
-        let outcome = process.stop(signal: SIGINT, grace: 5)
-        if outcome.stderr.contains("dropped") && !outcome.stderr.contains("0 packets dropped") {
-            throw FixtureError("tshark dropped packets: \(outcome.stderr)")
-        }
+        try Tshark.stop(process)
     }
 
     /// `tshark -r FILE -d udp.port==PORT,dns -Y FILTER -T fields -e F...` (plus `extra`, e.g. `-E header=y`) on the
