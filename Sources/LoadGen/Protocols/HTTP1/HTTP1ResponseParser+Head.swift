@@ -77,35 +77,25 @@ extension HTTP1ResponseParser {
                     state = .afterCode
                 }
             case .afterCode:
+                // A space and a reason phrase, or the line's end at once (left for `.reason` to read).
                 let b = Self.byte(p, i)
-                i &+= 1
                 if b == Byte.sp {
-                    state = .reason
-                } else if b == Byte.cr {
-                    state = .statusLineLF
-                } else if b == Byte.lf {
-                    state = .lineStart
-                    previousKind = .none
-                    lineBase = i
-                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
-                } else {
+                    i &+= 1
+                } else if b != Byte.cr && b != Byte.lf {
                     throw .badStatusLine
                 }
+                state = .reason
             case .reason:
                 i = Self.skipFieldBytes(p, from: i, to: limit)
                 if i >= limit { continue }
+                // CRLF or a bare LF: either way `.statusLineLF` reads the LF and starts the header lines.
                 let b = Self.byte(p, i)
-                i &+= 1
                 if b == Byte.cr {
-                    state = .statusLineLF
-                } else if b == Byte.lf {
-                    state = .lineStart
-                    previousKind = .none
-                    lineBase = i
-                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
-                } else {
+                    i &+= 1
+                } else if b != Byte.lf {
                     throw .badStatusLine
                 }
+                state = .statusLineLF
             case .statusLineLF:
                 guard Self.byte(p, i) == Byte.lf else { throw .badStatusLine }
                 i &+= 1

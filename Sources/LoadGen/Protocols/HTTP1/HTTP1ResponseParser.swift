@@ -206,30 +206,15 @@ extension HTTP1ResponseParser {
         while true {
             switch state {
             case .bodyLength:
-                let available = UInt64(end &- i)
-                if remaining > available {
-                    remaining &-= available
-                    bodyBytes &+= available
-                    return (end, .needMore)
-                }
-                i &+= Int(truncatingIfNeeded: remaining)
-                bodyBytes &+= remaining
-                remaining = 0
+                guard let next = consumeBody(from: i, to: end) else { return (end, .needMore) }
                 state = .idle
-                return (i, .complete(keepAlive: keepAlive))
+                return (next, .complete(keepAlive: keepAlive))
             case .bodyUntilClose:
                 bodyBytes &+= UInt64(end &- i)
                 return (end, .needMore)
             case .chunkData:
-                let available = UInt64(end &- i)
-                if remaining > available {
-                    remaining &-= available
-                    bodyBytes &+= available
-                    return (end, .needMore)
-                }
-                i &+= Int(truncatingIfNeeded: remaining)
-                bodyBytes &+= remaining
-                remaining = 0
+                guard let next = consumeBody(from: i, to: end) else { return (end, .needMore) }
+                i = next
                 state = .chunkDataEnd
             case .chunkSize, .chunkSizeSpace, .chunkExtension, .chunkSizeLF, .chunkDataEnd, .chunkDataLF:
                 if i >= end { return (end, .needMore) }
@@ -249,6 +234,22 @@ extension HTTP1ResponseParser {
     }
 
     /// The final head ended just before `next` (its LF at `next - 1`): choose the framing of the body.
+    /// Counts the body bytes from `i` up to `remaining` of them (a Content-Length body or a chunk). Returns the
+    /// index after them, or nil when the input ends first (all of it was body).
+    @inline(__always)
+    private mutating func consumeBody(from i: Int, to end: Int) -> Int? {
+        let available = UInt64(end &- i)
+        if remaining > available {
+            remaining &-= available
+            bodyBytes &+= available
+            return nil
+        }
+        bodyBytes &+= remaining
+        let next = i &+ Int(truncatingIfNeeded: remaining)
+        remaining = 0
+        return next
+    }
+
     private mutating func finishHead(_ next: Int) throws(ParseError) -> (consumed: Int, event: Event) {
         var alive = isHTTP10 ? connectionKeepAlive && !connectionClose : !connectionClose
         let bodiless = isHeadRequest || status < 200 || status == 204 || status == 304
