@@ -37,9 +37,6 @@ let package = Package(
                 "CUV", "CAres", "CNghttp2", "CLoadGenSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ],
-            swiftSettings: [
-                .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
             ]
         ),
         .testTarget(
