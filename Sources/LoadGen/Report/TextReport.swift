@@ -47,8 +47,9 @@ enum TextReport {
                 lines.append("  netns     \(name): sent \(pc.sent)  completed \(pc.completed)  timeouts \(pc.timeouts)  errors \(pc.errors)  cancelled \(pc.cancelled), \(rate: part.achievedRate)/s, p50 \(duration(Double(part.responseTime.percentileNanos(50)))) p99 \(duration(Double(part.responseTime.percentileNanos(99))))")
             }
         }
-        if result.notSent > 0 {
-            lines.append("  not sent  \(result.notSent) due events never went out (held back by the in-flight limit, a backoff or a missing connection until the run ended; not counted in sent)")
+        if c.notSent > 0 {
+            let reasons = NotSentReason.allCases.filter { c.notSentCount($0) > 0 }.map { "\($0.name) \(c.notSentCount($0))" }
+            lines.append("  not sent  \(c.notSent) of \(c.intended) intended events never went out: \(reasons.joined(separator: "  ")) (not counted in sent)")
         }
         let errors = ErrorKind.allCases.filter { c.errorCount($0) > 0 }.map { "\($0.name) \(c.errorCount($0))" }
         lines.append("  errors    \(errors.isEmpty ? "none" : errors.joined(separator: "  "))")

@@ -20,7 +20,7 @@ extension HTTP1Worker {
     }
 
     func connectionFailed(_ client: Client, kind: ErrorKind, now: UInt64) {
-        result.connectErrors[kind.rawValue] += 1
+        result.recordConnectError(kind, atNanos: Loop.nowNanos)
         closeStream(of: client)
         client.state = .backingOff
         client.backoffNanos = min(max(client.backoffNanos * 2, 1_000_000), HTTP1Worker.maxBackoffNanos)

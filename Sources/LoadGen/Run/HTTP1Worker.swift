@@ -167,14 +167,14 @@ final class HTTP1Worker: LoadWorker {
                 client.slot = -1
                 complete(slot: slot, .cancelled, atNanos: now)
             } else if client.slot >= 0 {
-                discard(slot: client.slot)
+                discard(slot: client.slot, reason: unsentReason)
                 client.slot = -1
             }
             client.state = .retired
             closeStream(of: client)
         }
         for g in waiting.indices {
-            while let slot = waiting[g].pop() { discard(slot: slot) }
+            while let slot = waiting[g].pop() { discard(slot: slot, reason: unsentReason) }
         }
         for g in idle.indices { while idle[g].pop() != nil {} }
         for client in clients { client.parked = false }

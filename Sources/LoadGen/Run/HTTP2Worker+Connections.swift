@@ -20,7 +20,7 @@ extension HTTP2Worker {
     }
 
     func connectFailed(_ connection: Connection, kind: ErrorKind, why: String) {
-        result.connectErrors[kind.rawValue] += 1
+        result.recordConnectError(kind, atNanos: Loop.nowNanos)
         if firstFailure == nil { firstFailure = why }
         retire(connection)
         let lane = connection.lane

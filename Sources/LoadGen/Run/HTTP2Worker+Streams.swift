@@ -91,7 +91,7 @@ extension HTTP2Worker {
         if flags & HTTP2Worker.flagSent != 0 {
             complete(slot: slot, completion, atNanos: now)
         } else {
-            discard(slot: slot)
+            discard(slot: slot, reason: unsentReason)
         }
         if logsEvents { slotConnectionRef[s] = nil }
     }

@@ -163,7 +163,7 @@ final class HTTP2Worker: LoadWorker {
             finishSlot(Int32(s), .cancelled, now: now)
         }
         for g in waiting.indices {
-            while let slot = waiting[g].pop() { discard(slot: slot) }
+            while let slot = waiting[g].pop() { discard(slot: slot, reason: unsentReason) }
         }
         closeTransport()
     }

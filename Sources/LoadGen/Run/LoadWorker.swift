@@ -103,6 +103,7 @@ class LoadWorker {
         scheduler.checkDuration(atOffset: tickStart - origin)
         issue(now: tickStart)
         let now = Loop.nowNanos
+        if scheduler.doneIssuing && result.issuingEndNanos == 0 { result.issuingEndNanos = now }
         if scheduler.doneIssuing && drainDeadline == .max {
             // Transports time events out themselves; this only guards against one that never ends.
             drainDeadline = max(now, result.lastSentNanos) + timeoutNanos + drainMarginNanos
@@ -194,11 +195,11 @@ class LoadWorker {
             result.serviceTime.record(now - slots.sentNanos[s])
             scheduler.didSucceed()
         case .timedOut:
-            result.counters.timeouts += 1
+            result.counters.recordTimeout(atNanos: now)
         case .cancelled:
             result.counters.cancelled += 1
         case .failed(let kind):
-            result.counters.recordError(kind)
+            result.counters.recordError(kind, atNanos: now)
             if kind == .refused, now > origin { scheduler.didRefuse(atOffset: now - origin) }
         }
         if let eventLog { log(slot: slot, completion, doneNanos: now, to: eventLog) }
@@ -235,13 +236,16 @@ class LoadWorker {
         log.record.end()
     }
 
-    /// Frees the slot of an event that never went on the wire (still waiting for a connection when the run
-    /// ended): it is not counted as sent, only as `notSent`.
-    final func discard(slot: Int32) {
-        result.notSent += 1
+    /// Frees the slot of an event that never went on the wire: it is not counted as sent, only as not sent for
+    /// `reason`.
+    final func discard(slot: Int32, reason: NotSentReason, atNanos now: UInt64 = Loop.nowNanos) {
+        result.counters.recordNotSent(reason, atNanos: now)
         slots.release(slot)
         scheduler.didFinish()
     }
+
+    /// Why events that still wait for a connection when the run ends were never sent.
+    final var unsentReason: NotSentReason { stopLevelSeen > 0 ? .stopped : .noConnection }
 
     /// Counts an answer code; subclasses with a dense code space override it with an array.
     func countCode(_ code: Int) {
@@ -255,7 +259,8 @@ class LoadWorker {
         closeTransport()
         if result.endNanos == 0 { result.endNanos = now }
         eventLog?.flush()
-        result.notSent += scheduler.missed
+        result.counters.recordNotSent(stopLevelSeen > 0 ? .stopped : .heldBack, count: scheduler.missed, atNanos: now)
+        if result.issuingEndNanos == 0 { result.issuingEndNanos = now }
         finishResult()
         progress.publish(result.counters)
     }

@@ -37,10 +37,12 @@ enum Runner {
 
         var progress = ProgressPrinter(enabled: config.output.progress && !config.output.quiet, origin: origin)
         var interrupted = false
+        var stopNanos: UInt64 = 0
         while !threads.allSatisfy({ $0.progress.finished.load(ordering: .acquiring) }) {
             let signal = CLoadGenSys_wait_stop_signal(100)
             if signal != 0 {
                 interrupted = true
+                if stopNanos == 0 { stopNanos = Loop.nowNanos }
                 let level = stop.escalate()
                 if !config.output.quiet {
                     let what = level == 1
@@ -54,7 +56,30 @@ enum Runner {
         for t in threads { t.join() }
         let results = threads.compactMap(\.result)
         let end = results.map(\.endNanos).max() ?? Loop.nowNanos
-        return RunResult(threads: results, originNanos: origin, endNanos: max(end, origin), interrupted: interrupted)
+        let window = issuingWindow(config.load, origin: origin, stopNanos: stopNanos,
+                                   issuingEnd: results.map(\.issuingEndNanos).max() ?? 0)
+        return RunResult(threads: results, originNanos: origin, endNanos: max(end, origin), windowNanos: window,
+                         interrupted: interrupted)
+    }
+
+    /// The issuing window (DESIGN.md §4): the duration asked for, or a paced count's schedule span (count ÷
+    /// rate), cut short by a stop request; a closed-loop count runs until its last event was issued.
+    static func issuingWindow(_ load: RunConfig.Load, origin: UInt64, stopNanos: UInt64, issuingEnd: UInt64) -> UInt64 {
+        var window: UInt64
+        if let duration = load.durationNanos {
+            window = duration
+            if let count = load.count, let pacer = load.pacer {
+                window = min(window, pacer.offsetNanos(ofEvent: count))
+            } else if load.count != nil, issuingEnd > origin {
+                window = min(window, issuingEnd - origin)
+            }
+        } else if let count = load.count, let pacer = load.pacer {
+            window = pacer.offsetNanos(ofEvent: count)
+        } else {
+            window = issuingEnd > origin ? issuingEnd - origin : 0
+        }
+        if stopNanos > origin { window = min(window, stopNanos - origin) }
+        return max(window, 1)
     }
 }
 

@@ -14,16 +14,21 @@ struct RunResult: Sendable {
     var truncated: UInt64 = 0
     var connectionsOpened: UInt64 = 0
     var bytesReceived: UInt64 = 0
-    var notSent: UInt64 = 0
     var h2 = H2Counters()
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
+    var firstConnectErrorNanos = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
+    /// The issuing window (DESIGN.md §4): the duration asked for, the span of a paced `--count` schedule, or
+    /// until the stop request; 0 lets it default to origin..end.
+    var windowNanos: UInt64 = 0
     /// True when the run was stopped by a signal before its count or duration was used up.
     var interrupted = false
 
-    init(threads: [ThreadResult], originNanos: UInt64, endNanos: UInt64, interrupted: Bool = false) {
+    init(threads: [ThreadResult], originNanos: UInt64, endNanos: UInt64, windowNanos: UInt64 = 0,
+         interrupted: Bool = false) {
         self.threads = threads
         self.originNanos = originNanos
         self.endNanos = endNanos
+        self.windowNanos = windowNanos
         self.interrupted = interrupted
         for t in threads {
             counters.add(t.counters)
@@ -35,9 +40,11 @@ struct RunResult: Sendable {
             truncated += t.truncated
             connectionsOpened += t.connectionsOpened
             bytesReceived += t.bytesReceived
-            notSent += t.notSent
             h2.add(t.h2)
-            for i in connectErrors.indices { connectErrors[i] += t.connectErrors[i] }
+            for i in connectErrors.indices {
+                connectErrors[i] += t.connectErrors[i]
+                firstConnectErrorNanos[i] = Counters.earliest(firstConnectErrorNanos[i], t.firstConnectErrorNanos[i])
+            }
             if t.firstSentNanos != 0 && (firstSentNanos == 0 || t.firstSentNanos < firstSentNanos) {
                 firstSentNanos = t.firstSentNanos
             }
@@ -45,21 +52,29 @@ struct RunResult: Sendable {
         }
     }
 
-    /// Seconds from the origin to the end of the run (the last completion).
+    /// Events that never went on the wire (every reason).
+    var notSent: UInt64 { counters.notSent }
+
+    /// The issuing window in seconds (DESIGN.md §4): what the user asked for (or until the stop), not the time
+    /// until the last successful send.
     var durationSeconds: Double {
+        if windowNanos > 0 { return Double(windowNanos) / 1e9 }
+        return runSeconds
+    }
+
+    /// Seconds from the origin to the end of the run (the last completion, after the drain).
+    var runSeconds: Double {
         endNanos > originNanos ? Double(endNanos - originNanos) / 1e9 : 0
     }
 
-    /// Events sent per second over the send window (first to last send).
+    /// Events sent per second of the issuing window: `sent / duration_s`.
     var achievedRate: Double {
-        let sent = counters.sent
-        guard sent > 1, lastSentNanos > firstSentNanos else { return durationSeconds > 0 ? Double(sent) / durationSeconds : 0 }
-        return Double(sent - 1) * 1e9 / Double(lastSentNanos - firstSentNanos)
+        durationSeconds > 0 ? Double(counters.sent) / durationSeconds : 0
     }
 
     /// Answers per second over the whole run.
     var throughput: Double {
-        durationSeconds > 0 ? Double(counters.completed) / durationSeconds : 0
+        runSeconds > 0 ? Double(counters.completed) / runSeconds : 0
     }
 
     /// Client CPU (user+sys of the loop threads) per 1000 events sent, in milliseconds.
@@ -75,6 +90,9 @@ struct RunResult: Sendable {
             if groups[t.netnsInode] == nil { order.append(t.netnsInode) }
             groups[t.netnsInode, default: []].append(t)
         }
-        return order.map { RunResult(threads: groups[$0]!, originNanos: originNanos, endNanos: endNanos, interrupted: interrupted) }
+        return order.map {
+            RunResult(threads: groups[$0]!, originNanos: originNanos, endNanos: endNanos, windowNanos: windowNanos,
+                      interrupted: interrupted)
+        }
     }
 }

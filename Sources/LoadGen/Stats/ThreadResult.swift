@@ -26,11 +26,18 @@ struct ThreadResult: Sendable {
     var connectionsOpened: UInt64 = 0
     /// Response bytes received.
     var bytesReceived: UInt64 = 0
-    /// Events that were due but never went on the wire: still waiting for a connection when the run ended, or
-    /// held back (in-flight limit, backoff) until the duration was over. Not part of `sent`.
-    var notSent: UInt64 = 0
+    /// When this thread stopped issuing (its count or duration used up, or a stop request), monotonic ns.
+    var issuingEndNanos: UInt64 = 0
     /// HTTP/2 bookkeeping (zero for other protocols).
     var h2 = H2Counters()
     /// Connection attempts that failed, by kind (not requests: a request is sent only on a connected socket).
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
+    /// When each kind of connection failure first happened (monotonic ns, 0: never).
+    var firstConnectErrorNanos = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
+
+    /// Counts a failed connection attempt.
+    mutating func recordConnectError(_ kind: ErrorKind, atNanos now: UInt64) {
+        connectErrors[kind.rawValue] += 1
+        if firstConnectErrorNanos[kind.rawValue] == 0 { firstConnectErrorNanos[kind.rawValue] = now }
+    }
 }

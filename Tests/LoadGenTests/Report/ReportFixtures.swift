@@ -47,6 +47,8 @@ enum ReportFixtures {
             b.serviceTime.record(us * 1_000)
         }
         a.responseTime.record(2_100_000)
-        return RunResult(threads: [a, b], originNanos: 1_000_000, endNanos: 10_002_000_000, interrupted: interrupted)
+        // A 10 s issuing window; the last answer came 1 ms after it.
+        return RunResult(threads: [a, b], originNanos: 1_000_000, endNanos: 10_002_000_000,
+                         windowNanos: 10_000_000_000, interrupted: interrupted)
     }
 }

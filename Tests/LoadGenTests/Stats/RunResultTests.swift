@@ -31,7 +31,7 @@ import Testing
                        latencyNanos: 100_000, firstSent: 5_000_000, lastSent: 1_004_000_000, cpu: 40_000_000)
         let b = thread(1, sent: 1_001, completed: 1_001, codes: [0: 1_001],
                        latencyNanos: 300_000, firstSent: 4_000_000, lastSent: 1_003_000_000, cpu: 60_000_000)
-        let r = RunResult(threads: [a, b], originNanos: 4_000_000, endNanos: 1_104_000_000)
+        let r = RunResult(threads: [a, b], originNanos: 4_000_000, endNanos: 1_104_000_000, windowNanos: 1_000_500_000)
         #expect(r.threads.count == 2)
         #expect(r.counters.sent == 2_001)
         #expect(r.counters.completed == 1_991)
@@ -50,9 +50,10 @@ import Testing
         #expect(r.firstSentNanos == 4_000_000, "earliest first send")
         #expect(r.lastSentNanos == 1_004_000_000, "latest last send")
         #expect(!r.interrupted)
-        // Send window 1 s for 2001 sends: 2000 intervals per second.
-        #expect(abs(r.achievedRate - 2_000) < 1e-9)
-        #expect(abs(r.durationSeconds - 1.1) < 1e-12)
+        // Issuing window 1.0005 s for 2001 sends: sent / duration_s, not the first-to-last send span.
+        #expect(abs(r.achievedRate - 2_001 / 1.0005) < 1e-9)
+        #expect(abs(r.durationSeconds - 1.0005) < 1e-12)
+        #expect(abs(r.runSeconds - 1.1) < 1e-12)
         #expect(abs(r.throughput - 1_991 / 1.1) < 1e-9)
         // 100 ms of CPU for 2001 events.
         #expect(abs(r.cpuMillisPerThousand - 100.0 / 2.001) < 1e-9)
@@ -64,9 +65,21 @@ import Testing
         let r = RunResult(threads: [idle, busy], originNanos: 1_000_000_000, endNanos: 3_000_000_000)
         #expect(r.firstSentNanos == 2_000_000_000)
         #expect(r.lastSentNanos == 2_010_000_000)
-        #expect(abs(r.achievedRate - 1_000) < 1e-9, "10 intervals in 10 ms")
+        #expect(abs(r.achievedRate - 5.5) < 1e-9, "11 sends over the 2 s run (no window given)")
         let reversed = RunResult(threads: [busy, idle], originNanos: 1_000_000_000, endNanos: 3_000_000_000)
         #expect(reversed.firstSentNanos == 2_000_000_000)
+    }
+
+    @Test func aRunThatSentAThirdReportsAThirdOfTheRate() {
+        // The server died after 1 s of a 3 s window at 2000/s: 1962 sent, the rest not sent for want of a connection.
+        var t = thread(0, sent: 1_962, completed: 1_962, firstSent: 1, lastSent: 980_000_000, cpu: 0)
+        t.counters.recordNotSent(.noConnection, count: 4_038, atNanos: 1_000_000_000)
+        let r = RunResult(threads: [t], originNanos: 0, endNanos: 4_000_000_000, windowNanos: 3_000_000_000)
+        #expect(r.durationSeconds == 3)
+        #expect(abs(r.achievedRate - 654) < 1e-9)
+        #expect(r.counters.intended == 6_000)
+        #expect(r.counters.notSentCount(.noConnection) == 4_038)
+        #expect(r.counters.firstNotSentNanos[NotSentReason.noConnection.rawValue] == 1_000_000_000)
     }
 
     @Test func achievedRateFallsBackToTheDurationForOneEvent() {
