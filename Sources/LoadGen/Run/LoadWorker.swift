@@ -73,6 +73,12 @@ class LoadWorker {
     /// Adds the protocol's fields of `slot`'s event to its record (DNS id and name, HTTP URL and status, …).
     func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {}
 
+    /// An event's destination refused it. By default issuing pauses for a backoff that doubles up to 100 ms; a
+    /// protocol with several destinations overrides this to back off only the one that refused.
+    func didRefuse(slot: Int32, now: UInt64) {
+        if now > origin { scheduler.didRefuse(atOffset: now - origin) }
+    }
+
     /// How long after the last send the drain may wait beyond the timeout before cancelling.
     var drainMarginNanos: UInt64 { 500_000_000 }
 
@@ -200,7 +206,7 @@ class LoadWorker {
             result.counters.cancelled += 1
         case .failed(let kind):
             result.counters.recordError(kind, atNanos: now)
-            if kind == .refused, now > origin { scheduler.didRefuse(atOffset: now - origin) }
+            if kind == .refused { didRefuse(slot: slot, now: now) }
         }
         if let eventLog { log(slot: slot, completion, doneNanos: now, to: eventLog) }
         slots.release(slot)
