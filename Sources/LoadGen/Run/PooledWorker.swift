@@ -248,6 +248,10 @@ class PooledWorker: LoadWorker {
         }
     }
 
+    override var heldBackReason: NotSentReason {
+        (0..<pool.groupCount).contains { pool.hasConnection(group: $0) } ? .heldBack : .noConnection
+    }
+
     /// How the failure to prepare reads ("connect to", "use HTTP/2 with").
     var connectVerb: String { "connect to" }
 }
