@@ -13,7 +13,7 @@ extension HTTP1Worker {
         if let template = targets[target].headTemplate {
             // Placeholders: expand the head into this connection's buffer (it must outlive an async write).
             if client.requestBuffer == nil {
-                client.requestBuffer = .allocate(capacity: template.maxLength + targets[target].body.count)
+                client.requestBuffer = .allocate(capacity: HTTP1Request.bufferCapacity(for: targets))
             }
             let buffer = client.requestBuffer!
             var n = template.expand(sequence: slots.sequence[Int(slot)], thread: result.threadIndex, into: buffer)
