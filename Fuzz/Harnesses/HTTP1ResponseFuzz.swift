@@ -34,10 +34,12 @@ struct ParserRun {
         while offset < stream.count {
             let end = Swift.min(stream.count, offset + chunks[chunk % chunks.count])
             chunk += 1
+            // Each call consumes a byte or reaches an event, and each byte ends at most two events.
+            let budget = 3 * (end - offset) + 4
             var steps = 0
             while offset < end {
                 steps += 1
-                fuzzCheck(steps <= 2 * (end - offset) + 4, "no progress at offset \(offset)")
+                fuzzCheck(steps <= budget, "no progress at offset \(offset)")
                 let piece = UnsafeRawBufferPointer(rebasing: stream[offset..<end])
                 let result: (consumed: Int, event: HTTP1ResponseParser.Event)
                 do {
