@@ -36,5 +36,20 @@ demo: build
 bench: build
 	python3 Benchmarks/run.py --loadgen $(BIN)
 
+# libFuzzer harnesses of the parsers (Fuzz/fuzz.sh): each runs FUZZ_SECONDS from the seed corpus in Fuzz/corpus.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz sanitize sanitize-address sanitize-thread
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/fuzz.sh run
+
+# The unit and integration suites under AddressSanitizer, then ThreadSanitizer (Fuzz/sanitize.sh); not part of test.
+sanitize: sanitize-address sanitize-thread
+
+sanitize-address: setup
+	bash Fuzz/sanitize.sh address
+
+sanitize-thread: setup
+	bash Fuzz/sanitize.sh thread
+
 clean:
 	rm -rf .build .setup-done
