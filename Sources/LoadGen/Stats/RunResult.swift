@@ -12,6 +12,7 @@ struct RunResult: Sendable {
     var socketsOpened = 0
     var socketsOutsideNetns = 0
     var truncated: UInt64 = 0
+    var dns = DNSCounters()
     var connectionsOpened: UInt64 = 0
     var bytesReceived: UInt64 = 0
     var h2 = H2Counters()
@@ -38,6 +39,7 @@ struct RunResult: Sendable {
             socketsOpened += t.socketsOpened
             socketsOutsideNetns += t.socketsOutsideNetns
             truncated += t.truncated
+            dns.add(t.dns)
             connectionsOpened += t.connectionsOpened
             bytesReceived += t.bytesReceived
             h2.add(t.h2)
