@@ -255,3 +255,8 @@ int CLoadGenSys_set_tcp_nodelay(int fd) {
     int on = 1;
     return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0 ? 0 : -errno;
 }
+
+int CLoadGenSys_set_tcp_quickack(int fd) {
+    int on = 1;
+    return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on) == 0 ? 0 : -errno;
+}

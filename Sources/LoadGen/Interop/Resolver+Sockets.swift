@@ -52,6 +52,8 @@ extension Resolver {
         guard fd == udpFD else {
             receiveNanos = 0
             let n = Glibc.recvfrom(fd, buffer, length, flags, from, fromLength)
+            // A server with Nagle on holds its next answer until this one is acknowledged: do not delay the ACK.
+            if n > 0 { _ = CLoadGenSys_set_tcp_quickack(fd) }
             if n == 0 {
                 socketError = .closed
             } else if n < 0, errno != EAGAIN, errno != EINTR {

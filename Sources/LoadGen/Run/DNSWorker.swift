@@ -2,10 +2,13 @@
 /// goes out through that server's `Resolver` (batched per round), and each completion is counted and timed by
 /// `LoadWorker`. Loop thread only.
 ///
-/// Faults: a server that refuses (or cannot be routed to) is backed off alone, its delay doubling from 1 ms to
-/// 100 ms and reset by its next answer. While it backs off, events aimed at it are not sent
-/// (`not_sent: no_connection`) as long as another server is healthy; once every server backs off, the thread's
-/// issuing pauses instead (`LoadWorker`'s backoff) and those events go out late. Over TCP, a query whose
+/// Faults: in open loop every event goes out on schedule, whatever a server did to the previous ones: a query to
+/// a refusing server costs one datagram (or connection attempt), the rate bounds them, and the healthy servers'
+/// queries are never held up. In closed loop a refusal would be re-issued at once (a busy loop), so a server
+/// that refuses (or cannot be routed to) is backed off alone, its delay doubling from 1 ms to 100 ms and reset
+/// by its next answer: events aimed at it meanwhile are not sent (`not_sent: no_connection`) as long as another
+/// server is healthy; once every server backs off, the thread's issuing pauses (`LoadWorker`'s backoff) and the
+/// events wait. Over TCP, a query whose
 /// connection the server closed or reset goes out once more on a new connection (`retried`); a second loss is
 /// an error (`closed`, `reset`).
 final class DNSWorker: LoadWorker, ResolverDelegate {
@@ -129,8 +132,10 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         !backoffUntil.contains { $0 <= now }
     }
 
-    /// Backs off only the server `slot` went to; pauses the thread's issuing once every server backs off.
+    /// Closed loop: backs off only the server `slot` went to; pauses the thread's issuing once every server backs
+    /// off. Open loop: nothing (see the type's documentation).
     override func didRefuse(slot: Int32, now: UInt64) {
+        guard scheduler.plan.pacer == nil else { return }
         let server = Int(slotResolver[Int(slot)])
         backoffNanos[server] = min(max(backoffNanos[server] * 2, Scheduler.minBackoffNanos), Scheduler.maxBackoffNanos)
         backoffUntil[server] = now + backoffNanos[server]
