@@ -5,7 +5,7 @@ BIN := .build/release/loadgen
 # Debian packages: the C libraries, the servers the tests start, the peers the benchmarks run, and tools.
 DEB_PACKAGES := libuv1-dev libc-ares-dev libnghttp2-dev pkg-config \
 	knot knot-dnsutils unbound dnsmasq-base nginx-light nghttp2-server nghttp2-client \
-	dnsperf wrk iproute2 procps tshark bpftrace python3 time
+	dnsperf wrk iproute2 iptables procps tshark bpftrace python3 time
 
 .PHONY: setup build debug test unit-test integration-test demo bench clean
 

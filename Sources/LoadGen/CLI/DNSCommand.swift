@@ -36,6 +36,9 @@ struct DNSCommand: ParsableCommand {
     @Flag(help: "DNS over TCP (one pipelined connection per server and thread).")
     var tcp = false
 
+    @Flag(help: "Over UDP, send a query whose answer has the TC bit set again over TCP (counted once; tc_fallbacks).")
+    var tcFallback = false
+
     func run() throws {
         let config = try makeConfig()
         let result = try Runner.run(config)
@@ -95,7 +98,7 @@ struct DNSCommand: ParsableCommand {
             output: try output.settings(),
             targets: targets, threadsPerTarget: threadsPerTarget,
             dns: .init(servers: servers, serversByTarget: serversByTarget, serversSource: source,
-                       questions: questions, tcp: tcp))
+                       questions: questions, tcp: tcp, tcFallback: tcFallback))
     }
 
     private func makeQuestions() throws -> [DNSQuestion] {
