@@ -50,7 +50,7 @@ extension HTTP1Worker: TCPStreamDelegate {
         if result.socketsOpened < 64 {
             // Check where the sockets live, as the DNS path does for each of its sockets.
             let fd = stream.fileDescriptor
-            if fd >= 0, let inode = NetNamespace.inode(ofSocket: fd), result.netnsInode != 0, inode != result.netnsInode {
+            if fd >= 0, result.netnsInode != 0, !SocketNetnsCheck.current.isInTarget(fd: fd) {
                 result.socketsOutsideNetns += 1
             }
         }

@@ -36,7 +36,7 @@ extension HTTP2Worker {
         result.socketsOpened += 1
         connection.localAddress = Resolver.localAddress(of: connection.stream?.fileDescriptor ?? -1)
         if let fd = connection.stream?.fileDescriptor, fd >= 0, result.netnsInode != 0,
-           let inode = NetNamespace.inode(ofSocket: fd), inode != result.netnsInode {
+           !SocketNetnsCheck.current.isInTarget(fd: fd) {
             result.socketsOutsideNetns += 1
         }
         // The preface and our SETTINGS go out now; requests wait for the server's SETTINGS.
