@@ -18,6 +18,7 @@ struct DNSCommand: ParsableCommand {
     @OptionGroup(title: "Load") var load: LoadOptions
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
     @Option(name: .customLong("server"),
             help: ArgumentHelp("A DNS server, ADDR[:PORT] or [V6ADDR][:PORT] (repeatable; queries go round-robin).", valueName: "ADDR[:PORT]"))
@@ -40,7 +41,9 @@ struct DNSCommand: ParsableCommand {
     var tcFallback = false
 
     func run() throws {
-        let config = try makeConfig()
+        let plan = try privileges.plan()
+        var config = try makeConfig()
+        config.privileges = plan
         let result = try Runner.run(config)
         Reports.emit(DNSCommand.render(config: config, result: result), output: config.output)
     }

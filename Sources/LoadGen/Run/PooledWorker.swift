@@ -159,9 +159,8 @@ class PooledWorker: LoadWorker {
     final func checkNetns(ofSocket fd: Int32) {
         result.socketsOpened += 1
         guard fd >= 0, result.netnsInode != 0 else { return }
-        if let inode = NetNamespace.inode(ofSocket: fd), inode != result.netnsInode {
-            result.socketsOutsideNetns += 1
-        }
+        // By netns cookie, which needs no capability once privileges are dropped (`SocketNetnsCheck`).
+        if !SocketNetnsCheck.current.isInTarget(fd: fd) { result.socketsOutsideNetns += 1 }
     }
 
     /// The lane's connect failed (refused, timed out, handshake or protocol failure): counted, closed, backing off.
