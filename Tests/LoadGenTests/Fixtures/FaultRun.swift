@@ -16,11 +16,11 @@ enum FaultRun {
         guard case .exited = run.outcome.termination, !run.outcome.killedAfterDeadline else {
             throw FixtureError("\(run.commandLine): \(run.outcome.termination) after \(String(format: "%.2f", run.wallSeconds)) s"
                                + (run.outcome.killedAfterDeadline ? " (hung: killed at the test's deadline)" : "")
-                               + "; stderr: \(run.stderr.suffix(2000))")
+                               + "; stderr: \(run.stderr.prefix(1500))")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] else {
             throw FixtureError("\(run.commandLine): \(run.outcome.termination) without a JSON report on stdout "
-                               + "(stdout: \(run.stdout.prefix(500))); stderr: \(run.stderr.suffix(2000))")
+                               + "(stdout: \(run.stdout.prefix(500))); stderr: \(run.stderr.prefix(1500))")
         }
         return LoadGenReport(object)
     }
@@ -82,16 +82,26 @@ enum FaultRun {
     }
 
     /// Starts loadgen with `arguments`, waits `after` seconds, requires it still running, does `fault`, and waits
-    /// for the end (at most `deadline` seconds from the start, then SIGKILL: the run is reported as hung).
+    /// for the end. A run still going `deadline` seconds after the start has hung: that is recorded as a failure,
+    /// and loadgen gets a SIGINT (then, 3 s later, SIGKILL) so that its report can tell the rest of the story.
     static func run(_ arguments: [String], after: Double, deadline: Double,
                     sourceLocation: SourceLocation = #_sourceLocation,
                     _ fault: (ChildProcess) async throws -> Void) async throws -> LoadGenRun {
+        let startNanos = ChildProcess.nowNanos
         let child = try LoadGen.start(arguments)
         defer { child.kill() }
         try await Task.sleep(nanoseconds: UInt64(after * 1e9))
         try #require(child.isRunning, "loadgen ended before the fault: \(child.stderrSoFar)", sourceLocation: sourceLocation)
         try await fault(child)
-        return LoadGenRun(arguments: arguments, await child.wait(seconds: deadline - after), sourceLocation: sourceLocation)
+        while child.isRunning, seconds(since: startNanos) < deadline {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        if child.isRunning {
+            Issue.record("loadgen hung: still running \(deadline) s after its start; stopped with SIGINT for its report",
+                         sourceLocation: sourceLocation)
+            child.signal(SIGINT)
+        }
+        return LoadGenRun(arguments: arguments, await child.wait(seconds: 3), sourceLocation: sourceLocation)
     }
 
     /// Seconds from `startNanos` to the end of `run` (measured by the caller right after the wait returned).
