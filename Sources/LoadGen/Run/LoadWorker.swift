@@ -9,6 +9,8 @@ import CLoadGenSys
 class LoadWorker {
     let loop: Loop
     final var scheduler: Scheduler
+    /// Every event's phase and fate (the one lifecycle of DESIGN.md §2).
+    final let ledger: EventLedger
     final let slots: SlotTable
     final var result = ThreadResult()
     final private(set) var origin: UInt64 = 0
@@ -41,7 +43,8 @@ class LoadWorker {
         timeoutNanos = config.load.timeoutNanos
         tickNanos = config.load.tickNanos
         stopGraceNanos = config.stopGraceNanos
-        slots = SlotTable(capacity: max(1, plan.maxInFlight))
+        ledger = EventLedger(capacity: max(1, plan.maxInFlight))
+        slots = ledger.slots
         result.threadIndex = threadIndex
         result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
@@ -138,7 +141,7 @@ class LoadWorker {
     private func didRequestStop(level: Int, now: UInt64) {
         stopLevelSeen = level
         if level >= 1 {
-            scheduler.stop()
+            scheduler.stop(atOffset: now > origin ? now - origin : 0)
             drainDeadline = min(drainDeadline, now + stopGraceNanos)
         }
         if level >= 2 {
@@ -157,26 +160,25 @@ class LoadWorker {
         let offset = now &- origin
         var issued = 0
         while let event = scheduler.next(atOffset: offset) {
-            guard let slot = slots.acquire() else {
+            guard let slot = ledger.issue(sequence: event.sequence, intendedNanos: origin &+ event.intendedOffsetNanos,
+                                          now: now) else {
                 preconditionFailure("the scheduler allowed more events than slots")
             }
-            let s = Int(slot)
-            slots.intendedNanos[s] = origin &+ event.intendedOffsetNanos
-            slots.sequence[s] = event.sequence
-            slots.sentNanos[s] = now
             transmit(slot: slot, now: now)
             issued += 1
         }
         if issued > 0 { flushTransmissions(now: now) }
     }
 
-    /// Counts an event as sent (it went on the wire at `atNanos`).
+    /// The event went on the wire at `atNanos` (counted as sent the first time only).
     @inline(__always)
     final func markSent(slot: Int32, atNanos: UInt64) {
-        slots.sentNanos[Int(slot)] = atNanos
-        result.counters.sent += 1
-        if result.firstSentNanos == 0 { result.firstSentNanos = atNanos }
-        result.lastSentNanos = max(result.lastSentNanos, atNanos)
+        ledger.sent(slot, at: atNanos, into: &result)
+    }
+
+    /// The server did not process the sent event; it will go out again and still counts once.
+    final func requeue(slot: Int32) {
+        ledger.requeue(slot)
     }
 
     enum Completion {
@@ -187,31 +189,31 @@ class LoadWorker {
         case failed(ErrorKind)
     }
 
-    /// Accounts for a sent event's end at `atNanos` and frees its slot.
+    /// Ends an event at `atNanos`: the ledger decides what it counts as (an event that never went out is not
+    /// sent: timed out or failed waiting for a connection is `no_connection`, cancelled is `unsentReason`).
     @inline(__always)
     final func complete(slot: Int32, _ completion: Completion, atNanos: UInt64) {
-        let s = Int(slot)
-        // A kernel timestamp mapped onto the monotonic clock may land a hair before the send stamp.
-        let now = max(atNanos, slots.sentNanos[s])
+        let outcome: EventLedger.Outcome
         switch completion {
-        case .answered(let code):
-            result.counters.completed += 1
-            countCode(code)
-            result.responseTime.record(now - min(now, slots.intendedNanos[s]))
-            result.serviceTime.record(now - slots.sentNanos[s])
-            scheduler.didSucceed()
-        case .timedOut:
-            result.counters.recordTimeout(atNanos: now)
-        case .cancelled:
-            result.counters.cancelled += 1
-        case .failed(let kind):
-            result.counters.recordError(kind, atNanos: now)
-            if kind == .refused { didRefuse(slot: slot, now: now) }
+        case .answered(let code): outcome = .answered(code: code)
+        case .timedOut: outcome = .timedOut
+        case .cancelled: outcome = .cancelled(unsent: unsentReason)
+        case .failed(let kind): outcome = .failed(kind)
         }
-        if let eventLog { log(slot: slot, completion, doneNanos: now, to: eventLog) }
-        slots.release(slot)
+        let sentNanos = slots.sentNanos[Int(slot)]
+        if let eventLog, ledger.phase(of: slot) != .waiting {
+            log(slot: slot, completion, doneNanos: max(atNanos, sentNanos), to: eventLog)
+        }
+        switch ledger.finish(slot, outcome, at: atNanos, into: &result) {
+        case .completed(let code):
+            countCode(code)
+            scheduler.didSucceed()
+        case .failed(.refused):
+            didRefuse(slot: slot, now: atNanos)
+        default:
+            break
+        }
         scheduler.didFinish()
-        result.endNanos = max(result.endNanos, now)
     }
 
     private func log(slot: Int32, _ completion: Completion, doneNanos: UInt64, to log: EventLog) {
@@ -245,8 +247,8 @@ class LoadWorker {
     /// Frees the slot of an event that never went on the wire: it is not counted as sent, only as not sent for
     /// `reason`.
     final func discard(slot: Int32, reason: NotSentReason, atNanos now: UInt64 = Loop.nowNanos) {
-        result.counters.recordNotSent(reason, atNanos: now)
-        slots.release(slot)
+        precondition(ledger.phase(of: slot) == .waiting, "discarding slot \(slot), which was sent")
+        ledger.finish(slot, .cancelled(unsent: reason), at: now, into: &result)
         scheduler.didFinish()
     }
 
@@ -265,7 +267,8 @@ class LoadWorker {
         closeTransport()
         if result.endNanos == 0 { result.endNanos = now }
         eventLog?.flush()
-        result.counters.recordNotSent(stopLevelSeen > 0 ? .stopped : .heldBack, count: scheduler.missed, atNanos: now)
+        result.counters.recordNotSent(.heldBack, count: scheduler.missed, atNanos: now)
+        result.counters.recordNotSent(.stopped, count: scheduler.dueAtStop, atNanos: now)
         if result.issuingEndNanos == 0 { result.issuingEndNanos = now }
         finishResult()
         progress.publish(result.counters)

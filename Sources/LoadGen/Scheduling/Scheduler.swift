@@ -19,6 +19,8 @@ struct Scheduler {
     /// Open loop: events that were due before the duration ended but were still held back (by the in-flight
     /// limit or a backoff) when it did. They are never issued: `--duration` bounds the run.
     private(set) var missed: UInt64 = 0
+    /// Open loop: events that were due when the run was stopped but had not been issued yet.
+    private(set) var dueAtStop: UInt64 = 0
     private var backoffNanos: UInt64 = 0
 
     static let minBackoffNanos: UInt64 = 1_000_000
@@ -97,8 +99,14 @@ struct Scheduler {
         backoffNanos = 0
     }
 
-    /// Stop issuing (Ctrl-C, or the run's end).
-    mutating func stop() {
+    /// Stop issuing (Ctrl-C) at `now` (an offset from the origin); in open loop the events already due then and
+    /// not issued are counted in `dueAtStop`.
+    mutating func stop(atOffset now: UInt64) {
+        guard !doneIssuing else { return }
         doneIssuing = true
+        guard let pacer = plan.pacer else { return }
+        let due = min(localLimit, LoadPlan.share(of: pacer.eventsDue(atOffset: now), thread: plan.threadIndex,
+                                                 of: plan.threadCount))
+        if due > issued { dueAtStop = due - issued }
     }
 }

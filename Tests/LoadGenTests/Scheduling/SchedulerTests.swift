@@ -207,13 +207,25 @@ import Testing
         var s = scheduler(pacer: perMs, total: 100)
         _ = drain(&s, at: 2 * Self.ms)
         #expect(!s.isFinished)
-        s.stop()
+        s.stop(atOffset: 2 * Self.ms)
+        #expect(s.dueAtStop == 0, "everything due by 2 ms was issued")
         #expect(s.next(atOffset: 50 * Self.ms) == nil)
         #expect(s.nextDueOffset == nil)
         #expect(!s.isFinished)
         for _ in 0..<3 { s.didFinish() }
         #expect(s.isFinished)
         #expect(s.issued == 3)
+    }
+
+    @Test func stopCountsWhatWasDueButNotIssued() {
+        var s = scheduler(pacer: perMs, total: 100)
+        _ = drain(&s, at: 2 * Self.ms)
+        // Events 3..9 fell due by 9 ms without being issued (say the loop was busy); the stop comes then.
+        s.stop(atOffset: 9 * Self.ms)
+        #expect(s.dueAtStop == 7)
+        #expect(s.next(atOffset: 9 * Self.ms) == nil)
+        s.stop(atOffset: 20 * Self.ms)
+        #expect(s.dueAtStop == 7, "a second stop changes nothing")
     }
 
     @Test func emptyPlanIsFinishedFromTheStart() {
