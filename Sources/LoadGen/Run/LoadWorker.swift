@@ -244,6 +244,15 @@ class LoadWorker {
         log.record.end()
     }
 
+    /// Ends an unfinished event as the run ends: cancelled if it was sent, else not sent for `unsent`.
+    final func cancel(slot: Int32, unsent reason: NotSentReason, atNanos now: UInt64) {
+        if let eventLog, ledger.phase(of: slot) != .waiting {
+            log(slot: slot, .cancelled, doneNanos: max(now, slots.sentNanos[Int(slot)]), to: eventLog)
+        }
+        ledger.finish(slot, .cancelled(unsent: reason), at: now, into: &result)
+        scheduler.didFinish()
+    }
+
     /// Frees the slot of an event that never went on the wire: it is not counted as sent, only as not sent for
     /// `reason`.
     final func discard(slot: Int32, reason: NotSentReason, atNanos now: UInt64 = Loop.nowNanos) {

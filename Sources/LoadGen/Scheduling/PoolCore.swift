@@ -234,6 +234,12 @@ struct PoolCore {
         return lanes.indices.first { lanes[$0].group == group && lanes[$0].phase == .down }
     }
 
+    /// Whether the lane, just gone down, should connect again now.
+    func wantsReconnect(lane: Int, issuing: Bool) -> Bool {
+        let group = lanes[lane].group
+        return lanes[lane].phase == .down && wants(group: group, connecting: connectingCount[group], issuing: issuing)
+    }
+
     /// Whether a down lane of `group` should connect: always while issuing with keep-alive; else while more
     /// events wait than lanes are connecting for them.
     private func wants(group: Int, connecting: Int, issuing: Bool) -> Bool {
