@@ -6,6 +6,8 @@ BIN := .build/release/loadgen
 DEB_PACKAGES := libuv1-dev libc-ares-dev libnghttp2-dev pkg-config \
 	knot knot-dnsutils unbound dnsmasq-base nginx-light nghttp2-server nghttp2-client \
 	dnsperf wrk iproute2 iptables procps tshark bpftrace python3 time
+# The HTTP fault tests: the h2c fault server's `h2` (for Debian's /usr/bin/python3).
+DEB_PACKAGES += python3-h2
 
 .PHONY: setup build debug test unit-test integration-test demo bench clean
 
