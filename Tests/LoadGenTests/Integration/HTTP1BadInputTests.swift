@@ -23,7 +23,7 @@ extension HTTP1IntegrationTests {
             Case(label: "header without a colon", arguments: ["http://127.0.0.1:PORT/", "-H", "NoColon"], mentions: ["--header", "NoColon"]),
             Case(label: "missing body file", arguments: ["http://127.0.0.1:PORT/", "--body", "@/nonexistent/lgt-body"],
                  mentions: ["--body", "/nonexistent/lgt-body"]),
-            Case(label: "-c 0", arguments: ["http://127.0.0.1:PORT/", "-c", "0"], mentions: ["--connections"]),
+            Case(label: "-c 0", arguments: ["http://127.0.0.1:PORT/", "-c", "0"], mentions: ["-c", "above zero"]),
             Case(label: "no URL", arguments: [], mentions: ["URL"]),
             Case(label: "missing --urls-file", arguments: ["--urls-file", "/nonexistent/lgt-urls"], mentions: ["--urls-file", "/nonexistent/lgt-urls"]),
         ]
