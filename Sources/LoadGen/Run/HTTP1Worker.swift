@@ -50,7 +50,7 @@ final class HTTP1Worker: PooledWorker {
             buffer.copyBytes(from: target.request)
             return UnsafeRawBufferPointer(rebasing: buffer[0..<target.request.count])
         }
-        maxRequestLength = http.targets.map { ($0.headTemplate?.maxLength ?? 0) + $0.body.count }.max() ?? 0
+        maxRequestLength = HTTP1Request.bufferCapacity(for: http.targets)
         keepAlive = http.keepAlive
         let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
         slotLane = .allocate(capacity: capacity)

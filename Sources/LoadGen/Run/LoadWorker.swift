@@ -110,9 +110,11 @@ class LoadWorker {
         if level != stopLevelSeen { didRequestStop(level: level, now: tickStart) }
         housekeeping(now: tickStart)
         scheduler.checkDuration(atOffset: tickStart - origin)
+        let expired = scheduler.expireHeldBack(atOffset: tickStart - origin, timeout: timeoutNanos)
+        if expired > 0 { result.counters.recordNotSent(heldBackReason, count: expired, atNanos: tickStart) }
         issue(now: tickStart)
         let now = Loop.nowNanos
-        if scheduler.doneIssuing && result.issuingEndNanos == 0 { result.issuingEndNanos = now }
+        if scheduler.doneIssuing && result.issuingEndNanos == 0 { didEndIssuing(now: now) }
         if scheduler.doneIssuing && drainDeadline == .max {
             // Transports time events out themselves; this only guards against one that never ends.
             drainDeadline = max(now, result.lastSentNanos) + timeoutNanos + drainMarginNanos
@@ -261,6 +263,10 @@ class LoadWorker {
         scheduler.didFinish()
     }
 
+    /// Why events held back past their timeout by the in-flight limit were never sent: the pool overrides it
+    /// (no connection, or connections all busy).
+    var heldBackReason: NotSentReason { .heldBack }
+
     /// Why events that still wait for a connection when the run ends were never sent.
     final var unsentReason: NotSentReason { stopLevelSeen > 0 ? .stopped : .noConnection }
 
@@ -269,16 +275,22 @@ class LoadWorker {
         result.counters.codes[code, default: 0] += 1
     }
 
+    /// Issuing is over (count or duration used up, or stopped): what the schedule intended but never issued is
+    /// not sent — held back (or for want of a connection) at the end of the duration, or due when stopped.
+    private func didEndIssuing(now: UInt64) {
+        result.issuingEndNanos = now
+        result.counters.recordNotSent(heldBackReason, count: scheduler.missed, atNanos: now)
+        result.counters.recordNotSent(.stopped, count: scheduler.dueAtStop, atNanos: now)
+    }
+
     private func finish(now: UInt64) {
         closed = true
         timer?.close()
         timer = nil
         closeTransport()
-        if result.endNanos == 0 { result.endNanos = now }
+        result.endNanos = max(result.endNanos, now)
         eventLog?.flush()
-        result.counters.recordNotSent(.heldBack, count: scheduler.missed, atNanos: now)
-        result.counters.recordNotSent(.stopped, count: scheduler.dueAtStop, atNanos: now)
-        if result.issuingEndNanos == 0 { result.issuingEndNanos = now }
+        if result.issuingEndNanos == 0 { didEndIssuing(now: now) }
         finishResult()
         progress.publish(result.counters)
     }

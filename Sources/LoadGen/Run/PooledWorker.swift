@@ -159,9 +159,8 @@ class PooledWorker: LoadWorker {
     final func checkNetns(ofSocket fd: Int32) {
         result.socketsOpened += 1
         guard fd >= 0, result.netnsInode != 0 else { return }
-        if let inode = NetNamespace.inode(ofSocket: fd), inode != result.netnsInode {
-            result.socketsOutsideNetns += 1
-        }
+        // By netns cookie, which needs no capability once privileges are dropped (`SocketNetnsCheck`).
+        if !SocketNetnsCheck.current.isInTarget(fd: fd) { result.socketsOutsideNetns += 1 }
     }
 
     /// The lane's connect failed (refused, timed out, handshake or protocol failure): counted, closed, backing off.
@@ -246,6 +245,10 @@ class PooledWorker: LoadWorker {
         guard pool.lanes.contains(where: { $0.phase == .up }) else {
             throw RunFailure("cannot \(connectVerb) \(endpoints.description) from inside the target netns: \(firstFailure ?? "connect timeout"); is the server running there?")
         }
+    }
+
+    override var heldBackReason: NotSentReason {
+        (0..<pool.groupCount).contains { pool.hasConnection(group: $0) } ? .heldBack : .noConnection
     }
 
     /// How the failure to prepare reads ("connect to", "use HTTP/2 with").

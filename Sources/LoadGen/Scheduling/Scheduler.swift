@@ -80,6 +80,21 @@ struct Scheduler {
         if plan.pacer != nil, localLimit != .max, issued < localLimit { missed = localLimit - issued }
     }
 
+    /// Open loop: gives up the events held back (by the in-flight limit or a backoff) whose intended time is
+    /// `timeout` or more before `now`, as a sent event would have timed out by then; returns how many. This is
+    /// what lets a `--count` run whose server died end by itself.
+    mutating func expireHeldBack(atOffset now: UInt64, timeout: UInt64) -> UInt64 {
+        guard !doneIssuing, let pacer = plan.pacer, inFlight >= plan.maxInFlight || now < holdUntilOffset,
+              now >= timeout else { return 0 }
+        let due = min(localLimit, LoadPlan.share(of: pacer.eventsDue(atOffset: now - timeout), thread: plan.threadIndex,
+                                                 of: plan.threadCount))
+        guard due > issued else { return 0 }
+        let expired = due - issued
+        issued = due
+        if issued == localLimit { doneIssuing = true }
+        return expired
+    }
+
     /// An event ended (answered, timed out, failed or cancelled).
     @inline(__always)
     mutating func didFinish() {

@@ -12,6 +12,7 @@ struct RunResult: Sendable {
     var socketsOpened = 0
     var socketsOutsideNetns = 0
     var truncated: UInt64 = 0
+    var dns = DNSCounters()
     var connectionsOpened: UInt64 = 0
     var bytesReceived: UInt64 = 0
     var retried: UInt64 = 0
@@ -39,6 +40,7 @@ struct RunResult: Sendable {
             socketsOpened += t.socketsOpened
             socketsOutsideNetns += t.socketsOutsideNetns
             truncated += t.truncated
+            dns.add(t.dns)
             connectionsOpened += t.connectionsOpened
             bytesReceived += t.bytesReceived
             retried += t.retried

@@ -22,6 +22,8 @@ struct ThreadResult: Sendable {
     var socketsOutsideNetns = 0
     /// Answers with the TC bit (DNS), counted within `completed`.
     var truncated: UInt64 = 0
+    /// DNS answers that matched no query in flight, and queries sent again (zero for other protocols).
+    var dns = DNSCounters()
     /// Connections opened (HTTP; 0 for DNS over UDP).
     var connectionsOpened: UInt64 = 0
     /// Response bytes received.
