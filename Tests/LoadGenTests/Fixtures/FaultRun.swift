@@ -123,11 +123,16 @@ enum FaultRun {
 }
 
 extension NetworkNamespace {
-    /// Packets matched so far by the rules of `chain` (in order), from `iptables -L CHAIN -v -x -n` (the rules are
-    /// added with `iptables(_:)`).
-    func iptablesPackets(chain: String) async throws -> [Int] {
+    /// `iptables ARGS` inside the namespace (Debian's iptables, nf_tables backend); the rules go with the namespace.
+    @discardableResult
+    func iptables(_ arguments: [String]) async throws -> String {
         let iptables = try IntegrationEnvironment.requireTool("iptables", package: "iptables")
-        let text = try await Command.check(["ip", "netns", "exec", name, iptables, "-L", chain, "-v", "-x", "-n"])
+        return try await Command.check(["ip", "netns", "exec", name, iptables] + arguments)
+    }
+
+    /// Packets matched so far by the rules of `chain` (in order), from `iptables -L CHAIN -v -x -n`.
+    func iptablesPackets(chain: String) async throws -> [Int] {
+        let text = try await iptables(["-L", chain, "-v", "-x", "-n"])
         return text.split(separator: "\n").dropFirst(2).compactMap { Int($0.split(separator: " ").first ?? "") }
     }
 }
