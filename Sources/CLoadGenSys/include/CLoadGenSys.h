@@ -60,6 +60,11 @@ void CLoadGenSys_udp_batch_set_error(CLoadGenSys_udp_batch *batch, int fd, int e
 void CLoadGenSys_udp_batch_forget(CLoadGenSys_udp_batch *batch, int fd);
 /* Sets SO_SNDBUF and SO_RCVBUF to `bytes`, past the sysctl limits when privileged (the *BUFFORCE options). */
 void CLoadGenSys_set_socket_buffers(int fd, int bytes);
+/* Turns Nagle's algorithm off on a TCP socket (TCP_NODELAY); 0 or -errno. */
+int CLoadGenSys_set_tcp_nodelay(int fd);
+/* Acknowledges what arrived on a TCP socket at once instead of delaying the ACK (TCP_QUICKACK; the kernel
+   clears it again, so set it after each read); 0 or -errno. */
+int CLoadGenSys_set_tcp_quickack(int fd);
 /* Asks the kernel to timestamp received datagrams (SO_TIMESTAMPNS); 0 or -errno. */
 int CLoadGenSys_enable_rx_timestamps(int fd);
 /* CLOCK_BOOTTIME minus CLOCK_MONOTONIC, in nanoseconds (what eBPF's bpf_ktime_get_boot_ns reports, from ours). */

@@ -37,6 +37,8 @@ struct RunConfig: Sendable {
         var serversSource: String
         var questions: [DNSQuestion]
         var tcp: Bool
+        /// A truncated UDP answer sends its query again over TCP (`--tc-fallback`).
+        var tcFallback = false
     }
 
     struct HTTP: Sendable {
