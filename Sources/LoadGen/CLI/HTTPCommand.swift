@@ -58,17 +58,23 @@ struct HTTPCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Give up on a connection attempt after DUR (default 3s).", valueName: "DUR"))
     var connectTimeout: String?
 
+    @OptionGroup(title: "Thresholds (exit 4 when one is breached)") var thresholds: ThresholdOptions
+
     func run() throws {
         let config = try makeConfig()
+        let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
         let result = try Runner.run(config)
-        // Not one request could be written because no connection could be made: the run could not run.
+        let outcomes = Thresholds.evaluate(limits, result, requestedRate: config.load.requestedRate)
+        let header = HTTPCommand.header(config: config, thresholds: outcomes)
+        Reports.emit(Reports.render(header, result, output: config.output, codeNames: { String($0) }), output: config.output)
+        // Not one request could be written because no connection could be made: say so (exit 1).
         let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
         if result.counters.sent == 0, !connectErrors.isEmpty, !result.interrupted {
             let hosts = config.http!.targets.map(\.url.authority).joined(separator: ", ")
             let why = connectErrors.map { "\($0.name) \(result.connectErrors[$0.rawValue])" }.joined(separator: ", ")
-            throw RunFailure("cannot connect to \(hosts) from inside the target netns (\(why)); is the server running there?")
+            throw RunExit(code: 1, description: "cannot connect to \(hosts) from inside the target netns (\(why)); is the server running there?")
         }
-        Reports.emit(HTTPCommand.render(config: config, result: result), output: config.output)
+        if let exit = Reports.verdict(header, result) { throw exit }
     }
 
     func makeConfig() throws -> RunConfig {
@@ -196,8 +202,12 @@ struct HTTPCommand: ParsableCommand {
     }
 
     static func render(config: RunConfig, result: RunResult) -> String {
+        Reports.render(header(config: config), result, output: config.output, codeNames: { String($0) })
+    }
+
+    static func header(config: RunConfig, thresholds: [ThresholdOutcome] = []) -> ReportHeader {
         let http = config.http!
-        let header = ReportHeader(
+        return ReportHeader(
             kind: config.kind == .http2 ? "http2" : "http1", eventNoun: "requests", threads: config.load.threads, netns: config.targetsLabel,
             netnsInode: config.targets.first?.inode ?? NetNamespace.currentThreadInode,
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
@@ -206,7 +216,6 @@ struct HTTPCommand: ParsableCommand {
             targetsSource: config.kind == .http2
                 ? "\(http.connections) connections × \(http.streams) streams, h2c"
                 : "\(http.connections) connections, \(http.keepAlive ? "keep-alive" : "one per request")",
-            transport: "tcp", workload: [])
-        return Reports.render(header, result, output: config.output, codeNames: { String($0) })
+            transport: "tcp", workload: [], thresholds: thresholds)
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Glibc
 
-/// `loadgen`: the root command. Exit codes: 0 the run completed, 1 it could not run, 2 usage error.
+/// `loadgen`: the root command. Exit codes (DESIGN.md §3): 0 the run completed and at least one event completed,
+/// 1 it could not run or no event completed, 2 usage error, 3 `verify` found missed events, 4 a threshold was
+/// breached.
 @main
 struct LoadGenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +19,11 @@ struct LoadGenCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let exit as RunExit {
+            // The report is on stdout already: flush it before the reason goes to stderr.
+            fflush(nil)
+            Console.error("loadgen: \(exit.description)\n")
+            Glibc.exit(exit.code)
         } catch let failure as RunFailure {
             Console.error("loadgen: \(failure.description)\n")
             Glibc.exit(1)
