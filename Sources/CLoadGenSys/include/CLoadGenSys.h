@@ -78,4 +78,6 @@ void *CLoadGenSys_block_pool_realloc(void *ptr, size_t size, void *user_data);
 /* Returns the calling thread's cached blocks to malloc. */
 void CLoadGenSys_block_pool_drain(void);
 
+#include "early_stop.h"
+
 #endif

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLoadGenSys
 import Foundation
 
 /// `loadgen dns`: DNS queries through c-ares, at a rate or closed loop, from inside a netns.
@@ -41,6 +42,8 @@ struct DNSCommand: ParsableCommand {
     func run() throws {
         let config = try makeConfig()
         let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
+        // A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
+        CLoadGenSys_hold_stop_signals()
         let result = try Runner.run(config)
         let outcomes = Thresholds.evaluate(limits, result, requestedRate: config.load.requestedRate)
         let header = DNSCommand.header(config: config, thresholds: outcomes)

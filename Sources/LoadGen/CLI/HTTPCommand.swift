@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLoadGenSys
 import Foundation
 
 /// `loadgen http`: HTTP/1.1 requests over keep-alive (or per-request) connections, at a rate or closed loop,
@@ -63,6 +64,8 @@ struct HTTPCommand: ParsableCommand {
     func run() throws {
         let config = try makeConfig()
         let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
+        // A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
+        CLoadGenSys_hold_stop_signals()
         let result = try Runner.run(config)
         let outcomes = Thresholds.evaluate(limits, result, requestedRate: config.load.requestedRate)
         let header = HTTPCommand.header(config: config, thresholds: outcomes)
