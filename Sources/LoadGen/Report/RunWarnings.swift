@@ -17,14 +17,16 @@ enum RunWarnings {
         let reason = NotSentReason.allCases.max { c.notSentCount($0) < c.notSentCount($1) }!
         let first = c.firstNotSentNanos[reason.rawValue]
         let when = first == 0 ? "" : " from \(Wording.sinceOrigin(first, origin: result.originNanos)) on"
+        // Held-back and stopped events are counted when they are given up (the window's end, the stop's drain).
+        let givenUp = first == 0 ? "" : " (given up\(when))"
         let cause: String
         switch reason {
         case .noConnection:
             cause = "no connection\(when) (\(connectCause(result)))"
         case .heldBack:
-            cause = "held back\(when): every one of the \(header.concurrency) slots was in flight (--concurrency), or loadgen was backing off after refusals"
+            cause = "held back: every one of the \(header.concurrency) slots was in flight (--concurrency), or loadgen was backing off after refusals\(givenUp)"
         case .stopped:
-            cause = "the run was stopped (SIGINT or SIGTERM)\(first == 0 ? "" : " at \(Wording.sinceOrigin(first, origin: result.originNanos))")"
+            cause = "the run was stopped (SIGINT or SIGTERM) before they went out\(givenUp)"
         }
         let intended = Wording.count(c.intended, "intended " + header.eventNounSingular, "intended " + header.eventNoun)
         let sent = c.sent == 0 ? "none of \(intended) \(c.intended == 1 ? "was" : "were")" : "only \(Wording.group(c.sent)) of \(intended) were"

@@ -52,11 +52,11 @@ import Testing
         var held = thread(sent: 900)
         held.counters.recordNotSent(.heldBack, count: 100, atNanos: Self.at(2.5))
         #expect(RunWarnings.notSentWarning(header(), run(held))
-            == "only 900 of 1,000 intended requests were sent: held back from 2.50 s on: every one of the 4 slots was in flight (--concurrency), or loadgen was backing off after refusals")
+            == "only 900 of 1,000 intended requests were sent: held back: every one of the 4 slots was in flight (--concurrency), or loadgen was backing off after refusals (given up from 2.50 s on)")
         var stopped = ThreadResult()
         stopped.counters.recordNotSent(.stopped, count: 1, atNanos: Self.at(0.004))
         #expect(RunWarnings.notSentWarning(header("dns"), run(stopped))
-            == "none of 1 intended query was sent: the run was stopped (SIGINT or SIGTERM) at 0.00 s")
+            == "none of 1 intended query was sent: the run was stopped (SIGINT or SIGTERM) before they went out (given up from 0.00 s on)")
     }
 
     @Test("the 99% line: 99 of 100 sent is fine, 98 of 100 is not", arguments: [(99, false), (98, true), (100, false)] as [(UInt64, Bool)])
