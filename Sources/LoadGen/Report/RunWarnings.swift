@@ -47,6 +47,7 @@ enum RunWarnings {
         case .connectTimeout: what = "connection attempts timed out"
         case .reset: what = "connections were reset"
         case .closed: what = "the server closed connections"
+        case .unreachable: what = "no route to the server"
         default: what = "connection attempts failed (\(kind.name))"
         }
         return what + when
@@ -82,6 +83,7 @@ enum RunWarnings {
         case .badResponse: "answers could not be parsed"
         case .headerTooLarge: "answer headers were too large"
         case .idMismatch: "answers did not match their queries"
+        case .unreachable: "no route to the destination; nothing left the host"
         case .other: "local failures"
         }
     }

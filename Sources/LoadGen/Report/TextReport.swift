@@ -71,6 +71,10 @@ enum TextReport {
         if result.truncated > 0 {
             lines.append("  truncated \(Wording.count(result.truncated, "answer", grouped: false)) had the TC bit set")
         }
+        if result.dns.any {
+            let d = result.dns
+            lines.append("  answers   no query took: duplicates \(d.duplicateAnswers)  late \(d.lateAnswers)  id_mismatch \(d.idMismatches); sent again: tc_fallbacks \(d.tcFallbacks)  retried \(d.retried)")
+        }
         if result.socketsOutsideNetns > 0 {
             lines.append("  WARNING   \(result.socketsOutsideNetns) of \(Wording.count(UInt64(result.socketsOpened), "socket", grouped: false)) \(result.socketsOutsideNetns == 1 ? "was" : "were") outside the target netns")
         }
