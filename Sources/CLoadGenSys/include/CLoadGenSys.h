@@ -110,4 +110,6 @@ int CLoadGenSys_netns_probe(int64_t *inode, uint64_t *cookie);
 void CLoadGenSys_set_thread_netns_cookie(uint64_t cookie);
 uint64_t CLoadGenSys_thread_netns_cookie(void);
 
+#include "early_stop.h"
+
 #endif
