@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 
 #define CLOADGENSYS_DATAGRAM_MAX 4096
@@ -248,4 +249,14 @@ int CLoadGenSys_socket_local_address(int fd, char *buf, int len) {
         return -EAFNOSUPPORT;
     }
     return n < len ? n : len - 1;
+}
+
+int CLoadGenSys_set_tcp_nodelay(int fd) {
+    int on = 1;
+    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0 ? 0 : -errno;
+}
+
+int CLoadGenSys_set_tcp_quickack(int fd) {
+    int on = 1;
+    return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on) == 0 ? 0 : -errno;
 }

@@ -18,6 +18,7 @@ struct DNSCommand: ParsableCommand {
     @OptionGroup(title: "Load") var load: LoadOptions
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
     @Option(name: .customLong("server"),
             help: ArgumentHelp("A DNS server, ADDR[:PORT] or [V6ADDR][:PORT] (repeatable; queries go round-robin).", valueName: "ADDR[:PORT]"))
@@ -36,8 +37,13 @@ struct DNSCommand: ParsableCommand {
     @Flag(help: "DNS over TCP (one pipelined connection per server and thread).")
     var tcp = false
 
+    @Flag(help: "Over UDP, send a query whose answer has the TC bit set again over TCP (counted once; tc_fallbacks).")
+    var tcFallback = false
+
     func run() throws {
-        let config = try makeConfig()
+        let plan = try privileges.plan()
+        var config = try makeConfig()
+        config.privileges = plan
         let result = try Runner.run(config)
         Reports.emit(DNSCommand.render(config: config, result: result), output: config.output)
     }
@@ -62,7 +68,7 @@ struct DNSCommand: ParsableCommand {
             output: try output.settings(),
             targets: targets, threadsPerTarget: threadsPerTarget,
             dns: .init(servers: found.servers, serversByTarget: found.byTarget, serversSource: found.source,
-                       questions: questions, tcp: tcp))
+                       questions: questions, tcp: tcp, tcFallback: tcFallback))
     }
 
     /// The servers of every target (each target's own list, and all of them without repeats) and where they came

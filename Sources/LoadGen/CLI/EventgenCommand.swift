@@ -33,6 +33,7 @@ struct EventgenCommand: ParsableCommand {
 
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
     /// The equivalent `loadgen dns` or `loadgen http` arguments.
     func translatedArguments() throws(ValidationError) -> [String] {
@@ -54,6 +55,7 @@ struct EventgenCommand: ParsableCommand {
         if output.progress { args.append("--progress") }
         if output.quiet { args.append("--quiet") }
         if let events = output.events { args += ["--events", events] }
+        args += privileges.arguments
         return args
     }
 

@@ -21,6 +21,7 @@ struct HTTPCommand: ParsableCommand {
     @OptionGroup(title: "Load") var load: LoadOptions
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
     @Argument(help: ArgumentHelp("http://HOST[:PORT]/PATH?QUERY (IPv4, [IPv6] or a name), used round-robin; {seq}, {thread}, {rand}, {rand:N} in the path or header values expand per request.", valueName: "URL"))
     var urls: [String] = []
@@ -62,7 +63,9 @@ struct HTTPCommand: ParsableCommand {
     var connectTimeout: TimeSpan?
 
     func run() throws {
-        let config = try makeConfig()
+        let plan = try privileges.plan()
+        var config = try makeConfig()
+        config.privileges = plan
         let result = try Runner.run(config)
         // Not one request could be written because no connection could be made: the run could not run.
         let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }

@@ -28,6 +28,11 @@ protocol ResolverDelegate: AnyObject {
 /// `readsOnTick` the UDP socket is not polled and `processTimeouts()` (the owner's tick) reads everything that
 /// arrived since the last tick. Should the kernel ever deliver an answer without a timestamp, the resolver
 /// falls back to polling the socket so that no answer is timed late.
+///
+/// c-ares silently drops an answer that matches no query in flight (by ID and question). Every datagram read
+/// passes through `receive`, so the resolver notices which ones completed nothing and counts them in `ledger`:
+/// duplicates, late answers, wrong IDs or questions, truncated answers retried over TCP. A socket failure ends
+/// the queries on it with ECONNREFUSED in c-ares; the errno loadgen saw says what it really was (`socketError`).
 final class Resolver {
     /// What c-ares hands back to the send callback: the resolver and the slot, one per slot, made once.
     private struct SlotRef {
@@ -37,37 +42,53 @@ final class Resolver {
 
     let server: Endpoint
     private let loop: Loop
+    /// What became of each query ID, to classify the answers no query took.
+    let ledger = AnswerLedger()
+    /// The query ID each slot's query went out with.
+    private let slotQueryID: UnsafeMutablePointer<UInt16>
+    /// The datagram being processed: its ID (-1 when none, or c-ares completed a query with it) and TC bit.
+    var datagramID: Int32 = -1
+    var datagramTruncated = false
+    let tcFallback: Bool
+    /// Why c-ares last closed a socket on an error: 1.18.1 ends its queries with ECONNREFUSED whatever it was.
+    var socketError: ErrorKind = .refused
     /// The slot table's send times: `flush()` stamps the queries it transmits.
-    private let sentNanos: UnsafeMutablePointer<UInt64>
+    let sentNanos: UnsafeMutablePointer<UInt64>
     private let socketFunctions: UnsafeMutablePointer<ares_socket_functions>
-    private let batch: OpaquePointer
+    let batch: OpaquePointer
     static let batchCapacity: Int32 = 256
     /// Room for answers that arrive between two ticks at high rates (needs CAP_NET_ADMIN above rmem_max).
     static let socketBufferBytes: Int32 = 8 << 20
     private let pendingSlots: UnsafeMutablePointer<Int32>
-    private var pendingCount: Int32 = 0
-    private var udpFD: Int32 = -1
+    var pendingCount: Int32 = 0
+    var udpFD: Int32 = -1
     /// When the datagram being processed arrived (monotonic), 0 when not reading a datagram.
-    private var receiveNanos: UInt64 = 0
-    private var realtimeOffset: Int64 = 0
+    var receiveNanos: UInt64 = 0
+    var realtimeOffset: Int64 = 0
     /// Read UDP answers on the owner's tick instead of on readiness (open loop).
-    private var readsOnTick: Bool
+    var readsOnTick: Bool
     private var channel: ares_channel?
     private var polls: [Int32: SocketPoll] = [:]
+    /// What each poll watches, to watch it again after libuv stopped it on a socket error.
+    private var watched: [Int32: SocketPoll.Events] = [:]
     private let slotRefs: UnsafeMutablePointer<SlotRef>
     private let slotCapacity: Int
-    private let expectedNetnsInode: UInt64
+    let expectedNetnsInode: UInt64
     unowned(unsafe) var delegate: (any ResolverDelegate)?
 
     /// Sockets c-ares opened, and how many of them were outside the expected namespace (must stay 0).
-    private(set) var socketsOpened = 0
+    var socketsOpened = 0
     /// The local address of the socket last opened (`ip:port`), for event records.
-    private(set) var localAddress = ""
-    private(set) var socketsOutsideNetns = 0
+    var localAddress = ""
+    var socketsOutsideNetns = 0
 
-    init(loop: Loop, server: Endpoint, useTCP: Bool, timeoutMillis: Int, slotCapacity: Int,
+    /// `tcFallback`: a truncated UDP answer sends its query again over TCP (otherwise it completes the query).
+    init(loop: Loop, server: Endpoint, useTCP: Bool, tcFallback: Bool = false, timeoutMillis: Int, slotCapacity: Int,
          sentNanos: UnsafeMutablePointer<UInt64>, expectedNetnsInode: UInt64, readsOnTick: Bool) throws(AresError) {
         self.loop = loop
+        self.tcFallback = tcFallback && !useTCP
+        slotQueryID = .allocate(capacity: slotCapacity)
+        slotQueryID.initialize(repeating: 0, count: slotCapacity)
         self.readsOnTick = readsOnTick && !useTCP
         self.sentNanos = sentNanos
         guard let batch = CLoadGenSys_udp_batch_create(Resolver.batchCapacity) else { throw AresError(code: ARES_ENOMEM) }
@@ -82,7 +103,7 @@ final class Resolver {
                 Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue().closeSocket(fd)
             },
             aconnect: { fd, address, length, data in
-                Glibc.connect(fd, address, length)
+                Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue().connect(fd, address, length)
             },
             arecvfrom: { fd, buffer, length, flags, from, fromLength, data in
                 Unmanaged<Resolver>.fromOpaque(data!)._withUnsafeGuaranteedRef {
@@ -99,8 +120,12 @@ final class Resolver {
 
         var options = ares_options()
         var flags = ARES_FLAG_STAYOPEN | ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH
-        // One packet per event: no retry over TCP on truncation (unless TCP was asked for).
-        flags |= useTCP ? ARES_FLAG_USEVC : ARES_FLAG_IGNTC
+        // One packet per event: no retry over TCP on truncation (unless TCP or the fallback was asked for).
+        if useTCP {
+            flags |= ARES_FLAG_USEVC
+        } else if !tcFallback {
+            flags |= ARES_FLAG_IGNTC
+        }
         options.flags = Int32(flags)
         options.timeout = Int32(max(1, timeoutMillis))
         options.tries = 1
@@ -124,6 +149,7 @@ final class Resolver {
     deinit {
         if let channel { ares_destroy(channel) }
         slotRefs.deallocate()
+        slotQueryID.deallocate()
         pendingSlots.deallocate()
         socketFunctions.deallocate()
         CLoadGenSys_udp_batch_destroy(batch)
@@ -151,6 +177,9 @@ final class Resolver {
     @inline(__always)
     func send(_ packet: UnsafeRawBufferPointer, slot: Int32) {
         if CLoadGenSys_udp_batch_queued(batch) == Resolver.batchCapacity { flush() }
+        let id = DNSMessage.id(of: packet) ?? 0
+        slotQueryID[Int(slot)] = id
+        ledger.sent(id: id)
         ares_send(channel, packet.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(packet.count), { arg, status, _, abuf, alen in
             let ref = arg!.assumingMemoryBound(to: SlotRef.self).pointee
             Unmanaged<Resolver>.fromOpaque(ref.owner)._withUnsafeGuaranteedRef {
@@ -183,6 +212,7 @@ final class Resolver {
         if rc < 0, failedFD >= 0, let channel {
             CLoadGenSys_udp_batch_set_error(batch, failedFD, -rc)
             ares_process_fd(channel, failedFD, ARES_SOCKET_BAD)
+            settleDatagram()
         }
     }
 
@@ -198,6 +228,7 @@ final class Resolver {
         } else {
             ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD)
         }
+        settleDatagram()
     }
 
     /// Ends every query in flight as cancelled.
@@ -216,18 +247,28 @@ final class Resolver {
     }
 
     private func didFinish(slot: Int32, status: Int32, abuf: UnsafeMutablePointer<UInt8>?, alen: Int32) {
-        let outcome = DNSOutcome(aresStatus: status)
+        var outcome = DNSOutcome(aresStatus: status)
+        if outcome == .failed(.refused) { outcome = .failed(socketError) }
+        let id = slotQueryID[Int(slot)]
+        switch outcome {
+        case .answered:
+            ledger.ended(id: id, .answered)
+            if Int32(id) == datagramID { datagramID = -1 }
+        case .timedOut: ledger.ended(id: id, .timedOut)
+        case .cancelled, .failed: ledger.ended(id: id, .ended)
+        }
         let answer = UnsafeRawBufferPointer(start: abuf, count: abuf == nil ? 0 : Int(alen))
         let at = outcome == .answered && receiveNanos != 0 ? receiveNanos : Loop.nowNanos
         delegate?.resolver(self, didFinish: slot, outcome: outcome, answer: answer, atNanos: at)
     }
 
-    private func didChangeSocketState(fd: Int32, readable: Bool, writable: Bool) {
+    func didChangeSocketState(fd: Int32, readable: Bool, writable: Bool) {
         // c-ares reports a socket once it is connected: its local address is known now.
         if localAddress.isEmpty, readable || writable { localAddress = Resolver.localAddress(of: fd) }
         if !readable && !writable {
             // c-ares is about to close fd: stop watching it first.
             polls.removeValue(forKey: fd)?.close()
+            watched[fd] = nil
             return
         }
         if readsOnTick && fd == udpFD && !writable {
@@ -238,8 +279,8 @@ final class Resolver {
             poll = existing
         } else {
             do {
-                poll = try SocketPoll(loop: loop, fd: fd) { [unowned self] fd, events, _ in
-                    self.didBecomeReady(fd: fd, events: events)
+                poll = try SocketPoll(loop: loop, fd: fd) { [unowned self] fd, events, failed in
+                    self.didBecomeReady(fd: fd, events: events, failed: failed)
                 }
             } catch {
                 // Without a poll the socket's answers are never read: its queries will time out and be counted.
@@ -250,16 +291,22 @@ final class Resolver {
         var events: SocketPoll.Events = []
         if readable { events.insert(.readable) }
         if writable { events.insert(.writable) }
+        watched[fd] = events
         poll.watch(events)
     }
 
-    private func didBecomeReady(fd: Int32, events: SocketPoll.Events) {
+    /// `failed`: the socket has an error (e.g. the server reset the connection). libuv then stops the poll, but
+    /// c-ares reads a TCP stream one piece per call and sees the error only after the answers still buffered:
+    /// watch again until c-ares closes the socket, or those answers and the error are never read.
+    private func didBecomeReady(fd: Int32, events: SocketPoll.Events, failed: Bool) {
         guard let channel else { return }
         realtimeOffset = CLoadGenSys_realtime_minus_monotonic()
         CLoadGenSys_udp_batch_new_round(batch)
         ares_process_fd(channel,
                         events.contains(.readable) ? fd : ARES_SOCKET_BAD,
                         events.contains(.writable) ? fd : ARES_SOCKET_BAD)
+        settleDatagram()
+        if failed, let poll = polls[fd], let events = watched[fd] { poll.watch(events) }
         delegate?.resolverDidProcess(self)
     }
 
@@ -267,59 +314,5 @@ final class Resolver {
         var buffer = [CChar](repeating: 0, count: 64)
         let n = CLoadGenSys_socket_local_address(fd, &buffer, Int32(buffer.count))
         return n > 0 ? String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-    }
-
-    // MARK: c-ares socket functions
-
-    private func openSocket(_ family: Int32, _ type: Int32, _ proto: Int32) -> ares_socket_t {
-        let fd = Glibc.socket(family, type, proto)
-        guard fd >= 0 else { return ARES_SOCKET_BAD }
-        socketsOpened += 1
-        if expectedNetnsInode != 0, NetNamespace.inode(ofSocket: fd) != expectedNetnsInode {
-            socketsOutsideNetns += 1
-        }
-        CLoadGenSys_set_socket_buffers(fd, Resolver.socketBufferBytes)
-        localAddress = ""
-        if type & 0xF == Int32(SOCK_DGRAM.rawValue) {
-            udpFD = fd
-            _ = CLoadGenSys_enable_rx_timestamps(fd)
-        }
-        return fd
-    }
-
-    private func closeSocket(_ fd: ares_socket_t) -> Int32 {
-        if fd == udpFD {
-            CLoadGenSys_udp_batch_forget(batch, fd)
-            pendingCount = 0
-            udpFD = -1
-        }
-        return Glibc.close(fd)
-    }
-
-    private func receive(_ fd: ares_socket_t, _ buffer: UnsafeMutableRawPointer?, _ length: Int, _ flags: Int32,
-                         _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?) -> Int {
-        guard fd == udpFD else {
-            receiveNanos = 0
-            return Glibc.recvfrom(fd, buffer, length, flags, from, fromLength)
-        }
-        var realtime: UInt64 = 0
-        let n = CLoadGenSys_udp_batch_recv(batch, fd, buffer, length, from, fromLength, &realtime)
-        receiveNanos = realtime == 0 ? 0 : UInt64(truncatingIfNeeded: Int64(bitPattern: realtime) &- realtimeOffset)
-        if n >= 0 && realtime == 0 && readsOnTick {
-            // No kernel timestamp: only prompt reads can time answers now.
-            readsOnTick = false
-            didChangeSocketState(fd: fd, readable: true, writable: false)
-        }
-        return n
-    }
-
-    private func send(_ fd: ares_socket_t, _ iov: UnsafePointer<iovec>?, _ count: Int32) -> Int {
-        guard fd == udpFD else { return Glibc.writev(fd, iov, count) }
-        let n = CLoadGenSys_udp_batch_queue(batch, fd, iov, count)
-        if n < 0 {
-            errno = Int32(-n)
-            return -1
-        }
-        return n
     }
 }

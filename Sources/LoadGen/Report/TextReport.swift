@@ -54,6 +54,10 @@ enum TextReport {
         let errors = ErrorKind.allCases.filter { c.errorCount($0) > 0 }.map { "\($0.name) \(c.errorCount($0))" }
         lines.append("  errors    \(errors.isEmpty ? "none" : errors.joined(separator: "  "))")
         if result.truncated > 0 { lines.append("  truncated \(result.truncated) answers had the TC bit set") }
+        if result.dns.any {
+            let d = result.dns
+            lines.append("  answers   no query took: duplicates \(d.duplicateAnswers)  late \(d.lateAnswers)  id_mismatch \(d.idMismatches); sent again: tc_fallbacks \(d.tcFallbacks)  retried \(d.retried)")
+        }
         if result.socketsOutsideNetns > 0 {
             lines.append("  WARNING   \(result.socketsOutsideNetns) of \(result.socketsOpened) sockets were outside the target netns")
         }

@@ -1,6 +1,16 @@
 /// DNS load on one loop thread: each event takes a query ID from its server's allocator, its prebuilt packet
 /// goes out through that server's `Resolver` (batched per round), and each completion is counted and timed by
 /// `LoadWorker`. Loop thread only.
+///
+/// Faults: in open loop every event goes out on schedule, whatever a server did to the previous ones: a query to
+/// a refusing server costs one datagram (or connection attempt), the rate bounds them, and the healthy servers'
+/// queries are never held up. In closed loop a refusal would be re-issued at once (a busy loop), so a server
+/// that refuses (or cannot be routed to) is backed off alone, its delay doubling from 1 ms to 100 ms and reset
+/// by its next answer: events aimed at it meanwhile are not sent (`not_sent: no_connection`) as long as another
+/// server is healthy; once every server backs off, the thread's issuing pauses (`LoadWorker`'s backoff) and the
+/// events wait. Over TCP, a query whose
+/// connection the server closed or reset goes out once more on a new connection (`retried`); a second loss is
+/// an error (`closed`, `reset`).
 final class DNSWorker: LoadWorker, ResolverDelegate {
     private let slotID: UnsafeMutablePointer<UInt16>
     private let slotResolver: UnsafeMutablePointer<Int32>
@@ -15,6 +25,12 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     private var qtypeNames: [String] = []
     private var rcodeCounts = [UInt64](repeating: 0, count: 16)
     private let useTCP: Bool
+    /// Per slot: its query was already sent again after its connection was lost.
+    private let slotRetried: UnsafeMutablePointer<Bool>
+    private var retried: UInt64 = 0
+    /// Per server: the current backoff and when it ends (monotonic ns, 0: not backing off).
+    private var backoffNanos: [UInt64] = []
+    private var backoffUntil: [UInt64] = []
 
     override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
                   stop: StopSignal, progress: ProgressCell) throws {
@@ -26,6 +42,8 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         slotID.initialize(repeating: 0, count: capacity)
         slotResolver = .allocate(capacity: capacity)
         slotResolver.initialize(repeating: 0, count: capacity)
+        slotRetried = .allocate(capacity: capacity)
+        slotRetried.initialize(repeating: false, count: capacity)
         questions = dns.questions
         transport = dns.tcp ? "tcp" : "udp"
         packets = dns.questions.map { question in
@@ -40,7 +58,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         let timeoutMillis = Int((config.load.timeoutNanos + 999_999) / 1_000_000)
         let servers = dns.serversByTarget.isEmpty ? dns.servers : dns.serversByTarget[config.target(ofThread: threadIndex)]
         for (i, server) in servers.enumerated() {
-            let resolver = try Resolver(loop: loop, server: server, useTCP: dns.tcp,
+            let resolver = try Resolver(loop: loop, server: server, useTCP: dns.tcp, tcFallback: dns.tcFallback,
                                         timeoutMillis: timeoutMillis, slotCapacity: capacity,
                                         sentNanos: slots.sentNanos, expectedNetnsInode: netnsInode,
                                         readsOnTick: DNSWorker.readsOnTick(plan: plan))
@@ -50,6 +68,8 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
             // Spread threads' ID sequences apart.
             ids.append(IDAllocator(start: UInt16(truncatingIfNeeded: threadIndex &* 40_503 &+ i &* 7_919)))
         }
+        backoffNanos = Array(repeating: 0, count: resolvers.count)
+        backoffUntil = Array(repeating: 0, count: resolvers.count)
     }
 
     /// Reading answers only on ticks (their kernel timestamps keep the latencies exact) saves a wake-up per
@@ -63,6 +83,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     deinit {
         slotID.deallocate()
         slotResolver.deallocate()
+        slotRetried.deallocate()
         nameScratch.deallocate()
         for packet in packets { packet.deallocate() }
     }
@@ -75,12 +96,27 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         let s = Int(slot)
         let sequence = slots.sequence[s]
         let serverIndex = resolvers.count == 1 ? 0 : Int(sequence % UInt64(resolvers.count))
-        let questionIndex = packets.count == 1 ? 0 : Int(sequence % UInt64(packets.count))
+        if backoffUntil[serverIndex] > now && !allServersBackingOff(now: now) {
+            discard(slot: slot, reason: .noConnection, atNanos: now)
+            return
+        }
         guard let id = ids[serverIndex].allocate() else {
             preconditionFailure("more than 65,536 queries in flight on one channel")
         }
         slotID[s] = id
         slotResolver[s] = Int32(serverIndex)
+        slotRetried[s] = false
+        let packet = self.packet(slot: slot)
+        // Over UDP the resolver stamps the real transmit time when it flushes the batch.
+        markSent(slot: slot, atNanos: now)
+        // May complete (and release the slot) before it returns.
+        resolvers[serverIndex].send(packet, slot: slot)
+    }
+
+    /// The query of `slot` (its question, expanded, with its ID), in a buffer valid until the next call.
+    private func packet(slot: Int32) -> UnsafeRawBufferPointer {
+        let sequence = slots.sequence[Int(slot)]
+        let questionIndex = packets.count == 1 ? 0 : Int(sequence % UInt64(packets.count))
         var packet = UnsafeRawBufferPointer(packets[questionIndex])
         if let template = questions[questionIndex].template {
             let n = template.expand(sequence: sequence, thread: result.threadIndex, into: nameScratch)
@@ -88,11 +124,22 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
                                                type: questions[questionIndex].type, into: packets[questionIndex].baseAddress!)
             packet = UnsafeRawBufferPointer(rebasing: packet[0..<length])
         }
-        DNSMessage.setID(id, in: packets[questionIndex])
-        // Over UDP the resolver stamps the real transmit time when it flushes the batch.
-        markSent(slot: slot, atNanos: now)
-        // May complete (and release the slot) before it returns.
-        resolvers[serverIndex].send(packet, slot: slot)
+        DNSMessage.setID(slotID[Int(slot)], in: packets[questionIndex])
+        return packet
+    }
+
+    private func allServersBackingOff(now: UInt64) -> Bool {
+        !backoffUntil.contains { $0 <= now }
+    }
+
+    /// Closed loop: backs off only the server `slot` went to; pauses the thread's issuing once every server backs
+    /// off. Open loop: nothing (see the type's documentation).
+    override func didRefuse(slot: Int32, now: UInt64) {
+        guard scheduler.plan.pacer == nil else { return }
+        let server = Int(slotResolver[Int(slot)])
+        backoffNanos[server] = min(max(backoffNanos[server] * 2, Scheduler.minBackoffNanos), Scheduler.maxBackoffNanos)
+        backoffUntil[server] = now + backoffNanos[server]
+        if allServersBackingOff(now: now) { super.didRefuse(slot: slot, now: now) }
     }
 
     override func flushTransmissions(now: UInt64) {
@@ -113,6 +160,8 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     }
 
     override func finishResult() {
+        for resolver in resolvers { result.dns.add(resolver.ledger.counters) }
+        result.dns.retried += retried
         for (code, count) in rcodeCounts.enumerated() where count > 0 {
             result.counters.codes[code, default: 0] += count
         }
@@ -147,14 +196,19 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     func resolver(_ resolver: Resolver, didFinish slot: Int32, outcome: DNSOutcome, answer: UnsafeRawBufferPointer,
                   atNanos: UInt64) {
         let s = Int(slot)
-        let id = slotID[s]
-        ids[Int(slotResolver[s])].release(id)
+        let server = Int(slotResolver[s])
+        if case .failed(let kind) = outcome, useTCP, kind == .closed || kind == .reset, !slotRetried[s] {
+            // The server closed the connection under it: once more on a new one (same ID, still ours).
+            slotRetried[s] = true
+            retried += 1
+            resolver.send(packet(slot: slot), slot: slot)
+            return
+        }
+        ids[server].release(slotID[s])
         switch outcome {
         case .answered:
-            if DNSMessage.id(of: answer) != id {
-                complete(slot: slot, .failed(.idMismatch), atNanos: atNanos)
-                return
-            }
+            backoffNanos[server] = 0
+            backoffUntil[server] = 0
             if DNSMessage.isTruncated(answer) { result.truncated += 1 }
             result.bytesReceived &+= UInt64(answer.count)
             complete(slot: slot, .answered(code: DNSMessage.rcode(of: answer) ?? 0), atNanos: atNanos)
@@ -163,6 +217,8 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         case .cancelled:
             complete(slot: slot, .cancelled, atNanos: atNanos)
         case .failed(let kind):
+            // `complete` backs off after `.refused`; no route is as final.
+            if kind == .unreachable { didRefuse(slot: slot, now: atNanos) }
             complete(slot: slot, .failed(kind), atNanos: atNanos)
         }
     }

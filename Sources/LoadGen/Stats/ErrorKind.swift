@@ -18,6 +18,8 @@ enum ErrorKind: Int, CaseIterable, Sendable {
     case headerTooLarge
     /// An answer arrived that belongs to another query (never expected; counted so it cannot hide).
     case idMismatch
+    /// The destination could not be reached: no route (ENETUNREACH, EHOSTUNREACH); nothing left the host.
+    case unreachable
     /// Out of memory or another local failure.
     case other
 
@@ -33,6 +35,7 @@ enum ErrorKind: Int, CaseIterable, Sendable {
         case .badResponse: "bad_response"
         case .headerTooLarge: "header_too_large"
         case .idMismatch: "id_mismatch"
+        case .unreachable: "unreachable"
         case .other: "other"
         }
     }

@@ -12,8 +12,10 @@ struct RunResult: Sendable {
     var socketsOpened = 0
     var socketsOutsideNetns = 0
     var truncated: UInt64 = 0
+    var dns = DNSCounters()
     var connectionsOpened: UInt64 = 0
     var bytesReceived: UInt64 = 0
+    var retried: UInt64 = 0
     var h2 = H2Counters()
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     var firstConnectErrorNanos = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
@@ -38,8 +40,10 @@ struct RunResult: Sendable {
             socketsOpened += t.socketsOpened
             socketsOutsideNetns += t.socketsOutsideNetns
             truncated += t.truncated
+            dns.add(t.dns)
             connectionsOpened += t.connectionsOpened
             bytesReceived += t.bytesReceived
+            retried += t.retried
             h2.add(t.h2)
             for i in connectErrors.indices {
                 connectErrors[i] += t.connectErrors[i]

@@ -1,0 +1,118 @@
+import Foundation
+import Glibc
+import Testing
+
+extension DNSIntegrationTests {
+    /// Servers that die, refuse, drop or cannot be reached: every intended query accounted, runs that end on time,
+    /// checked against what knot and the kernel counted.
+    @Suite struct FaultServer {
+        enum Bound: String, CaseIterable, Sendable { case count, duration }
+
+        @Test("knot killed mid-run: every intended query accounted, the run ends by itself on time",
+              arguments: Bound.allCases, [false, true])
+        func serverKilled(_ bound: Bound, tcp: Bool) async throws {
+            try await DNSRun.withKnot { ns, port, knot in
+                let noPortsBefore = try await ns.udpCounters()["NoPorts", default: 0]
+                var extra = ["--rate", "1000", "--timeout", "1s"] + (bound == .count ? ["--count", "2000"] : ["--duration", "2s"])
+                if tcp { extra.append("--tcp") }
+                let arguments = DNSRun.arguments(netns: ns, port: port, extra)
+                let child = try LoadGen.start(arguments)
+                defer { child.kill() }
+                try await Task.sleep(nanoseconds: 700_000_000)
+                let seen = try await knot.stats()
+                knot.stop()
+                let run = LoadGenRun(arguments: arguments, await child.wait(seconds: 15), sourceLocation: #_sourceLocation)
+                let report = try run.report()
+                try DNSFault.expectInvariants(report)
+                #expect(run.wallSeconds <= 2 + 1 + 1, "took \(run.wallSeconds) s: \(run.commandLine)")
+
+                let sent = try report.sent, completed = try report.completed
+                #expect(try report.int("intended") == 2000, "\(report)")
+                // Answered before the kill: at least what knot had counted 0.7 s in, at most what it could have.
+                let seenBeforeKill = tcp ? seen.tcp4 : seen.udp4
+                #expect(completed >= seenBeforeKill - 50 && completed <= 1000, "completed \(completed), knot had seen \(seenBeforeKill)")
+                #expect(try report.errors > 0, "\(report)")
+                let kinds = try report.counts("error_kinds").filter { $0.value > 0 }
+                #expect(Set(kinds.keys).isSubset(of: ["refused", "closed", "reset"]), "error kinds \(kinds)")
+                if !tcp {
+                    // Every query sent after the kill reached a closed port, which the kernel counts.
+                    let noPorts = try await ns.udpCounters()["NoPorts", default: 0] - noPortsBefore
+                    let lost = sent - completed - noPorts
+                    #expect(lost >= 0 && lost <= 50, "sent \(sent), completed \(completed), to the closed port \(noPorts)")
+                }
+            }
+        }
+
+        @Test("nothing listening from the start: every query an error 'refused', on time, with --count")
+        func refusedFromTheStart() async throws {
+            try await NetworkNamespace.with { ns in
+                let port = try await TestPorts.freeOnHost()
+                let before = try await ns.udpCounters()["NoPorts", default: 0]
+                let (_, report) = try await DNSFault.run(
+                    DNSFault.arguments(ns, port: port, ["--rate", "1000", "--count", "1000", "--timeout", "1s"]),
+                    schedule: 1, timeout: 1)
+                let noPorts = try await ns.udpCounters()["NoPorts", default: 0] - before
+                #expect(try report.sent == 1000 && report.completed == 0, "\(report)")
+                #expect(try report.counts("error_kinds")["refused"] == 1000, "\(report)")
+                #expect(noPorts == 1000, "the kernel saw \(noPorts) datagrams to the closed port")
+            }
+        }
+
+        @Test("10% of queries dropped by iptables: the timeouts are exactly the queries knot never saw")
+        func randomDrops() async throws {
+            try await DNSRun.withKnot { ns, port, knot in
+                try await ns.iptables(["-A", "INPUT", "-p", "udp", "--dport", "\(port)",
+                                       "-m", "statistic", "--mode", "random", "--probability", "0.1", "-j", "DROP"])
+                let (run, report, delta) = try await knot.measure(
+                    DNSRun.arguments(netns: ns, port: port, ["--rate", "2000", "--count", "4000", "--timeout", "1s"]),
+                    deadline: 15)
+                try DNSFault.expectInvariants(report)
+                #expect(run.wallSeconds <= 2 + 1 + 1, "took \(run.wallSeconds) s")
+                let dropped = try await ns.iptablesDropped()
+                let sent = try report.sent, timeouts = try report.timeouts
+                #expect(sent == 4000)
+                #expect(timeouts == sent - delta.udp4, "timeouts \(timeouts), knot never saw \(sent - delta.udp4)")
+                #expect(timeouts == dropped, "iptables dropped \(dropped)")
+                #expect(timeouts > 200 && timeouts < 600, "about 10% of 4000: \(timeouts)")
+                #expect(try report.completed == delta.udp4 && report.errors == 0)
+            }
+        }
+
+        @Test("a server with no route: errors 'unreachable', not 'refused', and nothing leaves the namespace")
+        func noRoute() async throws {
+            try await NetworkNamespace.with { ns in
+                let before = try await DNSFault.snmp(ns, "Ip")
+                let arguments = ["dns", "--netns", ns.name, "--server", "198.18.0.1:53", "--name", KnotServer.existingName,
+                                 "--rate", "100", "--count", "50", "--timeout", "1s", "--json", "--quiet"]
+                let (_, report) = try await DNSFault.run(arguments, schedule: 0.5, timeout: 1)
+                let after = try await DNSFault.snmp(ns, "Ip")
+                let kinds = try report.counts("error_kinds")
+                #expect(try report.sent == 50 && report.errors == 50, "\(report)")
+                #expect(kinds["unreachable"] == 50 && kinds["refused"] == 0, "\(kinds)")
+                let noRoutes = after["OutNoRoutes", default: 0] - before["OutNoRoutes", default: 0]
+                let packetsOut = after["OutRequests", default: 0] - before["OutRequests", default: 0]
+                #expect(noRoutes >= 50, "the kernel found no route \(noRoutes) times")
+                #expect(packetsOut == 0, "\(packetsOut) IP packets left")
+            }
+        }
+    }
+}
+
+extension NetworkNamespace {
+    /// Runs `iptables ARGS` inside the namespace (its rules go with the namespace).
+    func iptables(_ arguments: [String]) async throws {
+        let iptables = try IntegrationEnvironment.requireTool("iptables", package: "iptables")
+        let outcome = try await run([iptables] + arguments)
+        guard outcome.termination == .exited(0) else {
+            throw FixtureError("iptables \(arguments.joined(separator: " ")) in \(name): \(outcome.termination) \(outcome.stderr)")
+        }
+    }
+
+    /// Packets the namespace's INPUT chain dropped (the DROP rules' counters, summed).
+    func iptablesDropped() async throws -> Int {
+        let outcome = try await run(["iptables", "-L", "INPUT", "-v", "-x", "-n"])
+        return outcome.stdout.split(separator: "\n").filter { $0.contains("DROP") }.compactMap { line in
+            line.split(separator: " ", omittingEmptySubsequences: true).first.flatMap { Int($0) }
+        }.reduce(0, +)
+    }
+}
