@@ -124,6 +124,7 @@ enum FaultRun {
 
 extension NetworkNamespace {
     /// `iptables ARGS` inside the namespace (Debian's iptables, nf_tables backend); the rules go with the namespace.
+    @discardableResult
     func iptables(_ arguments: [String]) async throws -> String {
         let iptables = try IntegrationEnvironment.requireTool("iptables", package: "iptables")
         return try await Command.check(["ip", "netns", "exec", name, iptables] + arguments)
