@@ -6,6 +6,8 @@ BIN := .build/release/loadgen
 DEB_PACKAGES := libuv1-dev libc-ares-dev libnghttp2-dev pkg-config \
 	knot knot-dnsutils unbound dnsmasq-base nginx-light nghttp2-server nghttp2-client \
 	dnsperf wrk iproute2 iptables procps tshark bpftrace python3 time
+# The HTTP fault tests: the h2c fault server's `h2` (for Debian's /usr/bin/python3).
+DEB_PACKAGES += python3-h2
 
 .PHONY: setup build debug test unit-test integration-test demo bench clean
 
@@ -35,6 +37,21 @@ demo: build
 
 bench: build
 	python3 Benchmarks/run.py --loadgen $(BIN)
+
+# libFuzzer harnesses of the parsers (Fuzz/fuzz.sh): each runs FUZZ_SECONDS from the seed corpus in Fuzz/corpus.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz sanitize sanitize-address sanitize-thread
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/fuzz.sh run
+
+# The unit and integration suites under AddressSanitizer, then ThreadSanitizer (Fuzz/sanitize.sh); not part of test.
+sanitize: sanitize-address sanitize-thread
+
+sanitize-address: setup
+	bash Fuzz/sanitize.sh address
+
+sanitize-thread: setup
+	bash Fuzz/sanitize.sh thread
 
 clean:
 	rm -rf .build .setup-done

@@ -41,7 +41,9 @@ let package = Package(
         ),
         .testTarget(
             name: "LoadGenTests",
-            dependencies: ["LoadGen"]
+            dependencies: ["LoadGen"],
+            // The fault servers' Python scripts, run by HTTPFaultServer.
+            exclude: ["Fixtures/http1_fault_server.py", "Fixtures/h2_fault_server.py", "Fixtures/fault_server_common.py"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -91,4 +91,31 @@ void *CLoadGenSys_block_pool_realloc(void *ptr, size_t size, void *user_data);
 /* Returns the calling thread's cached blocks to malloc. */
 void CLoadGenSys_block_pool_drain(void);
 
+/* Least privilege (privileges.c). Capability sets, the bounding set and no_new_privs belong to each thread. */
+/* Calling thread: sets PR_SET_NO_NEW_PRIVS and drops what it can from the bounding set (needs CAP_SETPCAP, so
+   call it before the identity switch). 0 or -errno. */
+int CLoadGenSys_thread_restrict(void);
+/* Calling thread: clears the ambient set and empties the effective, permitted and inheritable sets. 0 or -errno. */
+int CLoadGenSys_thread_clear_capabilities(void);
+/* Whole process (glibc applies it to every thread): setgroups, then setresgid, then setresuid. 0 or -errno. */
+int CLoadGenSys_switch_identity(uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
+/* What the calling thread holds. */
+typedef struct CLoadGenSys_privileges {
+    uint64_t effective, permitted, inheritable, bounding, ambient;
+    int no_new_privs;
+    uid_t uid;
+    gid_t gid;
+    /* real, effective and saved ids are equal (for uid and for gid) */
+    int same_ids;
+} CLoadGenSys_privileges;
+int CLoadGenSys_thread_privileges(CLoadGenSys_privileges *out);
+/* The netns cookie of a socket (getsockopt SO_NETNS_COOKIE, Linux >= 5.14; no capability needed). 0 or -errno. */
+int CLoadGenSys_socket_netns_cookie(int fd, uint64_t *cookie);
+/* Creates a UDP socket on the calling thread, reads its netns inode (SIOCGSKNS + fstat, -errno when that is not
+   allowed) and its netns cookie, and closes it. Returns 0 or the cookie's -errno. */
+int CLoadGenSys_netns_probe(int64_t *inode, uint64_t *cookie);
+/* The calling thread's own netns cookie, kept in thread-local storage (0: none installed). */
+void CLoadGenSys_set_thread_netns_cookie(uint64_t cookie);
+uint64_t CLoadGenSys_thread_netns_cookie(void);
+
 #endif

@@ -1,35 +1,56 @@
 import ArgumentParser
 import Glibc
 
-/// Load control shared by every subcommand (DESIGN.md §3).
+/// Load control shared by every subcommand (DESIGN.md §3). Every value is typed and checked against its range
+/// while the command line is parsed; `parsed()` only combines them.
 struct LoadOptions: ParsableArguments {
-    @Option(name: [.customShort("R"), .long],
-            help: ArgumentHelp("Events per second across all threads, open loop: 2500, 20k, 1.5M.", valueName: "N"))
-    var rate: String?
+    /// The longest --duration (and --interval).
+    static let maxDuration = TimeSpan.day * 30
+    /// The range of --timeout: the scheduler checks timeouts once per tick (at most 1 ms apart), and c-ares takes
+    /// the timeout in milliseconds.
+    static let timeoutRange = (min: TimeSpan.millisecond, max: TimeSpan.hour)
 
-    @Option(help: ArgumentHelp("One event every DUR (the same as --rate 1/DUR): 1ms, 250us, 0.5s.", valueName: "DUR"))
-    var interval: String?
+    @Option(name: [.customShort("R"), .long],
+            help: ArgumentHelp("Events per second across all threads, open loop: 2500, 20k, 1.5M (at most 50M).", valueName: "N"),
+            transform: Rate.parser)
+    var rate: Rate?
+
+    @Option(help: ArgumentHelp("One event every DUR (the same as --rate 1/DUR): 1ms, 250us, 0.5s; from 20ns (50M/s) to 30d.", valueName: "DUR"),
+            transform: LoadOptions.intervalParser)
+    var interval: TimeSpan?
+
+    /// --interval: one event every 20 ns (the cap of --rate, 50M/s) to 30 days.
+    static let intervalParser = TimeSpan.parser(
+        from: TimeSpan(nanos: 1_000_000_000 / Rate.maxPerSecond), to: maxDuration,
+        tooShort: "is above 50M events per second, the most --rate takes too; use 20ns or longer")
 
     @Option(name: [.customShort("n"), .long],
-            help: ArgumentHelp("Stop after N events were issued, then wait for them to finish.", valueName: "N"))
-    var count: String?
+            help: ArgumentHelp("Stop after N events were issued, then wait for them to finish (up to 2^53).", valueName: "N"),
+            transform: Count.parser(max: Count.maxEvents, why: " (event numbers stay exact in JSON up to 2^53)"))
+    var count: Count?
 
     @Option(name: [.customShort("d"), .long],
-            help: ArgumentHelp("Stop issuing after DUR (default 10s when neither --count nor --duration is given).", valueName: "DUR"))
-    var duration: String?
+            help: ArgumentHelp("Stop issuing after DUR, at most 30d (default 10s when neither --count nor --duration is given).", valueName: "DUR"),
+            transform: TimeSpan.parser(from: .nanosecond, to: LoadOptions.maxDuration))
+    var duration: TimeSpan?
 
-    @Option(help: ArgumentHelp("Most events in flight at once (closed loop without a rate; default 100 closed, 10000 open).", valueName: "N"))
-    var concurrency: String?
+    @Option(help: ArgumentHelp("Most events in flight at once, up to 10M (closed loop without a rate). Default for dns: 100 closed loop; open loop rate × --timeout, from 10000 to 65536 per thread. For http: --connections (10), × --streams with --http2 (10 × 100).", valueName: "N"),
+            transform: Count.parser(max: 10_000_000))
+    var concurrency: Count?
 
-    @Option(help: ArgumentHelp("Per event; an event not answered by then counts as a timeout (default 5s).", valueName: "DUR"))
-    var timeout: String?
+    @Option(help: ArgumentHelp("Per event, from 1ms to 1h; an event not answered by then counts as a timeout (default 5s).", valueName: "DUR"),
+            transform: TimeSpan.parser(from: LoadOptions.timeoutRange.min, to: LoadOptions.timeoutRange.max,
+                                       tooShort: "is below 1ms, the granularity at which loadgen times events out; use 1ms to 1h"))
+    var timeout: TimeSpan?
 
     @Option(name: [.customShort("t"), .long],
-            help: ArgumentHelp("Event loops, each on its own thread inside the target netns; the rate is split across them.", valueName: "N"))
-    var threads: String = "1"
+            help: ArgumentHelp("Event loops, from 1 to 256 (default 1), each on its own thread inside the target netns; the rate is split across them.", valueName: "N"),
+            transform: Count.parser(max: 256))
+    var threads: Count = Count(1)
 
-    @Option(help: ArgumentHelp("Shortest time between two scheduler wake-ups (default 1ms, shortened to keep bursts near 32 events per thread at high rates, not below 250us; at least 20us); events due in between go out together. Smaller sends closer to the intended times and costs more CPU.", valueName: "DUR"))
-    var tick: String?
+    @Option(help: ArgumentHelp("Shortest time between two scheduler wake-ups, from 20us to 1s (default 1ms, shortened to keep bursts near 32 events per thread at high rates, not below 250us); events due in between go out together. Smaller sends closer to the intended times and costs more CPU.", valueName: "DUR"),
+            transform: TimeSpan.parser(from: .microsecond * 20, to: .second))
+    var tick: TimeSpan?
 
     struct Parsed {
         var pacer: Pacer?
@@ -55,45 +76,25 @@ struct LoadOptions: ParsableArguments {
         }
     }
 
+    /// The load settings, defaults applied.
     func parsed() throws(ValidationError) -> Parsed {
-        func check<T>(_ flag: String, _ value: String?, _ parse: (String) throws(QuantityError) -> T) throws(ValidationError) -> T? {
-            guard let value else { return nil }
-            do {
-                return try parse(value)
-            } catch {
-                throw ValidationError("\(flag): \(error.description)")
-            }
-        }
         if rate != nil && interval != nil {
             throw ValidationError("--rate and --interval say the same thing; give one of them")
         }
-        var result = Parsed(timeoutNanos: 5_000_000_000, threads: 1)
-        if let r = try check("--rate", rate, Quantity.rate) {
-            result.pacer = Pacer(eventsPerSecondNumerator: r.numerator, denominator: r.denominator)
-            result.requestedRate = Double(r.numerator) / Double(r.denominator)
+        var result = Parsed(timeoutNanos: timeout?.nanos ?? 5_000_000_000, threads: Int(threads.value))
+        if let rate {
+            result.pacer = rate.pacer
+            result.requestedRate = rate.perSecond
         }
-        if let period = try check("--interval", interval, Quantity.timeSpan) {
-            result.pacer = Pacer(periodNanos: period)
-            result.requestedRate = 1e9 / Double(period)
+        if let interval {
+            result.pacer = Pacer(periodNanos: interval.nanos)
+            result.requestedRate = 1e9 / Double(interval.nanos)
         }
-        result.count = try check("--count", count, Quantity.count)
-        result.durationNanos = try check("--duration", duration, Quantity.timeSpan)
+        result.count = count?.value
+        result.durationNanos = duration?.nanos
         if result.count == nil && result.durationNanos == nil { result.durationNanos = 10_000_000_000 }
-        if let c = try check("--concurrency", concurrency, Quantity.count) {
-            guard c <= 10_000_000 else { throw ValidationError("--concurrency: '\(concurrency!)' is above 10,000,000") }
-            result.concurrency = Int(c)
-        }
-        result.timeoutNanos = try check("--timeout", timeout, Quantity.timeSpan) ?? result.timeoutNanos
-        guard let t = try check("--threads", threads, Quantity.count), t <= 256 else {
-            throw ValidationError("--threads: '\(threads)' must be from 1 to 256")
-        }
-        result.threads = Int(t)
-        if let tick = try check("--tick", tick, Quantity.timeSpan) {
-            guard tick >= 20_000, tick <= 1_000_000_000 else {
-                throw ValidationError("--tick: '\(self.tick!)' must be from 20us to 1s")
-            }
-            result.tickNanos = tick
-        }
+        result.concurrency = concurrency.map { Int($0.value) }
+        result.tickNanos = tick?.nanos
         return result
     }
 }

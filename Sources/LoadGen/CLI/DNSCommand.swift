@@ -18,6 +18,7 @@ struct DNSCommand: ParsableCommand {
     @OptionGroup(title: "Load") var load: LoadOptions
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
     @Option(name: .customLong("server"),
             help: ArgumentHelp("A DNS server, ADDR[:PORT] or [V6ADDR][:PORT] (repeatable; queries go round-robin).", valueName: "ADDR[:PORT]"))
@@ -40,7 +41,9 @@ struct DNSCommand: ParsableCommand {
     var tcFallback = false
 
     func run() throws {
-        let config = try makeConfig()
+        let plan = try privileges.plan()
+        var config = try makeConfig()
+        config.privileges = plan
         let result = try Runner.run(config)
         Reports.emit(DNSCommand.render(config: config, result: result), output: config.output)
     }
@@ -54,42 +57,9 @@ struct DNSCommand: ParsableCommand {
         let questions = try makeQuestions()
         // Open the namespaces first: a missing one is the error to report, not its missing resolv.conf.
         let targets = try target.open(specs)
-        var serversByTarget: [[Endpoint]] = []
-        var sources: [String] = []
-        for spec in specs.isEmpty ? [nil] : specs.map(Optional.some) {
-            let (found, source) = try makeServers(spec: spec)
-            serversByTarget.append(found)
-            if !sources.contains(source) { sources.append(source) }
-        }
-        var servers: [Endpoint] = []
-        for list in serversByTarget { for s in list where !servers.contains(s) { servers.append(s) } }
-        let source = sources.joined(separator: ", ")
-
-        // Closed loop: 100 in flight, as dnsperf. Open loop: room for every query of one timeout per thread (a
-        // server that drops queries must not throttle the rate), up to the 16-bit ID space.
-        var defaultConcurrency = 100
-        if let rate = parsed.requestedRate {
-            let perThread = rate * Double(parsed.timeoutNanos) / 1e9 / Double(parsed.threads)
-            defaultConcurrency = Int(min(Double(IDAllocator.space), max(10_000, perThread.rounded(.up)))) * parsed.threads
-        }
-        var concurrency = parsed.concurrency ?? defaultConcurrency
-        if parsed.concurrency == nil {
-            concurrency = max(concurrency, parsed.threads)
-        }
-        guard concurrency >= parsed.threads else {
-            throw ValidationError("--concurrency \(concurrency) is below --threads \(parsed.threads); every thread needs at least one event in flight")
-        }
-        let perThread = (concurrency + parsed.threads - 1) / parsed.threads
-        guard perThread <= IDAllocator.space else {
-            throw ValidationError("--concurrency \(concurrency): at most 65,536 queries can be in flight per thread (16-bit DNS IDs); add --threads \((concurrency + IDAllocator.space - 1) / IDAllocator.space) or more")
-        }
-        // Sockets: one UDP (or TCP) socket per server and thread, plus the loop's own descriptors.
-        let neededFiles = parsed.threads * servers.count * 2 + 64
-        let limit = ResourceLimits.raiseOpenFiles(to: neededFiles)
-        guard limit >= neededFiles else {
-            throw RunFailure("--threads \(parsed.threads) with \(servers.count) servers needs \(neededFiles) open files but RLIMIT_NOFILE is \(limit) and cannot be raised; raise it with `ulimit -n \(neededFiles)` or use fewer threads")
-        }
-
+        let found = try makeServers(specs: specs)
+        let concurrency = try DNSCommand.concurrency(parsed)
+        try DNSCommand.reserveFiles(threads: parsed.threads, servers: found.servers.count)
         return RunConfig(
             kind: .dns,
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
@@ -97,8 +67,52 @@ struct DNSCommand: ParsableCommand {
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
             output: try output.settings(),
             targets: targets, threadsPerTarget: threadsPerTarget,
-            dns: .init(servers: servers, serversByTarget: serversByTarget, serversSource: source,
+            dns: .init(servers: found.servers, serversByTarget: found.byTarget, serversSource: found.source,
                        questions: questions, tcp: tcp, tcFallback: tcFallback))
+    }
+
+    /// The servers of every target (each target's own list, and all of them without repeats) and where they came
+    /// from.
+    private func makeServers(specs: [NetNamespace.Spec]) throws -> (servers: [Endpoint], byTarget: [[Endpoint]], source: String) {
+        var byTarget: [[Endpoint]] = []
+        var sources: [String] = []
+        for spec in specs.isEmpty ? [nil] : specs.map(Optional.some) {
+            let (found, source) = try NameServers.choose(explicit: servers, flag: "--server", spec: spec)
+            byTarget.append(found)
+            if !sources.contains(source) { sources.append(source) }
+        }
+        var servers: [Endpoint] = []
+        for list in byTarget { for s in list where !servers.contains(s) { servers.append(s) } }
+        return (servers, byTarget, sources.joined(separator: ", "))
+    }
+
+    /// The most queries in flight: --concurrency, else 100 closed loop (as dnsperf) and, open loop, room for every
+    /// query of one timeout per thread (a server that drops queries must not throttle the rate), up to the 16-bit
+    /// ID space.
+    static func concurrency(_ parsed: LoadOptions.Parsed) throws(ValidationError) -> Int {
+        var concurrency = 100
+        if let rate = parsed.requestedRate {
+            let perThread = rate * Double(parsed.timeoutNanos) / 1e9 / Double(parsed.threads)
+            concurrency = Int(min(Double(IDAllocator.space), max(10_000, perThread.rounded(.up)))) * parsed.threads
+        }
+        guard let given = parsed.concurrency else { return max(concurrency, parsed.threads) }
+        guard given >= parsed.threads else {
+            throw ValidationError("--concurrency \(given) is below --threads \(parsed.threads); every thread needs at least one event in flight")
+        }
+        let perThread = (given + parsed.threads - 1) / parsed.threads
+        guard perThread <= IDAllocator.space else {
+            throw ValidationError("--concurrency \(given): at most 65,536 queries can be in flight per thread (16-bit DNS IDs); add --threads \((given + IDAllocator.space - 1) / IDAllocator.space) or more")
+        }
+        return given
+    }
+
+    /// Raises RLIMIT_NOFILE for one UDP (or TCP) socket per server and thread, plus the loops' own descriptors.
+    private static func reserveFiles(threads: Int, servers: Int) throws {
+        let neededFiles = threads * servers * 2 + 64
+        let limit = ResourceLimits.raiseOpenFiles(to: neededFiles)
+        guard limit >= neededFiles else {
+            throw RunFailure("--threads \(threads) with \(servers) servers needs \(neededFiles) open files but RLIMIT_NOFILE is \(limit) and cannot be raised; raise it with `ulimit -n \(neededFiles)` or use fewer threads")
+        }
     }
 
     private func makeQuestions() throws -> [DNSQuestion] {
@@ -132,10 +146,6 @@ struct DNSCommand: ParsableCommand {
             questions.append(DNSQuestion(name: try! DNSName("localhost"), type: defaultType))
         }
         return questions
-    }
-
-    private func makeServers(spec: NetNamespace.Spec?) throws -> ([Endpoint], String) {
-        try NameServers.choose(explicit: servers, flag: "--server", spec: spec)
     }
 
     static func render(config: RunConfig, result: RunResult) -> String {

@@ -18,49 +18,31 @@ struct EventgenCommand: ParsableCommand {
     @Option(help: ArgumentHelp("dns or http.", valueName: "TYPE"))
     var type: String
 
-    @Option(help: ArgumentHelp("domain:NAME for dns, url:HOST[/PATH] for http (repeatable, or comma-separated).", valueName: "KEY:VALUE"))
+    @Option(help: ArgumentHelp("domain:NAME for dns, url:HOST[/PATH] for http; every one given is a target, used round-robin (repeatable, or comma-separated).", valueName: "KEY:VALUE"))
     var params: [String] = []
 
-    @Option(help: ArgumentHelp("Events to generate; -1 for unlimited (default 1).", valueName: "N"))
-    var count: String = "1"
+    // Unconditional: "-1" is the value, not an unknown flag.
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Events to generate, up to 2^53; -1 for unlimited (default 1).", valueName: "N"),
+            transform: EventgenCount.parser)
+    var count: EventgenCount = .events(Count(1))
 
-    @Option(help: ArgumentHelp("One event every DUR (default 1ms).", valueName: "DUR"))
-    var interval: String = "1ms"
+    @Option(help: ArgumentHelp("One event every DUR, from 20ns to 30d (default 1ms).", valueName: "DUR"),
+            transform: LoadOptions.intervalParser)
+    var interval: TimeSpan = .millisecond
 
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
     /// The equivalent `loadgen dns` or `loadgen http` arguments.
     func translatedArguments() throws(ValidationError) -> [String] {
-        var values: [String: String] = [:]
-        for param in params.flatMap({ $0.split(separator: ",").map(String.init) }) {
-            guard let colon = param.firstIndex(of: ":") else {
-                throw ValidationError("--params: '\(param)' is not KEY:VALUE; use domain:NAME (dns) or url:HOST[/PATH] (http)")
-            }
-            values[String(param[..<colon])] = String(param[param.index(after: colon)...])
+        var args = try targetArguments()
+        switch count {
+        case .unlimited: args += ["--duration", "24h"]
+        case .events(let n): args += ["--count", n.description]
         }
-        var args: [String]
-        switch type.lowercased() {
-        case "dns":
-            guard let domain = values["domain"], !domain.isEmpty else {
-                throw ValidationError("--type dns needs --params domain:NAME")
-            }
-            args = ["--name", domain]
-        case "http":
-            guard var url = values["url"], !url.isEmpty else {
-                throw ValidationError("--type http needs --params url:HOST[/PATH]")
-            }
-            if !url.contains("://") { url = "http://" + url }
-            args = [url]
-        default:
-            throw ValidationError("--type: '\(type)' is not supported; use dns or http")
-        }
-        if count == "-1" {
-            args += ["--duration", "24h"]
-        } else {
-            args += ["--count", count]
-        }
-        args += ["--interval", interval]
+        args += ["--interval", interval.description]
         for netns in target.netns { args += ["--netns", netns] }
         for pid in target.pid { args += ["--pid", pid] }
         for id in target.container { args += ["--container", id] }
@@ -73,6 +55,36 @@ struct EventgenCommand: ParsableCommand {
         if output.progress { args.append("--progress") }
         if output.quiet { args.append("--quiet") }
         if let events = output.events { args += ["--events", events] }
+        args += privileges.arguments
+        return args
+    }
+
+    /// `--name` per domain (dns) or one URL argument per url (http), in the order given.
+    private func targetArguments() throws(ValidationError) -> [String] {
+        let kind = type.lowercased()
+        let key: String
+        switch kind {
+        case "dns": key = "domain"
+        case "http": key = "url"
+        default: throw ValidationError("--type: '\(type)' is not supported; use dns or http")
+        }
+        let usage = kind == "dns" ? "domain:NAME (--type dns)" : "url:HOST[/PATH] (--type http)"
+        var args: [String] = []
+        for param in params.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            guard let colon = param.firstIndex(of: ":") else {
+                throw ValidationError("--params: '\(param)' is not KEY:VALUE; use \(usage)")
+            }
+            let value = String(param[param.index(after: colon)...])
+            guard param[..<colon] == key, !value.isEmpty else {
+                throw ValidationError("--params: '\(param)' does not go with --type \(kind); use \(usage)")
+            }
+            if kind == "dns" {
+                args += ["--name", value]
+            } else {
+                args.append(value.contains("://") ? value : "http://" + value)
+            }
+        }
+        guard !args.isEmpty else { throw ValidationError("--type \(kind) needs --params \(usage.split(separator: " ")[0])") }
         return args
     }
 
@@ -84,6 +96,21 @@ struct EventgenCommand: ParsableCommand {
         } else {
             let command = try HTTPCommand.parse(args)
             try command.run()
+        }
+    }
+}
+
+/// eventgen's --count: a number of events, or -1 for as many as fit in 24 h (Inspektor Gadget's "unlimited").
+enum EventgenCount: Sendable, Equatable {
+    case events(Count)
+    case unlimited
+
+    static let parser: @Sendable (String) throws -> EventgenCount = { text in
+        if text == "-1" { return .unlimited }
+        do {
+            return .events(try Count.parser(max: Count.maxEvents)(text))
+        } catch {
+            throw FlagValueError(description: "\(error); or -1 for unlimited")
         }
     }
 }

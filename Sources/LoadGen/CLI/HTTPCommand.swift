@@ -21,6 +21,7 @@ struct HTTPCommand: ParsableCommand {
     @OptionGroup(title: "Load") var load: LoadOptions
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
     @Argument(help: ArgumentHelp("http://HOST[:PORT]/PATH?QUERY (IPv4, [IPv6] or a name), used round-robin; {seq}, {thread}, {rand}, {rand:N} in the path or header values expand per request.", valueName: "URL"))
     var urls: [String] = []
@@ -29,8 +30,9 @@ struct HTTPCommand: ParsableCommand {
     var urlsFile: String?
 
     @Option(name: [.customShort("c"), .long],
-            help: ArgumentHelp("Connections across all threads (default 10).", valueName: "N"))
-    var connections: String = "10"
+            help: ArgumentHelp("Connections across all threads, up to 1,000,000 (default 10). Without --concurrency, HTTP/1.1 keeps one request in flight per connection (concurrency N) and HTTP/2 up to --streams per connection (N × streams).", valueName: "N"),
+            transform: Count.parser(max: 1_000_000))
+    var connections: Count = Count(10)
 
     @Flag(help: "A new connection per request (sends Connection: close); exercises connect/accept/close.")
     var noKeepalive = false
@@ -38,8 +40,9 @@ struct HTTPCommand: ParsableCommand {
     @Flag(help: "HTTP/2 over cleartext with prior knowledge (h2c) on http:// URLs, through nghttp2.")
     var http2 = false
 
-    @Option(help: ArgumentHelp("HTTP/2: most concurrent streams per connection (default 100; never more than the server allows).", valueName: "N"))
-    var streams: String?
+    @Option(help: ArgumentHelp("HTTP/2: most concurrent streams per connection, up to 1,000,000 (default 100; never more than the server allows).", valueName: "N"),
+            transform: Count.parser(max: 1_000_000))
+    var streams: Count?
 
     @Option(name: [.customShort("m"), .long], help: ArgumentHelp("Request method (default GET).", valueName: "METHOD"))
     var method: String = "GET"
@@ -55,11 +58,14 @@ struct HTTPCommand: ParsableCommand {
             help: ArgumentHelp("DNS server for resolving host names inside the netns (repeatable).", valueName: "ADDR[:PORT]"))
     var dnsServers: [String] = []
 
-    @Option(help: ArgumentHelp("Give up on a connection attempt after DUR (default 3s).", valueName: "DUR"))
-    var connectTimeout: String?
+    @Option(help: ArgumentHelp("Give up on a connection attempt after DUR, from 1ms to 1h (default 3s).", valueName: "DUR"),
+            transform: TimeSpan.parser(from: .millisecond, to: .hour))
+    var connectTimeout: TimeSpan?
 
     func run() throws {
-        let config = try makeConfig()
+        let plan = try privileges.plan()
+        var config = try makeConfig()
+        config.privileges = plan
         let result = try Runner.run(config)
         // Not one request could be written because no connection could be made: the run could not run.
         let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
@@ -71,22 +77,49 @@ struct HTTPCommand: ParsableCommand {
         Reports.emit(HTTPCommand.render(config: config, result: result), output: config.output)
     }
 
+    /// Validates every option (usage errors, exit 2) and opens the namespaces (exit 1 when one cannot be used).
     func makeConfig() throws -> RunConfig {
         var parsed = try load.parsed()
         let specs = try target.specs()
         let threadsPerTarget = parsed.threads
         try target.apply(to: &parsed, targets: specs.count)
-        let connectionCount: Int
-        do {
-            let c = try Quantity.count(connections)
-            guard c <= 1_000_000 else { throw QuantityError("'\(connections)' is above 1,000,000") }
-            connectionCount = Int(c)
-        } catch let error as QuantityError {
-            throw ValidationError("--connections: \(error.description)")
-        }
+        let connectionCount = Int(connections.value)
         guard connectionCount >= parsed.threads else {
             throw ValidationError("--connections \(connectionCount) is below --threads \(parsed.threads); every thread needs a connection")
         }
+        let request = try makeRequestParts()
+        let salt = UInt64.random(in: 0 ... .max)
+        let targets = try makeTargets(try urlTexts(), request: request, salt: salt)
+        let namespaces = try target.open(specs)
+        // Names need DNS servers; literals do not.
+        var dns: [Endpoint] = []
+        if targets.contains(where: { !$0.url.hostIsLiteral }) {
+            dns = try NameServers.choose(explicit: dnsServers, flag: "--dns-server", spec: specs.first).0
+        }
+        let streamCount = try self.streamCount()
+        let concurrency = parsed.concurrency ?? connectionCount * streamCount
+        try HTTPCommand.reserveFiles(connections: connectionCount, threads: parsed.threads)
+        return RunConfig(
+            kind: http2 ? .http2 : .http1,
+            load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
+                        durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
+                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
+            output: try output.settings(),
+            targets: namespaces, threadsPerTarget: threadsPerTarget,
+            dns: nil,
+            http: .init(targets: targets, connections: connectionCount, keepAlive: !noKeepalive,
+                        connectTimeoutNanos: connectTimeout?.nanos ?? 3_000_000_000, dnsServers: dns,
+                        headers: request.headers, body: request.body, streams: streamCount, templateSalt: salt))
+    }
+
+    /// What every request shares: the method, the user's headers and the body.
+    struct RequestParts {
+        var method: String
+        var headers: [HTTP1Request.Header]
+        var body: [UInt8]
+    }
+
+    private func makeRequestParts() throws -> RequestParts {
         let method = self.method.uppercased()
         guard !method.isEmpty, method.utf8.allSatisfy(HTTP1Request.isTokenCharacter) else {
             throw ValidationError("--method: '\(self.method)' is not a method; use GET, HEAD, POST, PUT, DELETE, …")
@@ -99,7 +132,12 @@ struct HTTPCommand: ParsableCommand {
                 throw ValidationError("--header: \(error.description)")
             }
         }
-        let bodyBytes = try readBody()
+        let body = try readBody()
+        return RequestParts(method: method, headers: parsedHeaders, body: body)
+    }
+
+    /// The URLs given as arguments, then those of --urls-file.
+    private func urlTexts() throws -> [String] {
         var urlTexts = urls
         if let urlsFile {
             guard let data = FileManager.default.contents(atPath: urlsFile) else {
@@ -115,8 +153,12 @@ struct HTTPCommand: ParsableCommand {
         guard !urlTexts.isEmpty else {
             throw ValidationError("give at least one URL, e.g. http://127.0.0.1:8080/, or --urls-file FILE")
         }
+        return urlTexts
+    }
+
+    /// One target per URL, its request built once (and templated when the URL or a header has placeholders).
+    private func makeTargets(_ urlTexts: [String], request: RequestParts, salt: UInt64) throws -> [HTTPTarget] {
         var targets: [HTTPTarget] = []
-        let salt = UInt64.random(in: 0 ... .max)
         for text in urlTexts {
             let url: HTTPURL
             do {
@@ -124,9 +166,10 @@ struct HTTPCommand: ParsableCommand {
             } catch {
                 throw ValidationError("URL \(error.description)")
             }
-            let head = HTTP1Request.head(method: method, url: url, headers: parsedHeaders,
-                                         bodyLength: bodyBytes.count, keepAlive: !noKeepalive)
-            var target = HTTPTarget(url: url, method: method, request: Array(head.utf8) + bodyBytes, body: bodyBytes)
+            let head = HTTP1Request.head(method: request.method, url: url, headers: request.headers,
+                                         bodyLength: request.body.count, keepAlive: !noKeepalive)
+            var target = HTTPTarget(url: url, method: request.method, request: Array(head.utf8) + request.body,
+                                    body: request.body)
             do {
                 target.headTemplate = try NameTemplate(head, salt: salt)
                 target.urlTemplate = try NameTemplate(url.description, salt: salt)
@@ -135,54 +178,26 @@ struct HTTPCommand: ParsableCommand {
             }
             targets.append(target)
         }
-        var connectTimeoutNanos: UInt64 = 3_000_000_000
-        if let connectTimeout {
-            do {
-                connectTimeoutNanos = try Quantity.timeSpan(connectTimeout)
-            } catch {
-                throw ValidationError("--connect-timeout: \(error.description)")
-            }
-        }
-        let namespaces = try target.open(specs)
-        // Names need DNS servers; literals do not.
-        var dns: [Endpoint] = []
-        if targets.contains(where: { !$0.url.hostIsLiteral }) {
-            dns = try NameServers.choose(explicit: dnsServers, flag: "--dns-server", spec: specs.first).0
-        }
-        var streamCount = 1
-        if let streams {
-            guard http2 else { throw ValidationError("--streams applies to HTTP/2; add --http2") }
-            do {
-                let n = try Quantity.count(streams)
-                guard n <= 1_000_000 else { throw QuantityError("'\(streams)' is above 1,000,000") }
-                streamCount = Int(n)
-            } catch let error as QuantityError {
-                throw ValidationError("--streams: \(error.description)")
-            }
-        } else if http2 {
-            streamCount = 100
-        }
+        return targets
+    }
+
+    /// Streams per connection: 1 for HTTP/1.1, --streams (default 100) for HTTP/2.
+    private func streamCount() throws(ValidationError) -> Int {
+        if streams != nil && !http2 { throw ValidationError("--streams applies to HTTP/2; add --http2") }
         if http2 && noKeepalive {
             throw ValidationError("--no-keepalive opens a connection per request, which HTTP/2 does not do; drop one of --http2 and --no-keepalive")
         }
-        let concurrency = parsed.concurrency ?? connectionCount * streamCount
-        // Each connection holds a socket; leave room for the loops and the process.
-        let neededFiles = connectionCount + parsed.threads * 8 + 64
+        guard http2 else { return 1 }
+        return Int(streams?.value ?? 100)
+    }
+
+    /// Raises RLIMIT_NOFILE for a socket per connection, plus room for the loops and the process.
+    private static func reserveFiles(connections: Int, threads: Int) throws {
+        let neededFiles = connections + threads * 8 + 64
         let limit = ResourceLimits.raiseOpenFiles(to: neededFiles)
         guard limit >= neededFiles else {
-            throw RunFailure("--connections \(connectionCount) needs \(neededFiles) open files but RLIMIT_NOFILE is \(limit) and cannot be raised; run `ulimit -n \(neededFiles)` first (or as root), or use fewer connections")
+            throw RunFailure("--connections \(connections) needs \(neededFiles) open files but RLIMIT_NOFILE is \(limit) and cannot be raised; run `ulimit -n \(neededFiles)` first (or as root), or use fewer connections")
         }
-        return RunConfig(
-            kind: http2 ? .http2 : .http1,
-            load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
-                        durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
-                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
-            output: try output.settings(),
-            targets: namespaces, threadsPerTarget: threadsPerTarget,
-            dns: nil,
-            http: .init(targets: targets, connections: connectionCount, keepAlive: !noKeepalive,
-                        connectTimeoutNanos: connectTimeoutNanos, dnsServers: dns, headers: parsedHeaders,
-                        body: bodyBytes, streams: streamCount, templateSalt: salt))
     }
 
     private func readBody() throws -> [UInt8] {

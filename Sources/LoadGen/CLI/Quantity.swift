@@ -45,12 +45,12 @@ enum Quantity {
     /// A count such as `1000`, `10k`, `1.5M`; must be a whole number above zero.
     static func count(_ text: String) throws(QuantityError) -> UInt64 {
         guard let (scaled, d, overflow) = metricDecimal(text) else {
-            throw QuantityError("'\(text)' is not a count; use a whole number above zero such as 1000 or 10k")
+            throw QuantityError(text, "is not a count; use a whole number above zero such as 1000 or 10k")
         }
         guard !overflow, scaled % d == 0 else {
-            throw QuantityError("'\(text)' is not a whole number of events; use e.g. 1000 or 10k")
+            throw QuantityError(text, "is not a whole number of events; use e.g. 1000 or 10k")
         }
-        guard scaled / d > 0 else { throw QuantityError("'\(text)' must be above zero") }
+        guard scaled / d > 0 else { throw QuantityError(text, "must be above zero") }
         return scaled / d
     }
 
@@ -65,12 +65,12 @@ enum Quantity {
             body = body.dropLast(unit.0.count)
         }
         guard let (n, d) = decimal(body) else {
-            throw QuantityError("'\(text)' is not a duration; use sleep(1) syntax such as 250us, 1ms, 0.5s, 10s, 2m or 1h")
+            throw QuantityError(text, "is not a duration; use sleep(1) syntax such as 250us, 1ms, 0.5s, 10s, 2m or 1h")
         }
         let (scaled, overflow) = n.multipliedReportingOverflow(by: scale)
-        guard !overflow else { throw QuantityError("'\(text)' is too long") }
+        guard !overflow else { throw QuantityError(text, "is too long") }
         let nanos = scaled / d
-        guard nanos > 0 else { throw QuantityError("'\(text)' must be longer than zero") }
+        guard nanos > 0 else { throw QuantityError(text, "must be longer than zero") }
         return nanos
     }
 
@@ -82,25 +82,52 @@ enum Quantity {
             return (1_000_000_000 / g, period / g)
         }
         guard let (scaled, d, overflow) = metricDecimal(text) else {
-            throw QuantityError("'\(text)' is not a rate; use events per second such as 2500, 20k, 1.5M, or 1/5ms")
+            throw QuantityError(text, "is not a rate; use events per second such as 2500, 20k, 1.5M, or 1/5ms")
         }
-        guard !overflow else { throw QuantityError("'\(text)' is above 50M events per second") }
+        guard !overflow else { throw QuantityError(text, "is above 50M events per second") }
         guard scaled > 0 else {
-            throw QuantityError("'\(text)' must be a rate above zero, such as 2500, 20k or 1.5M")
+            throw QuantityError(text, "must be a rate above zero, such as 2500, 20k or 1.5M")
         }
         let g = gcd(scaled, d)
         let rate = (scaled / g, d / g)
         guard rate.1 <= 1_000_000 else {
-            throw QuantityError("'\(text)' has more precision than loadgen keeps; give at most 6 decimals, or use --interval")
+            throw QuantityError(text, "has more precision than loadgen keeps; give at most 6 decimals, or use --interval")
         }
         guard Double(rate.0) / Double(rate.1) <= 50_000_000 else {
-            throw QuantityError("'\(text)' is above 50M events per second")
+            throw QuantityError(text, "is above 50M events per second")
         }
         return rate
     }
 }
 
+/// A value a flag cannot take: `description` quotes the value and says why; `reason` says only why (for messages
+/// that show the value already, as argument-parser's do).
 struct QuantityError: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    let reason: String
+
+    init(_ description: String) {
+        self.description = description
+        reason = description
+    }
+
+    init(_ value: String, _ reason: String) {
+        description = "'\(value)' \(reason)"
+        self.reason = reason
+    }
+}
+
+/// A flag value argument-parser refuses: it prints "The value 'X' is invalid for '--flag <N>': " and then this
+/// description, so it says only why and what would work.
+struct FlagValueError: Error, CustomStringConvertible {
+    let description: String
+
+    /// Runs `parse`, turning its QuantityError into the reason alone.
+    static func reasonOnly<T>(_ parse: () throws(QuantityError) -> T) throws(FlagValueError) -> T {
+        do {
+            return try parse()
+        } catch {
+            throw FlagValueError(description: error.reason)
+        }
+    }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 
 /// `loadgen verify`: joins loadgen's per-event ground-truth log with what a tracer printed. Exit codes: 0 nothing
-/// was missed, 3 something was, 2 usage errors and unreadable or malformed files.
+/// was missed, 3 something was, 1 no event to verify against, 2 usage errors and unreadable or malformed files.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -57,8 +57,10 @@ struct VerifyCommand: ParsableCommand {
         nsecs). Wall-clock delays include the difference between the tracer's \
         and loadgen's boot-to-wall offsets: small negative values can occur.
 
-        Exit status: 0 nothing generated was missed; 3 something was; 2 usage \
-        errors, unreadable files and malformed lines (named as FILE:LINE).
+        Exit status: 0 nothing generated was missed; 3 something was; 1 the events \
+        log holds no event to verify against (empty, or none of the kind the \
+        format joins: no ground truth is never a pass); 2 usage errors, \
+        unreadable files and malformed lines (named as FILE:LINE).
 
         Examples:
           sudo ig trace dns -o json > observed.json &
@@ -118,7 +120,7 @@ struct VerifyCommand: ParsableCommand {
             }
         } catch {
             Console.error("loadgen verify: \(error.description)\n")
-            Glibc.exit(2)
+            Glibc.exit(error.exitCode)
         }
         print(json ? report.json().serialized() : report.text(), terminator: json ? "\n" : "")
         if report.exitCode != 0 {

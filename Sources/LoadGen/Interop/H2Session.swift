@@ -113,10 +113,11 @@ final class H2Session {
     /// Frames nghttp2 produced and the connection has not written yet.
     private(set) var output: UnsafeMutableRawPointer
     private(set) var outputCount = 0
-    private var outputCapacity = 64 * 1024
-    /// Body bytes already handed to nghttp2, per slot (requests with a body).
-    private let bodyOffsets: UnsafeMutablePointer<Int>
-    private let bodies: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    /// Starts small (1,000 connections must not cost 64 MB of idle buffers) and doubles when a write needs it.
+    private var outputCapacity = 8 * 1024
+    /// Request bodies being sent, per slot: one table per worker, shared by its sessions (a slot is on one
+    /// session at a time), so a session costs memory for the streams it carries, not the thread's concurrency.
+    private let bodies: H2BodyTable
     /// Received header-block bytes (HPACK-compressed, from frame lengths) and their decoded size.
     private(set) var receivedHeaderBlockBytes = 0
     private(set) var receivedHeaderBytes = 0
@@ -131,12 +132,14 @@ final class H2Session {
 
     static let windowSize: Int32 = (1 << 30)
 
-    init(slotCapacity: Int) throws(H2Error) {
+    /// A session with a body table of its own (tests, single connections).
+    convenience init(slotCapacity: Int) throws(H2Error) {
+        try self.init(bodies: H2BodyTable(slotCapacity: slotCapacity))
+    }
+
+    init(bodies: H2BodyTable) throws(H2Error) {
         output = .allocate(byteCount: outputCapacity, alignment: 16)
-        bodyOffsets = .allocate(capacity: slotCapacity)
-        bodyOffsets.initialize(repeating: 0, count: slotCapacity)
-        bodies = .allocate(capacity: slotCapacity)
-        bodies.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: slotCapacity)
+        self.bodies = bodies
         var callbacks: OpaquePointer?
         try H2Error.check(nghttp2_session_callbacks_new(&callbacks), "nghttp2_session_callbacks_new")
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -181,8 +184,6 @@ final class H2Session {
     deinit {
         close()
         output.deallocate()
-        bodyOffsets.deallocate()
-        bodies.deallocate()
     }
 
     func close() {
@@ -211,8 +212,8 @@ final class H2Session {
         let user = UnsafeMutableRawPointer(bitPattern: Int(slot) + 1)
         let streamID: Int32
         if request.body.count > 0 {
-            bodyOffsets[Int(slot)] = 0
-            bodies[Int(slot)] = request.body
+            bodies.offsets[Int(slot)] = 0
+            bodies.bodies[Int(slot)] = request.body
             var provider = nghttp2_data_provider()
             provider.source.ptr = user
             provider.read_callback = { session, _, buffer, length, flags, source, user in
@@ -355,13 +356,33 @@ final class H2Session {
 
     private func readBody(slot: Int32, into buffer: UnsafeMutablePointer<UInt8>, length: Int,
                           flags: UnsafeMutablePointer<UInt32>) -> Int {
-        let body = bodies[Int(slot)]
-        let offset = bodyOffsets[Int(slot)]
+        let body = bodies.bodies[Int(slot)]
+        let offset = bodies.offsets[Int(slot)]
         let n = min(length, body.count - offset)
         if n > 0 { UnsafeMutableRawPointer(buffer).copyMemory(from: body.baseAddress! + offset, byteCount: n) }
-        bodyOffsets[Int(slot)] = offset + n
+        bodies.offsets[Int(slot)] = offset + n
         if offset + n >= body.count { flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
         return n
+    }
+}
+
+/// The request bodies being sent, per slot, for every session of one worker. Loop thread only.
+final class H2BodyTable {
+    let bodies: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    /// Body bytes already handed to nghttp2.
+    let offsets: UnsafeMutablePointer<Int>
+
+    init(slotCapacity: Int) {
+        let capacity = max(1, slotCapacity)
+        bodies = .allocate(capacity: capacity)
+        bodies.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: capacity)
+        offsets = .allocate(capacity: capacity)
+        offsets.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit {
+        bodies.deallocate()
+        offsets.deallocate()
     }
 }
 

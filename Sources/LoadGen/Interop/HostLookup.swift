@@ -41,19 +41,7 @@ enum HostLookup {
                     box.address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 }
             }, unmanaged.toOpaque())
-            let deadline = Loop.nowNanos + UInt64(timeoutMillis) * 1_000_000
-            while !box.done {
-                var readers = fd_set(), writers = fd_set()
-                let nfds = ares_fds(channel, &readers, &writers)
-                if nfds == 0 { break }
-                var tv = timeval(tv_sec: 0, tv_usec: 50_000)
-                _ = select(nfds, &readers, &writers, nil, &tv)
-                ares_process(channel, &readers, &writers)
-                if Loop.nowNanos > deadline {
-                    ares_cancel(channel)
-                    break
-                }
-            }
+            wait(channel, until: { box.done }, deadlineNanos: Loop.nowNanos + UInt64(timeoutMillis) * 1_000_000)
             if let address = box.address { return address }
             if family == AF_INET6 || box.status == ARES_ETIMEOUT || box.status == ARES_ECONNREFUSED {
                 let why = String(cString: ares_strerror(box.status))
@@ -62,5 +50,39 @@ enum HostLookup {
             }
         }
         throw Failure(description: "'\(host)' does not resolve inside the target netns")
+    }
+
+    /// Drives `channel` with poll(2) (select() cannot watch descriptors above FD_SETSIZE, 1024) until `done`, the
+    /// channel has no socket left, or the deadline passes (then what is pending is cancelled).
+    private static func wait(_ channel: ares_channel, until done: () -> Bool, deadlineNanos: UInt64) {
+        let slots = Int(ARES_GETSOCK_MAXNUM)
+        var sockets = [ares_socket_t](repeating: ARES_SOCKET_BAD, count: slots)
+        var fds: [pollfd] = []
+        while !done() {
+            let bits = Int(ares_getsock(channel, &sockets, Int32(slots)))
+            fds.removeAll(keepingCapacity: true)
+            for i in 0..<slots {
+                var events: Int16 = 0
+                if bits & (1 << i) != 0 { events |= Int16(POLLIN) }
+                if bits & (1 << (i + slots)) != 0 { events |= Int16(POLLOUT) }
+                if events != 0 { fds.append(pollfd(fd: sockets[i], events: events, revents: 0)) }
+            }
+            if fds.isEmpty { break }
+            let ready = poll(&fds, nfds_t(fds.count), 50)
+            if ready > 0 {
+                for fd in fds where fd.revents != 0 {
+                    let failed = fd.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0
+                    ares_process_fd(channel,
+                                    failed || fd.revents & Int16(POLLIN) != 0 ? fd.fd : ARES_SOCKET_BAD,
+                                    failed || fd.revents & Int16(POLLOUT) != 0 ? fd.fd : ARES_SOCKET_BAD)
+                }
+            } else {
+                ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD)  // retries and timeouts
+            }
+            if Loop.nowNanos > deadlineNanos {
+                ares_cancel(channel)
+                break
+            }
+        }
     }
 }

@@ -85,12 +85,64 @@ struct NetNamespace: Sendable {
     }
 }
 
+/// Tells whether a socket lives in a loop thread's target netns without needing any capability, so that the check
+/// keeps working after privileges are dropped. SIOCGSKNS (the inode of a socket's netns) needs CAP_NET_ADMIN; a
+/// socket's netns cookie (getsockopt SO_NETNS_COOKIE, Linux 5.14) needs nothing. So, once, on the loop thread
+/// right after it entered its netns and before the drop, `init` makes a probe socket, confirms with SIOCGSKNS that
+/// the probe lives in the target, and keeps the probe's cookie; every later socket is checked by comparing its
+/// cookie with that one. `install()` makes it the calling thread's `current` check. Made and used on one loop thread.
+struct SocketNetnsCheck: Sendable, Equatable {
+    /// The target's netns cookie; 0 when the kernel has none (then sockets are checked by inode, which needs
+    /// CAP_NET_ADMIN).
+    let cookie: UInt64
+    /// The target's inode.
+    let inode: UInt64
+
+    /// On the loop thread, inside the target netns (inode `expectedInode`), before privileges are dropped.
+    init(expectedInode: UInt64) throws(NetNamespaceError) {
+        var probeInode: Int64 = 0
+        var probeCookie: UInt64 = 0
+        let rc = CLoadGenSys_netns_probe(&probeInode, &probeCookie)
+        if probeInode >= 0, UInt64(probeInode) != expectedInode {
+            throw NetNamespaceError.socketOutside(expected: expectedInode, actual: UInt64(probeInode))
+        }
+        // SIOCGSKNS refused (an unprivileged run in its own netns): the thread's own netns was checked already.
+        cookie = rc == 0 ? probeCookie : 0
+        inode = expectedInode
+    }
+
+    private init(cookie: UInt64, inode: UInt64) {
+        self.cookie = cookie
+        self.inode = inode
+    }
+
+    /// Whether the socket `fd` lives in the target netns.
+    func isInTarget(fd: Int32) -> Bool {
+        // Without a cookie: by inode, and a socket whose netns the kernel will not tell counts as inside.
+        guard cookie != 0 else { return NetNamespace.inode(ofSocket: fd).map { $0 == inode } ?? true }
+        var socketCookie: UInt64 = 0
+        return CLoadGenSys_socket_netns_cookie(fd, &socketCookie) == 0 && socketCookie == cookie
+    }
+
+    /// Makes this the calling thread's `current` check.
+    func install() {
+        CLoadGenSys_set_thread_netns_cookie(cookie)
+    }
+
+    /// The calling thread's check: the one installed on it, else a check by inode against the thread's own netns.
+    static var current: SocketNetnsCheck {
+        let cookie = CLoadGenSys_thread_netns_cookie()
+        return SocketNetnsCheck(cookie: cookie, inode: cookie == 0 ? NetNamespace.currentThreadInode : 0)
+    }
+}
+
 /// Why a namespace could not be used; each description says what would work.
 enum NetNamespaceError: Error, CustomStringConvertible {
     case cannotOpen(NetNamespace.Spec, path: String, errno: Int32)
     case notANetworkNamespace(NetNamespace.Spec, path: String)
     case cannotEnter(NetNamespace.Spec, errno: Int32)
     case notEntered(NetNamespace.Spec, expected: UInt64, actual: UInt64)
+    case socketOutside(expected: UInt64, actual: UInt64)
 
     var description: String {
         switch self {
@@ -116,6 +168,8 @@ enum NetNamespaceError: Error, CustomStringConvertible {
             return "entering \(flag(spec)): \(String(cString: strerror(err)))"
         case .notEntered(let spec, let expected, let actual):
             return "entering \(flag(spec)): the thread is in netns inode \(actual), expected \(expected)"
+        case .socketOutside(let expected, let actual):
+            return "a socket made inside the target netns (inode \(expected)) lives in netns inode \(actual)"
         }
     }
 

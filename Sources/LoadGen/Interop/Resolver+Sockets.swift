@@ -17,7 +17,7 @@ extension Resolver {
             return ARES_SOCKET_BAD
         }
         socketsOpened += 1
-        if expectedNetnsInode != 0, NetNamespace.inode(ofSocket: fd) != expectedNetnsInode {
+        if expectedNetnsInode != 0, !SocketNetnsCheck.current.isInTarget(fd: fd) {
             socketsOutsideNetns += 1
         }
         localAddress = ""

@@ -10,6 +10,8 @@ struct UVError: Error, CustomStringConvertible, Equatable {
     var isConnectionRefused: Bool { code == UV_ECONNREFUSED.rawValue }
     var isReset: Bool { code == UV_ECONNRESET.rawValue || code == UV_EPIPE.rawValue }
     var isTimedOut: Bool { code == UV_ETIMEDOUT.rawValue }
+    /// The peer reset the connection (RST), as opposed to a write to a connection already shut down (EPIPE).
+    var isPeerReset: Bool { code == UV_ECONNRESET.rawValue }
 
     /// Throws for a negative libuv result; traps for codes that can only be a programming error.
     @discardableResult

@@ -47,6 +47,7 @@ enum JSONReport {
             ("retried", .uint(result.dns.retried)),
             ("bytes_received", .uint(result.bytesReceived)),
             ("connections_opened", .uint(result.connectionsOpened)),
+            ("retried", .uint(result.retried)),
             ("connect_errors", .object(ErrorKind.allCases.map { ($0.name, .uint(result.connectErrors[$0.rawValue])) })),
             ("sockets_opened", .int(Int64(result.socketsOpened))),
             ("sockets_outside_netns", .int(Int64(result.socketsOutsideNetns))),

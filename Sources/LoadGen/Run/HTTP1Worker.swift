@@ -1,191 +1,164 @@
-import Glibc
-
-/// HTTP/1.1 load on one loop thread: its share of the connections (keep-alive, or one per request with
-/// `--no-keepalive`), a request per connection at a time, responses parsed by `HTTP1ResponseParser`. An event
-/// waits for a connected idle connection; it is *sent* when its request is written. Connection failures are
-/// counted per kind and retried with a backoff that doubles up to 1 s, so a dead server is not a busy loop.
-/// Loop thread only.
-final class HTTP1Worker: LoadWorker {
+/// HTTP/1.1 load on one loop thread, on the shared connection pool: its share of the connections (keep-alive,
+/// or one per request with `--no-keepalive`), one request per connection at a time, responses parsed by
+/// `HTTP1ResponseParser`. An event is *sent* when its request is written. A request on a reused keep-alive
+/// connection that the server had already closed (nothing came back) is retried once on a new connection, as
+/// browsers and curl do. Loop thread only.
+final class HTTP1Worker: PooledWorker {
+    /// The connection on one lane.
     final class Client {
-        enum State { case disconnected, connecting, idle, busy, backingOff, retired }
-        let index: Int
-        let group: Int
-        var state = State.disconnected
+        let lane: Int
         var stream: TCPStream?
         var parser = HTTP1ResponseParser()
-        /// The event on this connection (busy, or waiting for its own connection without keep-alive), or -1.
+        /// The event on this connection, or -1.
         var slot: Int32 = -1
         var target = 0
-        /// Connect start (connecting) or request write (busy).
+        /// When the request was written.
         var sinceNanos: UInt64 = 0
-        var retryAtNanos: UInt64 = 0
-        var backoffNanos: UInt64 = 0
         var status = 0
         /// The run-wide number of the TCP connection (interleaved across threads) and its local address.
         var connectionNumber: UInt64 = 0
         var localAddress = ""
-        /// The request being written when the target has placeholders (built per request, kept until written).
+        /// Responses this connection carried, and response bytes for the current request.
+        var responses = 0
+        var bytesForRequest = 0
+        /// The request being written when the target has placeholders: sized for the longest expansion of every
+        /// target, kept until written.
         var requestBuffer: UnsafeMutablePointer<UInt8>?
-        /// In its group's idle list. Entries go stale when the connection drops; `takeIdle` skips those.
-        var parked = false
 
-        init(index: Int, group: Int) {
-            self.index = index
-            self.group = group
-        }
+        init(lane: Int) { self.lane = lane }
+        deinit { requestBuffer?.deallocate() }
     }
 
     let targets: [HTTPTarget]
     let requests: [UnsafeRawBufferPointer]
-    let slotClient: UnsafeMutablePointer<Int32>
-    var connectionsStarted: UInt64 = 0
-    let threadCount: UInt64
+    /// The longest request any target can expand to (head template plus body).
+    let maxRequestLength: Int
+    /// The lane each slot's event went out on (for event records), or -1.
+    let slotLane: UnsafeMutablePointer<Int32>
+    var clients: [Client] = []
+    let keepAlive: Bool
     private let urlScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 8_192)
     private var endpointNames: [String] = []
-    /// Endpoint of each group; targets with the same host and port share a group (and its connections).
-    var endpoints: [Endpoint] = []
-    private var targetGroup: [Int] = []
-    var clients: [Client] = []
-    /// Idle connections per group, first in first out, so requests spread over every connection.
-    var idle: [WaitQueue] = []
-    var waiting: [WaitQueue] = []
-    let readBuffer = ReadBuffer()
-    let keepAlive: Bool
-    private let connectTimeoutNanos: UInt64
     private var statusCounts = [UInt64](repeating: 0, count: 600)
-    private var lastScanNanos: UInt64 = 0
-    var prepared = false
 
-    static let maxBackoffNanos: UInt64 = 1_000_000_000
-
-    override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
-                  stop: StopSignal, progress: ProgressCell) throws {
+    init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
+         stop: StopSignal, progress: ProgressCell) throws {
         let http = config.http!
         targets = http.targets
         requests = http.targets.map { target in
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: target.request.count, alignment: 8)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, target.request.count), alignment: 8)
             buffer.copyBytes(from: target.request)
-            return UnsafeRawBufferPointer(buffer)
+            return UnsafeRawBufferPointer(rebasing: buffer[0..<target.request.count])
         }
+        maxRequestLength = HTTP1Request.bufferCapacity(for: http.targets)
         keepAlive = http.keepAlive
-        connectTimeoutNanos = http.connectTimeoutNanos
-        threadCount = UInt64(config.load.threads)
         let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
-        slotClient = .allocate(capacity: capacity)
-        slotClient.initialize(repeating: -1, count: capacity)
+        slotLane = .allocate(capacity: capacity)
+        slotLane.initialize(repeating: -1, count: capacity)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
-                       stop: stop, progress: progress)
-        // Names resolve here, inside the netns, with the target's DNS servers.
-        let resolved = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
-        endpoints = resolved.endpoints
-        targetGroup = resolved.groupOfTarget
-        endpointNames = endpoints.map(\.description)
-        let connections = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
-                                             of: UInt64(config.load.threads)))
-        for i in 0..<connections {
-            clients.append(Client(index: i, group: i % endpoints.count))
-        }
-        idle = Array(repeating: WaitQueue(capacity: connections), count: endpoints.count)
-        waiting = Array(repeating: WaitQueue(capacity: slots.capacity), count: endpoints.count)
+                       stop: stop, progress: progress, persistent: http.keepAlive)
+        endpointNames = endpoints.endpoints.map(\.description)
+        clients = pool.lanes.indices.map(Client.init(lane:))
     }
 
     deinit {
         for request in requests { request.deallocate() }
-        for client in clients { client.requestBuffer?.deallocate() }
-        slotClient.deallocate()
+        slotLane.deallocate()
         urlScratch.deallocate()
     }
 
-    // MARK: Preparing
+    // MARK: Connections
 
-    /// Opens the keep-alive connections before the clock starts, so the first events do not wait for handshakes.
-    /// Fails the run when not a single connection can be made.
-    override func prepare() throws {
-        guard keepAlive, !clients.isEmpty else { return }
-        let start = Loop.nowNanos
-        for client in clients { connect(client, now: start) }
-        try loop.run(until: start + connectTimeoutNanos) { clients.contains { $0.state == .connecting } }
-        prepared = true
-        if !clients.contains(where: { $0.state == .idle }) {
-            let kinds = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }.map(\.name)
-            let why = kinds.isEmpty ? "connect timeout" : kinds.joined(separator: ", ")
-            throw RunFailure("cannot connect to \(endpoints.map(\.description).joined(separator: ", ")) (\(why)) from inside the target netns; is the server running there?")
-        }
+    override func openConnection(lane: Int, number: UInt64, now: UInt64) throws {
+        let client = clients[lane]
+        client.connectionNumber = number
+        client.responses = 0
+        client.slot = -1
+        let stream = try TCPStream(loop: loop, tag: lane, readBuffer: readBuffer, delegate: self)
+        client.stream = stream
+        try stream.connect(to: endpoints.endpoints[pool.group(ofLane: lane)])
     }
 
-    // MARK: Events in
+    override func closeConnection(lane: Int) -> Bool {
+        let client = clients[lane]
+        defer { client.stream = nil }
+        return client.stream?.close() == true
+    }
 
-    override func transmit(slot: Int32, now: UInt64) {
+    override func cancelEvents(lane: Int, now: UInt64) {
+        let client = clients[lane]
+        guard client.slot >= 0 else { return }
+        let slot = client.slot
+        client.slot = -1
+        end(slot: slot, .cancelled, now: now)
+    }
+
+    // MARK: Requests
+
+    override func send(slot: Int32, lane: Int, now: UInt64) {
+        let client = clients[lane]
+        precondition(client.stream != nil && client.slot < 0, "send on a connection that cannot take it")
         let target = Int(slots.sequence[Int(slot)] % UInt64(targets.count))
-        let group = targetGroup[target]
-        if keepAlive {
-            if let client = takeIdle(group: group) {
-                send(slot: slot, on: client, now: now)
-            } else {
-                waiting[group].push(slot)
-            }
-        } else if let client = clients.first(where: { $0.group == group && $0.state == .disconnected }) {
-            client.slot = slot
-            connect(client, now: now)
+        client.slot = slot
+        client.target = target
+        client.sinceNanos = now
+        client.status = 0
+        client.bytesForRequest = 0
+        client.parser.expectResponse(isHead: targets[target].isHead)
+        slotLane[Int(slot)] = Int32(lane)
+        markSent(slot: slot, atNanos: now)
+        guard let template = targets[target].headTemplate else {
+            client.stream?.write(requests[target])
+            return
+        }
+        // Placeholders: expand the head into this connection's buffer (it must outlive an async write).
+        if client.requestBuffer == nil { client.requestBuffer = .allocate(capacity: max(1, maxRequestLength)) }
+        let buffer = client.requestBuffer!
+        let body = targets[target].body
+        var n = template.expand(sequence: slots.sequence[Int(slot)], thread: result.threadIndex, into: buffer)
+        precondition(n + body.count <= maxRequestLength, "request expansion longer than its bound")
+        body.withUnsafeBytes { UnsafeMutableRawPointer(buffer + n).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        n += body.count
+        client.stream?.write(UnsafeRawBufferPointer(start: buffer, count: n))
+    }
+
+    /// The response is complete: the event is answered; the connection serves the next or goes.
+    func finish(_ client: Client, serverKeepsAlive: Bool, now: UInt64) {
+        let slot = client.slot
+        client.slot = -1
+        client.responses += 1
+        end(slot: slot, .answered(code: client.status), now: now)
+        if keepAlive && serverKeepsAlive {
+            eventLeft(lane: client.lane, now: now)
         } else {
-            waiting[group].push(slot)
+            connectionLost(lane: client.lane, now: now)
+        }
+        issue(now: now)
+    }
+
+    /// The connection failed under a request: the event fails, unless the server had closed this reused
+    /// keep-alive connection before reading it (nothing came back), which earns it one retry.
+    func fail(_ client: Client, _ kind: ErrorKind, now: UInt64) {
+        let slot = client.slot
+        client.slot = -1
+        let unread = keepAlive && client.responses > 0 && client.bytesForRequest == 0
+        if !(unread && retryOnce(slot: slot, now: now)) {
+            end(slot: slot, .failed(kind), now: now)
+        }
+        connectionLost(lane: client.lane, now: now)
+        issue(now: now)
+    }
+
+    override func housekeepEvents(now: UInt64) {
+        for client in clients where client.slot >= 0 && now - client.sinceNanos >= timeoutNanos {
+            let slot = client.slot
+            client.slot = -1
+            end(slot: slot, .timedOut, now: now)
+            connectionLost(lane: client.lane, now: now)
         }
     }
 
-    // MARK: Housekeeping
-
-    override func housekeeping(now: UInt64) {
-        guard now >= lastScanNanos + LoadWorker.housekeepingNanos else { return }
-        lastScanNanos = now
-        for client in clients {
-            switch client.state {
-            case .busy where now - client.sinceNanos >= timeoutNanos:
-                let slot = client.slot
-                client.slot = -1
-                complete(slot: slot, .timedOut, atNanos: now)
-                drop(client, now: now)
-            case .connecting where now - client.sinceNanos >= connectTimeoutNanos:
-                connectionFailed(client, kind: .connectTimeout, now: now)
-            case .backingOff where now >= client.retryAtNanos:
-                if keepAlive || client.slot >= 0 {
-                    connect(client, now: now)
-                } else {
-                    client.state = .disconnected
-                    serveNext(client, now: now)
-                }
-            default:
-                break
-            }
-        }
-    }
-
-    override func cancelInFlight() {
-        let now = Loop.nowNanos
-        for client in clients {
-            if client.state == .busy, client.slot >= 0 {
-                let slot = client.slot
-                client.slot = -1
-                complete(slot: slot, .cancelled, atNanos: now)
-            } else if client.slot >= 0 {
-                discard(slot: client.slot, reason: unsentReason)
-                client.slot = -1
-            }
-            client.state = .retired
-            closeStream(of: client)
-        }
-        for g in waiting.indices {
-            while let slot = waiting[g].pop() { discard(slot: slot, reason: unsentReason) }
-        }
-        for g in idle.indices { while idle[g].pop() != nil {} }
-        for client in clients { client.parked = false }
-    }
-
-    override func closeTransport() {
-        for client in clients {
-            client.state = .retired
-            closeStream(of: client)
-        }
-    }
+    // MARK: Reports
 
     override var eventKind: StaticString { "http1" }
 
@@ -193,12 +166,12 @@ final class HTTP1Worker: LoadWorker {
         let s = Int(slot)
         let target = Int(slots.sequence[s] % UInt64(targets.count))
         describeRequest(slot: slot, targets[target], completion, scratch: urlScratch, into: &record)
-        let index = Int(slotClient[s])
-        if index >= 0 {
-            record.field("src", clients[index].localAddress)
-            record.field("connection", clients[index].connectionNumber)
+        let lane = Int(slotLane[s])
+        if lane >= 0 {
+            record.field("src", clients[lane].localAddress)
+            record.field("connection", clients[lane].connectionNumber)
         }
-        record.field("dst", endpointNames[targetGroup[target]])
+        record.field("dst", endpointNames[endpoints.groupOfTarget[target]])
     }
 
     override func countCode(_ code: Int) {

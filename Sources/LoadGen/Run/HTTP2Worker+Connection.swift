@@ -1,5 +1,7 @@
 extension HTTP2Worker {
-    /// One TCP connection with its nghttp2 session. Forwards its stream and session events to the worker.
+    /// One TCP connection with its nghttp2 session. Forwards its stream and session events to the worker. The
+    /// worker owns it (on a lane, then in `draining`, then buried until the next tick), so the unowned calls
+    /// below never reach a released object.
     final class Connection: H2SessionDelegate, TCPStreamDelegate {
         enum State { case connecting, ready, draining, closed }
         /// The worker owns its connections; calls go through this unretained reference (per request).
@@ -10,13 +12,11 @@ extension HTTP2Worker {
         var state = State.connecting
         var stream: TCPStream?
         var session: H2Session?
+        /// Streams open on this connection.
         var active = 0
         var writeInFlight = 0
-        var connectStartNanos: UInt64 = 0
         /// The last stream ID the server's GOAWAY said it processes (Int32.max before any GOAWAY).
         var goAwayLastStreamID = Int32.max
-        /// min(--streams, the server's SETTINGS_MAX_CONCURRENT_STREAMS), updated when SETTINGS arrive.
-        var maxStreamsCached = 0
         var number: UInt64 = 0
         var localAddress = ""
 
@@ -33,10 +33,17 @@ extension HTTP2Worker {
         }
 
         func streamDidConnect(_ stream: TCPStream) { withWorker { $0.didConnect(self) } }
-        func stream(_ stream: TCPStream, didFailToConnect error: UVError) { withWorker { $0.didFailToConnect(self, error) } }
+        func stream(_ stream: TCPStream, didFailToConnect error: UVError) {
+            withWorker { $0.connectFailed(self, kind: ErrorKind(connectError: error), why: error.description) }
+        }
         func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer) { withWorker { $0.didRead(self, bytes) } }
-        func stream(_ stream: TCPStream, didEndWith error: UVError?) { withWorker { $0.didEnd(self, error) } }
-        func stream(_ stream: TCPStream, didWrite error: UVError?) { withWorker { $0.didEnd(self, error) } }
+        func stream(_ stream: TCPStream, didEndWith error: UVError?) {
+            withWorker { $0.fail(self, kind: ErrorKind(streamEnd: error), why: error.map(\.description) ?? "the server closed the connection") }
+        }
+        func stream(_ stream: TCPStream, didWrite error: UVError?) {
+            guard let error else { return }
+            withWorker { $0.fail(self, kind: ErrorKind(writeError: error), why: error.description) }
+        }
         func streamDidDrain(_ stream: TCPStream) { withWorker { $0.didDrain(self) } }
 
         override func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int) {

@@ -1,40 +1,31 @@
-/// HTTP/2 (h2c, prior knowledge) load on one loop thread: its share of the connections, each an nghttp2
-/// session carrying up to `streams` concurrent requests. A request is *sent* when its HEADERS frame is written.
-/// GOAWAY takes the connection out of service at once (a replacement connects while it drains); streams the
-/// server refused (REFUSED_STREAM, or above the GOAWAY's last stream ID) are retried once on another connection
-/// and still count once. Loop thread only.
-final class HTTP2Worker: LoadWorker {
+/// HTTP/2 (h2c, prior knowledge) load on one loop thread, on the shared connection pool: each lane an nghttp2
+/// session carrying up to `streams` concurrent requests (never more than the server's SETTINGS allow). A request
+/// is *sent* when its HEADERS frame is written. GOAWAY takes the connection off its lane at once (a replacement
+/// connects while it drains); a stream the server did not process (above the GOAWAY's last stream ID, or
+/// REFUSED_STREAM, the latter once) goes out again on another connection and still counts once. Nothing is
+/// submitted or flushed from inside nghttp2's callbacks: they only record; the worker acts when they return.
+/// Loop thread only.
+final class HTTP2Worker: PooledWorker {
     let templates: [H2Session.RequestTemplate]
     private let targets: [HTTPTarget]
-    /// The connection each slot's stream is on (for event records), its number and local address.
-    var slotConnectionRef: [Connection?]
     let logsEvents: Bool
-    var connectionsStarted: UInt64 = 0
-    let threadCount: UInt64
     private let urlScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 8_192)
     private var endpointNames: [String] = []
-    var endpoints: HTTPEndpoints
     let streamsPerConnection: Int
-    private let connectTimeoutNanos: UInt64
-    /// The connection serving each lane (nil while a lane backs off); draining ones live on in `draining`.
+    /// The connection on each lane; connections draining after GOAWAY live on in `draining` until done.
     var lanes: [Connection?] = []
-    var laneRetryAt: [UInt64] = []
-    var laneBackoff: [UInt64] = []
     var draining: [Connection] = []
-    var waiting: [WaitQueue] = []
-    var nextLane: [Int] = []
     var nextConnectionID: Int32 = 0
-    let readBuffer = ReadBuffer()
-    // Per slot.
+    /// Request bodies in flight, shared by every session of this worker.
+    let bodies: H2BodyTable
+    // Per slot: the connection (by ID) and stream carrying it, its status, whether its timeout reset it.
     let slotStatus: UnsafeMutablePointer<Int32>
     let slotConnection: UnsafeMutablePointer<Int32>
     let slotStream: UnsafeMutablePointer<Int32>
-    let slotFlags: UnsafeMutablePointer<UInt8>
-    static let flagActive: UInt8 = 1, flagSent: UInt8 = 2, flagRetried: UInt8 = 4, flagTimedOut: UInt8 = 8
+    let slotTimedOut: UnsafeMutablePointer<Bool>
+    /// The connection of each slot for event records (only kept with --events: a reference costs a retain).
+    var slotConnectionRef: [Connection?]
     private var statusCounts = [UInt64](repeating: 0, count: 600)
-    private var lastScanNanos: UInt64 = 0
-    var prepared = false
-    var firstFailure: String?
     /// The time of the read being processed (0 outside one).
     var batchNanos: UInt64 = 0
     var pendingFlush = false
@@ -42,86 +33,84 @@ final class HTTP2Worker: LoadWorker {
     @inline(__always)
     var now: UInt64 { batchNanos != 0 ? batchNanos : Loop.nowNanos }
 
-    override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
-                  stop: StopSignal, progress: ProgressCell) throws {
+    init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
+         stop: StopSignal, progress: ProgressCell) throws {
         let http = config.http!
         targets = http.targets
-        threadCount = UInt64(config.load.threads)
-        templates = try http.targets.map { target in
-            var fields = [(":method", target.method), (":scheme", "http"), (":authority", target.url.authority),
-                          (":path", target.url.target)]
-            let names = Set(http.headers.map { $0.name.lowercased() })
-            if !names.contains("user-agent") { fields.append(("user-agent", "loadgen/\(LoadGenVersion.current)")) }
-            for header in http.headers where header.name.lowercased() != "host" {
-                fields.append((header.name.lowercased(), header.value))
-            }
-            if !http.body.isEmpty && !names.contains("content-length") {
-                fields.append(("content-length", String(http.body.count)))
-            }
-            return try H2Session.RequestTemplate(fields: fields, body: http.body, salt: http.templateSalt)
-        }
+        templates = try http.targets.map { try HTTP2Worker.template(for: $0, http) }
         streamsPerConnection = http.streams
-        connectTimeoutNanos = http.connectTimeoutNanos
-        endpoints = HTTPEndpoints()
         let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
+        bodies = H2BodyTable(slotCapacity: capacity)
         slotStatus = .allocate(capacity: capacity)
         slotStatus.initialize(repeating: 0, count: capacity)
         slotConnection = .allocate(capacity: capacity)
         slotConnection.initialize(repeating: -1, count: capacity)
         slotStream = .allocate(capacity: capacity)
         slotStream.initialize(repeating: 0, count: capacity)
-        slotFlags = .allocate(capacity: capacity)
-        slotFlags.initialize(repeating: 0, count: capacity)
-        slotConnectionRef = Array(repeating: nil, count: capacity)
+        slotTimedOut = .allocate(capacity: capacity)
+        slotTimedOut.initialize(repeating: false, count: capacity)
         logsEvents = config.output.events != nil
+        slotConnectionRef = Array(repeating: nil, count: logsEvents ? capacity : 0)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
-                       stop: stop, progress: progress)
-        endpoints = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
+                       stop: stop, progress: progress, persistent: true)
         endpointNames = endpoints.endpoints.map(\.description)
-        let connections = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
-                                             of: UInt64(config.load.threads)))
-        lanes = Array(repeating: nil, count: connections)
-        laneRetryAt = Array(repeating: 0, count: connections)
-        laneBackoff = Array(repeating: 0, count: connections)
-        waiting = Array(repeating: WaitQueue(capacity: slots.capacity), count: endpoints.endpoints.count)
-        nextLane = Array(repeating: 0, count: endpoints.endpoints.count)
+        lanes = Array(repeating: nil, count: pool.lanes.count)
+    }
+
+    /// The header list of one target, built once.
+    private static func template(for target: HTTPTarget, _ http: RunConfig.HTTP) throws -> H2Session.RequestTemplate {
+        var fields = [(":method", target.method), (":scheme", "http"), (":authority", target.url.authority),
+                      (":path", target.url.target)]
+        let names = Set(http.headers.map { $0.name.lowercased() })
+        if !names.contains("user-agent") { fields.append(("user-agent", "loadgen/\(LoadGenVersion.current)")) }
+        for header in http.headers where header.name.lowercased() != "host" {
+            fields.append((header.name.lowercased(), header.value))
+        }
+        if !http.body.isEmpty && !names.contains("content-length") {
+            fields.append(("content-length", String(http.body.count)))
+        }
+        return try H2Session.RequestTemplate(fields: fields, body: http.body, salt: http.templateSalt)
     }
 
     deinit {
         slotStatus.deallocate()
         slotConnection.deallocate()
         slotStream.deallocate()
-        slotFlags.deallocate()
+        slotTimedOut.deallocate()
         urlScratch.deallocate()
     }
 
-    // MARK: Preparing
+    override var connectVerb: String { "use HTTP/2 with" }
 
-    /// Connects every lane and waits for the servers' SETTINGS before the clock starts; fails the run when no
-    /// server answers in HTTP/2.
-    override func prepare() throws {
-        let start = Loop.nowNanos
-        for lane in lanes.indices { connect(lane: lane, now: start) }
-        try loop.run(until: start + connectTimeoutNanos) {
-            lanes.contains { $0?.state == .connecting }
-        }
-        prepared = true
-        if !lanes.contains(where: { $0?.state == .ready }) {
-            let why = firstFailure ?? "no HTTP/2 SETTINGS within the connect timeout"
-            throw RunFailure("cannot use HTTP/2 with \(endpoints.description) from inside the target netns: \(why)")
-        }
+    // MARK: Connections on lanes
+
+    override func openConnection(lane: Int, number: UInt64, now: UInt64) throws {
+        nextConnectionID &+= 1
+        let connection = Connection(worker: self, id: nextConnectionID, lane: lane, group: pool.group(ofLane: lane))
+        connection.number = number
+        lanes[lane] = connection
+        connection.session = try H2Session(bodies: bodies)
+        connection.session?.delegate = connection
+        let stream = try TCPStream(loop: loop, tag: lane, readBuffer: readBuffer, delegate: connection)
+        connection.stream = stream
+        try stream.connect(to: endpoints.endpoints[connection.group])
+    }
+
+    override func closeConnection(lane: Int) -> Bool {
+        guard let connection = lanes[lane] else { return false }
+        lanes[lane] = nil
+        return retire(connection)
     }
 
     // MARK: Requests
 
-    override func transmit(slot: Int32, now: UInt64) {
-        let target = Int(slots.sequence[Int(slot)] % UInt64(templates.count))
-        let group = endpoints.groupOfTarget[target]
-        if let connection = connectionWithRoom(group: group) {
-            submit(slot, on: connection)
-        } else {
-            waiting[group].push(slot)
+    override func send(slot: Int32, lane: Int, now: UInt64) {
+        guard let connection = lanes[lane], connection.session != nil else {
+            pool.release(lane: lane)
+            pool.waitFirst(slot: slot, group: group(of: slot), since: ledger.issuedNanos[Int(slot)])
+            return
         }
+        submit(slot, on: connection)
     }
 
     override func flushTransmissions(now: UInt64) {
@@ -132,24 +121,13 @@ final class HTTP2Worker: LoadWorker {
 
     // MARK: Housekeeping
 
-    override func housekeeping(now: UInt64) {
-        guard now >= lastScanNanos + LoadWorker.housekeepingNanos else { return }
-        lastScanNanos = now
-        for lane in lanes.indices {
-            if let connection = lanes[lane] {
-                if connection.state == .connecting, now - connection.connectStartNanos >= connectTimeoutNanos {
-                    connectFailed(connection, kind: .connectTimeout, why: "connect timeout")
-                }
-            } else if now >= laneRetryAt[lane], !closed {
-                connect(lane: lane, now: now)
-            }
-        }
-        // Streams past their timeout are reset; their close is counted as a timeout.
+    /// Streams past their timeout are reset; their close is counted as a timeout.
+    override func housekeepEvents(now: UInt64) {
         var touched: [Connection] = []
-        for s in 0..<slots.capacity where slotFlags[s] & (HTTP2Worker.flagActive | HTTP2Worker.flagSent | HTTP2Worker.flagTimedOut)
-            == (HTTP2Worker.flagActive | HTTP2Worker.flagSent) && now - slots.sentNanos[s] >= timeoutNanos {
-            slotFlags[s] |= HTTP2Worker.flagTimedOut
-            if let connection = (lanes.first { $0?.id == slotConnection[s] } ?? nil) ?? draining.first(where: { $0.id == slotConnection[s] }) {
+        for s in 0..<slots.capacity where slotConnection[s] >= 0 && !slotTimedOut[s]
+            && ledger.phase(of: Int32(s)) == .inFlight && now - slots.sentNanos[s] >= timeoutNanos {
+            slotTimedOut[s] = true
+            if let connection = connection(withID: slotConnection[s]) {
                 connection.session?.cancel(streamID: slotStream[s])
                 touched.append(connection)
             }
@@ -157,23 +135,23 @@ final class HTTP2Worker: LoadWorker {
         for connection in touched { flush(connection) }
     }
 
-    override func cancelInFlight() {
-        let now = Loop.nowNanos
-        for s in 0..<slots.capacity where slotFlags[s] & HTTP2Worker.flagActive != 0 {
+    func connection(withID id: Int32) -> Connection? {
+        if let found = lanes.first(where: { $0?.id == id }) { return found }
+        return draining.first { $0.id == id }
+    }
+
+    override func cancelDrainingEvents(now: UInt64) {
+        for s in 0..<slots.capacity where slotConnection[s] >= 0 {
             finishSlot(Int32(s), .cancelled, now: now)
         }
-        for g in waiting.indices {
-            while let slot = waiting[g].pop() { discard(slot: slot, reason: unsentReason) }
-        }
-        closeTransport()
     }
 
     override func closeTransport() {
-        for case let connection? in lanes { retire(connection) }
+        super.closeTransport()
         for connection in draining { retire(connection) }
-        lanes = lanes.map { _ in nil }
-        laneRetryAt = laneRetryAt.map { _ in .max }
     }
+
+    // MARK: Reports
 
     override var eventKind: StaticString { "http2" }
 
@@ -181,7 +159,7 @@ final class HTTP2Worker: LoadWorker {
         let s = Int(slot)
         let target = Int(slots.sequence[s] % UInt64(targets.count))
         describeRequest(slot: slot, targets[target], completion, scratch: urlScratch, into: &record)
-        if let connection = slotConnectionRef[s] {
+        if logsEvents, let connection = slotConnectionRef[s] {
             record.field("src", connection.localAddress)
             record.field("connection", connection.number)
         }

@@ -1,19 +1,22 @@
 import CLoadGenSys
 import Glibc
 
-/// One loop thread: enters the target netns, builds its loop and worker, waits at the start gate, runs, and
-/// leaves a `ThreadResult`. The result is read by the main thread only after `join()`.
+/// One loop thread: enters the target netns, waits for the privilege drop, builds its loop and worker, waits at
+/// the start gate, runs, and leaves a `ThreadResult`. The result is read by the main thread only after `join()`.
 final class LoadThread: @unchecked Sendable {
     let index: Int
     private let config: RunConfig
     private let gate: StartGate
     private let stop: StopSignal
+    private let privileges: PrivilegeDrop
     let progress = ProgressCell()
     private var thread = pthread_t()
     private(set) var result: ThreadResult?
 
-    init(index: Int, config: RunConfig, gate: StartGate, stop: StopSignal) {
+    init(index: Int, config: RunConfig, gate: StartGate, stop: StopSignal,
+         privileges: PrivilegeDrop = PrivilegeDrop(plan: .keep, threads: 1)) {
         self.index = index
+        self.privileges = privileges
         self.config = config
         self.gate = gate
         self.stop = stop
@@ -38,16 +41,60 @@ final class LoadThread: @unchecked Sendable {
         pthread_join(thread, nil)
     }
 
+    /// Enter the netns and check it (probe socket included) → wait for the privilege drop → create the loop, the
+    /// worker and its sockets → arrive at the start gate → run. `PrivilegeDrop` explains why this order is safe.
     private func main() {
         defer { progress.finished.store(true, ordering: .releasing) }
+        let inode: UInt64
+        do {
+            inode = try enterNetns()
+        } catch {
+            gate.arrive(thread: index, failure: error)
+            privileges.leave()
+            return
+        }
+        do {
+            try privileges.dropOnLoopThread(check: SocketNetnsCheck.current)
+        } catch {
+            gate.arrive(thread: index, failure: error)
+            return
+        }
+        guard let (loop, worker) = setUp(netnsInode: inode) else { return }
+        gate.arrive(thread: index)
+        guard let origin = gate.waitForOrigin() else {
+            worker.abandon()
+            loop.run()
+            loop.close()
+            return
+        }
+        let cpuBefore = CLoadGenSys_thread_cpu_nanos()
+        worker.start(originNanos: origin)
+        loop.run()
+        let cpuAfter = CLoadGenSys_thread_cpu_nanos()
+        loop.close()
+        var result = worker.result
+        result.tid = CLoadGenSys_gettid()
+        result.cpuNanos = cpuAfter > cpuBefore ? UInt64(cpuAfter - cpuBefore) : 0
+        self.result = result
+    }
+
+    /// Moves this thread into its netns (if it has one), checks that it arrived and that a socket made here lives
+    /// there, and installs the thread's `SocketNetnsCheck`. Returns the netns inode.
+    private func enterNetns() throws -> UInt64 {
+        var inode = NetNamespace.currentThreadInode
+        if let netns = config.netns(ofThread: index) {
+            try netns.enterOnCurrentThread()
+            inode = netns.inode
+        }
+        try SocketNetnsCheck(expectedInode: inode).install()
+        return inode
+    }
+
+    /// Creates the loop and the worker and prepares it; on failure arrives at the gate with the error.
+    private func setUp(netnsInode inode: UInt64) -> (Loop, LoadWorker)? {
         let loop: Loop
         let worker: LoadWorker
-        var inode = NetNamespace.currentThreadInode
         do {
-            if let netns = config.netns(ofThread: index) {
-                try netns.enterOnCurrentThread()
-                inode = netns.inode
-            }
             loop = try Loop()
             switch config.kind {
             case .dns:
@@ -70,24 +117,9 @@ final class LoadThread: @unchecked Sendable {
             }
         } catch {
             gate.arrive(thread: index, failure: error)
-            return
+            return nil
         }
-        gate.arrive(thread: index)
-        guard let origin = gate.waitForOrigin() else {
-            worker.abandon()
-            loop.run()
-            loop.close()
-            return
-        }
-        let cpuBefore = CLoadGenSys_thread_cpu_nanos()
-        worker.start(originNanos: origin)
-        loop.run()
-        let cpuAfter = CLoadGenSys_thread_cpu_nanos()
-        loop.close()
-        var result = worker.result
-        result.tid = CLoadGenSys_gettid()
-        result.cpuNanos = cpuAfter > cpuBefore ? UInt64(cpuAfter - cpuBefore) : 0
-        self.result = result
+        return (loop, worker)
     }
 }
 

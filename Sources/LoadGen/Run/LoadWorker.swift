@@ -9,6 +9,8 @@ import CLoadGenSys
 class LoadWorker {
     let loop: Loop
     final var scheduler: Scheduler
+    /// Every event's phase and fate (the one lifecycle of DESIGN.md §2).
+    final let ledger: EventLedger
     final let slots: SlotTable
     final var result = ThreadResult()
     final private(set) var origin: UInt64 = 0
@@ -41,7 +43,8 @@ class LoadWorker {
         timeoutNanos = config.load.timeoutNanos
         tickNanos = config.load.tickNanos
         stopGraceNanos = config.stopGraceNanos
-        slots = SlotTable(capacity: max(1, plan.maxInFlight))
+        ledger = EventLedger(capacity: max(1, plan.maxInFlight))
+        slots = ledger.slots
         result.threadIndex = threadIndex
         result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
@@ -107,9 +110,11 @@ class LoadWorker {
         if level != stopLevelSeen { didRequestStop(level: level, now: tickStart) }
         housekeeping(now: tickStart)
         scheduler.checkDuration(atOffset: tickStart - origin)
+        let expired = scheduler.expireHeldBack(atOffset: tickStart - origin, timeout: timeoutNanos)
+        if expired > 0 { result.counters.recordNotSent(heldBackReason, count: expired, atNanos: tickStart) }
         issue(now: tickStart)
         let now = Loop.nowNanos
-        if scheduler.doneIssuing && result.issuingEndNanos == 0 { result.issuingEndNanos = now }
+        if scheduler.doneIssuing && result.issuingEndNanos == 0 { didEndIssuing(now: now) }
         if scheduler.doneIssuing && drainDeadline == .max {
             // Transports time events out themselves; this only guards against one that never ends.
             drainDeadline = max(now, result.lastSentNanos) + timeoutNanos + drainMarginNanos
@@ -138,7 +143,7 @@ class LoadWorker {
     private func didRequestStop(level: Int, now: UInt64) {
         stopLevelSeen = level
         if level >= 1 {
-            scheduler.stop()
+            scheduler.stop(atOffset: now > origin ? now - origin : 0)
             drainDeadline = min(drainDeadline, now + stopGraceNanos)
         }
         if level >= 2 {
@@ -157,26 +162,25 @@ class LoadWorker {
         let offset = now &- origin
         var issued = 0
         while let event = scheduler.next(atOffset: offset) {
-            guard let slot = slots.acquire() else {
+            guard let slot = ledger.issue(sequence: event.sequence, intendedNanos: origin &+ event.intendedOffsetNanos,
+                                          now: now) else {
                 preconditionFailure("the scheduler allowed more events than slots")
             }
-            let s = Int(slot)
-            slots.intendedNanos[s] = origin &+ event.intendedOffsetNanos
-            slots.sequence[s] = event.sequence
-            slots.sentNanos[s] = now
             transmit(slot: slot, now: now)
             issued += 1
         }
         if issued > 0 { flushTransmissions(now: now) }
     }
 
-    /// Counts an event as sent (it went on the wire at `atNanos`).
+    /// The event went on the wire at `atNanos` (counted as sent the first time only).
     @inline(__always)
     final func markSent(slot: Int32, atNanos: UInt64) {
-        slots.sentNanos[Int(slot)] = atNanos
-        result.counters.sent += 1
-        if result.firstSentNanos == 0 { result.firstSentNanos = atNanos }
-        result.lastSentNanos = max(result.lastSentNanos, atNanos)
+        ledger.sent(slot, at: atNanos, into: &result)
+    }
+
+    /// The server did not process the sent event; it will go out again and still counts once.
+    final func requeue(slot: Int32) {
+        ledger.requeue(slot)
     }
 
     enum Completion {
@@ -187,31 +191,31 @@ class LoadWorker {
         case failed(ErrorKind)
     }
 
-    /// Accounts for a sent event's end at `atNanos` and frees its slot.
+    /// Ends an event at `atNanos`: the ledger decides what it counts as (an event that never went out is not
+    /// sent: timed out or failed waiting for a connection is `no_connection`, cancelled is `unsentReason`).
     @inline(__always)
     final func complete(slot: Int32, _ completion: Completion, atNanos: UInt64) {
-        let s = Int(slot)
-        // A kernel timestamp mapped onto the monotonic clock may land a hair before the send stamp.
-        let now = max(atNanos, slots.sentNanos[s])
+        let outcome: EventLedger.Outcome
         switch completion {
-        case .answered(let code):
-            result.counters.completed += 1
-            countCode(code)
-            result.responseTime.record(now - min(now, slots.intendedNanos[s]))
-            result.serviceTime.record(now - slots.sentNanos[s])
-            scheduler.didSucceed()
-        case .timedOut:
-            result.counters.recordTimeout(atNanos: now)
-        case .cancelled:
-            result.counters.cancelled += 1
-        case .failed(let kind):
-            result.counters.recordError(kind, atNanos: now)
-            if kind == .refused { didRefuse(slot: slot, now: now) }
+        case .answered(let code): outcome = .answered(code: code)
+        case .timedOut: outcome = .timedOut
+        case .cancelled: outcome = .cancelled(unsent: unsentReason)
+        case .failed(let kind): outcome = .failed(kind)
         }
-        if let eventLog { log(slot: slot, completion, doneNanos: now, to: eventLog) }
-        slots.release(slot)
+        let sentNanos = slots.sentNanos[Int(slot)]
+        if let eventLog, ledger.phase(of: slot) != .waiting {
+            log(slot: slot, completion, doneNanos: max(atNanos, sentNanos), to: eventLog)
+        }
+        switch ledger.finish(slot, outcome, at: atNanos, into: &result) {
+        case .completed(let code):
+            countCode(code)
+            scheduler.didSucceed()
+        case .failed(.refused):
+            didRefuse(slot: slot, now: atNanos)
+        default:
+            break
+        }
         scheduler.didFinish()
-        result.endNanos = max(result.endNanos, now)
     }
 
     private func log(slot: Int32, _ completion: Completion, doneNanos: UInt64, to log: EventLog) {
@@ -242,13 +246,26 @@ class LoadWorker {
         log.record.end()
     }
 
+    /// Ends an unfinished event as the run ends: cancelled if it was sent, else not sent for `unsent`.
+    final func cancel(slot: Int32, unsent reason: NotSentReason, atNanos now: UInt64) {
+        if let eventLog, ledger.phase(of: slot) != .waiting {
+            log(slot: slot, .cancelled, doneNanos: max(now, slots.sentNanos[Int(slot)]), to: eventLog)
+        }
+        ledger.finish(slot, .cancelled(unsent: reason), at: now, into: &result)
+        scheduler.didFinish()
+    }
+
     /// Frees the slot of an event that never went on the wire: it is not counted as sent, only as not sent for
     /// `reason`.
     final func discard(slot: Int32, reason: NotSentReason, atNanos now: UInt64 = Loop.nowNanos) {
-        result.counters.recordNotSent(reason, atNanos: now)
-        slots.release(slot)
+        precondition(ledger.phase(of: slot) == .waiting, "discarding slot \(slot), which was sent")
+        ledger.finish(slot, .cancelled(unsent: reason), at: now, into: &result)
         scheduler.didFinish()
     }
+
+    /// Why events held back past their timeout by the in-flight limit were never sent: the pool overrides it
+    /// (no connection, or connections all busy).
+    var heldBackReason: NotSentReason { .heldBack }
 
     /// Why events that still wait for a connection when the run ends were never sent.
     final var unsentReason: NotSentReason { stopLevelSeen > 0 ? .stopped : .noConnection }
@@ -258,15 +275,22 @@ class LoadWorker {
         result.counters.codes[code, default: 0] += 1
     }
 
+    /// Issuing is over (count or duration used up, or stopped): what the schedule intended but never issued is
+    /// not sent — held back (or for want of a connection) at the end of the duration, or due when stopped.
+    private func didEndIssuing(now: UInt64) {
+        result.issuingEndNanos = now
+        result.counters.recordNotSent(heldBackReason, count: scheduler.missed, atNanos: now)
+        result.counters.recordNotSent(.stopped, count: scheduler.dueAtStop, atNanos: now)
+    }
+
     private func finish(now: UInt64) {
         closed = true
         timer?.close()
         timer = nil
         closeTransport()
-        if result.endNanos == 0 { result.endNanos = now }
+        result.endNanos = max(result.endNanos, now)
         eventLog?.flush()
-        result.counters.recordNotSent(stopLevelSeen > 0 ? .stopped : .heldBack, count: scheduler.missed, atNanos: now)
-        if result.issuingEndNanos == 0 { result.issuingEndNanos = now }
+        if result.issuingEndNanos == 0 { didEndIssuing(now: now) }
         finishResult()
         progress.publish(result.counters)
     }

@@ -69,6 +69,8 @@ struct RunConfig: Sendable {
     var threadsPerTarget = 1
     var dns: DNS?
     var http: HTTP?
+    /// What the run gives up once every loop thread is in its netns (`--user`, `--no-drop-privileges`).
+    var privileges = PrivilegePlan.keep
 
     /// The target index of loop thread `index`.
     func target(ofThread index: Int) -> Int { index / max(1, threadsPerTarget) }

@@ -10,8 +10,9 @@ enum Runner {
         CLoadGenSys_block_stop_signals()
         let gate = StartGate(threads: config.load.threads)
         let stop = StopSignal()
+        let privileges = PrivilegeDrop(plan: config.privileges, threads: config.load.threads)
         let threads = (0..<config.load.threads).map {
-            LoadThread(index: $0, config: config, gate: gate, stop: stop)
+            LoadThread(index: $0, config: config, gate: gate, stop: stop, privileges: privileges)
         }
         var started: [LoadThread] = []
         for thread in threads {
@@ -20,10 +21,12 @@ enum Runner {
                 started.append(thread)
             } catch {
                 gate.abort()
+                privileges.abort()
                 for t in started { t.join() }
                 throw error
             }
         }
+        privileges.perform()
         let failures = gate.waitForAll()
         if let (index, error) = failures.first {
             gate.abort()

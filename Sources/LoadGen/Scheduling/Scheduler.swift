@@ -19,6 +19,8 @@ struct Scheduler {
     /// Open loop: events that were due before the duration ended but were still held back (by the in-flight
     /// limit or a backoff) when it did. They are never issued: `--duration` bounds the run.
     private(set) var missed: UInt64 = 0
+    /// Open loop: events that were due when the run was stopped but had not been issued yet.
+    private(set) var dueAtStop: UInt64 = 0
     private var backoffNanos: UInt64 = 0
 
     static let minBackoffNanos: UInt64 = 1_000_000
@@ -78,6 +80,21 @@ struct Scheduler {
         if plan.pacer != nil, localLimit != .max, issued < localLimit { missed = localLimit - issued }
     }
 
+    /// Open loop: gives up the events held back (by the in-flight limit or a backoff) whose intended time is
+    /// `timeout` or more before `now`, as a sent event would have timed out by then; returns how many. This is
+    /// what lets a `--count` run whose server died end by itself.
+    mutating func expireHeldBack(atOffset now: UInt64, timeout: UInt64) -> UInt64 {
+        guard !doneIssuing, let pacer = plan.pacer, inFlight >= plan.maxInFlight || now < holdUntilOffset,
+              now >= timeout else { return 0 }
+        let due = min(localLimit, LoadPlan.share(of: pacer.eventsDue(atOffset: now - timeout), thread: plan.threadIndex,
+                                                 of: plan.threadCount))
+        guard due > issued else { return 0 }
+        let expired = due - issued
+        issued = due
+        if issued == localLimit { doneIssuing = true }
+        return expired
+    }
+
     /// An event ended (answered, timed out, failed or cancelled).
     @inline(__always)
     mutating func didFinish() {
@@ -97,8 +114,14 @@ struct Scheduler {
         backoffNanos = 0
     }
 
-    /// Stop issuing (Ctrl-C, or the run's end).
-    mutating func stop() {
+    /// Stop issuing (Ctrl-C) at `now` (an offset from the origin); in open loop the events already due then and
+    /// not issued are counted in `dueAtStop`.
+    mutating func stop(atOffset now: UInt64) {
+        guard !doneIssuing else { return }
         doneIssuing = true
+        guard let pacer = plan.pacer else { return }
+        let due = min(localLimit, LoadPlan.share(of: pacer.eventsDue(atOffset: now), thread: plan.threadIndex,
+                                                 of: plan.threadCount))
+        if due > issued { dueAtStop = due - issued }
     }
 }

@@ -15,6 +15,7 @@ struct RunResult: Sendable {
     var dns = DNSCounters()
     var connectionsOpened: UInt64 = 0
     var bytesReceived: UInt64 = 0
+    var retried: UInt64 = 0
     var h2 = H2Counters()
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     var firstConnectErrorNanos = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
@@ -42,6 +43,7 @@ struct RunResult: Sendable {
             dns.add(t.dns)
             connectionsOpened += t.connectionsOpened
             bytesReceived += t.bytesReceived
+            retried += t.retried
             h2.add(t.h2)
             for i in connectErrors.indices {
                 connectErrors[i] += t.connectErrors[i]

@@ -30,6 +30,8 @@ struct ThreadResult: Sendable {
     var bytesReceived: UInt64 = 0
     /// When this thread stopped issuing (its count or duration used up, or a stop request), monotonic ns.
     var issuingEndNanos: UInt64 = 0
+    /// Sent events the server did not process that went out once more on another connection (counted once).
+    var retried: UInt64 = 0
     /// HTTP/2 bookkeeping (zero for other protocols).
     var h2 = H2Counters()
     /// Connection attempts that failed, by kind (not requests: a request is sent only on a connected socket).

@@ -192,6 +192,6 @@ enum TsharkFieldsFormat {
             guard fraction > 0, i == range.upperBound else { return nil }
             for _ in min(fraction, 9)..<9 { nanos *= 10 }
         }
-        return seconds * 1_000_000_000 + nanos
+        return VerifyText.nanos(seconds: seconds, plus: nanos)
     }
 }

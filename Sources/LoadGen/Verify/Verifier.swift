@@ -26,6 +26,8 @@ enum Verifier {
                     options: VerifyOptions) throws(VerifyInputError) -> VerifyReport {
         let extraPaths = options.format == .jsonl ? JSONLinesFormat.eventPaths(options.keys) : []
         let log = try VerifyEventLog.parse(events, file: eventsFile, extraPaths: extraPaths)
+        let (units, otherKinds) = makeUnits(log, options: options)
+        try checkGroundTruth(units: units.count, events: log.count, file: eventsFile, format: options.format)
         let set: ObservedSet
         switch options.format {
         case .igTraceDNS: set = try IGTraceDNSFormat.parse(observed, file: observedFile)
@@ -35,10 +37,24 @@ enum Verifier {
             set = try JSONLinesFormat.parse(observed, file: observedFile, keys: options.keys, filters: options.filters,
                                             time: options.time)
         }
-        let (units, otherKinds) = makeUnits(log, options: options)
         let join = VerifyJoin(units: units, observed: set.records)
         return VerifyReport(format: options.format, eventsFile: eventsFile, observedFile: observedFile,
                             units: units, otherKindEvents: otherKinds, observed: set, join: join, options: options)
+    }
+
+    /// Refuses to verify against nothing: an empty events log (or one without a single event the format joins)
+    /// would otherwise report that every one of 0 events was observed.
+    static func checkGroundTruth(units: Int, events: Int, file: String, format: VerifyFormat) throws(VerifyInputError) {
+        guard units == 0 else { return }
+        if events == 0 {
+            throw .noGroundTruth(file: file, "no events to verify against (--events): the log is empty; give the file a run wrote with --events FILE, after it sent something")
+        }
+        let wanted = switch format {
+        case .igTraceDNS, .tsharkFields: "DNS query (loadgen dns --events)"
+        case .igTraceTCP: "HTTP request (loadgen http --events)"
+        case .jsonl: "event"
+        }
+        throw .noGroundTruth(file: file, "no events to verify against (--events): none of its \(events) events is a \(wanted), which --format \(format.rawValue) joins")
     }
 
     /// Text in memory (tests, small inputs).

@@ -1,8 +1,17 @@
-/// A problem with a file `loadgen verify` reads: it names the file and, when it can, the line (exit 2).
+/// A problem with a file `loadgen verify` reads: it names the file and, when it can, the line (exit 2; exit 1 when
+/// the events log holds nothing to verify against).
 struct VerifyInputError: Error, CustomStringConvertible, Equatable {
     var file: String
     var line: Int?
     var message: String
+    var exitCode: Int32 = 2
+
+    /// An events log with no event the format joins: with no ground truth nothing can pass (exit 1).
+    static func noGroundTruth(file: String, _ message: String) -> VerifyInputError {
+        var error = VerifyInputError(file: file, message)
+        error.exitCode = 1
+        return error
+    }
 
     init(file: String, line: Int? = nil, _ message: String) {
         self.file = file

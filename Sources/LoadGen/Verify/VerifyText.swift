@@ -125,7 +125,14 @@ enum VerifyText {
         guard i == b.count else { return nil }
         let days = daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return seconds * 1_000_000_000 + nanos
+        return Self.nanos(seconds: seconds, plus: nanos)
+    }
+
+    /// `seconds` in ns plus `nanos`, or nil beyond what Int64 ns hold (after 2262 or before 1678).
+    static func nanos(seconds: Int64, plus nanos: Int64) -> Int64? {
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, overflowSum) = scaled.addingReportingOverflow(nanos)
+        return overflow || overflowSum ? nil : sum
     }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (the inverse of the civil-from-days algorithm).
@@ -159,7 +166,7 @@ enum VerifyText {
             }
             for _ in digits..<9 { nanos *= 10 }
         }
-        let total = seconds * 1_000_000_000 + nanos
+        guard let total = Self.nanos(seconds: seconds, plus: nanos) else { return nil }
         return negative ? -total : total
     }
 

@@ -7,15 +7,19 @@ import Testing
         try LoadOptions.parse(arguments).parsed()
     }
 
-    /// The message of the validation error `arguments` produce, or nil when they are accepted.
-    private func loadError(_ arguments: [String]) throws -> String? {
-        let options = try LoadOptions.parse(arguments)
+    /// The message `arguments` are refused with (by the parser or by `parsed()`), or nil when they are accepted.
+    private func loadError(_ arguments: [String]) -> String? {
         do {
-            _ = try options.parsed()
+            _ = try LoadOptions.parse(arguments).parsed()
             return nil
         } catch {
-            return error.message
+            return LoadOptions.message(for: error)
         }
+    }
+
+    /// argument-parser's message for a value a flag refuses, followed by loadgen's reason.
+    private func invalid(_ flag: String, _ value: String, _ reason: String) -> String {
+        "The value '\(value)' is invalid for '\(flag) <\(flag == "--interval" || flag == "--duration" || flag == "--timeout" || flag == "--tick" ? "DUR" : "N")>': \(reason)"
     }
 
     private func spec(_ arguments: [String]) throws -> NetNamespace.Spec? {
@@ -119,23 +123,23 @@ import Testing
     }
 
     @Test func badValuesNameTheFlagAndTheValue() throws {
-        #expect(try loadError(["--rate", "0"]) == "--rate: '0' must be a rate above zero, such as 2500, 20k or 1.5M")
-        #expect(try loadError(["--rate", "abc"])?.hasPrefix("--rate: 'abc' is not a rate") == true)
-        #expect(try loadError(["--rate=-5"])?.hasPrefix("--rate: '-5' is not a rate") == true)
-        #expect(try loadError(["--interval", "0"]) == "--interval: '0' must be longer than zero")
-        #expect(try loadError(["--count", "1.5"])?.hasPrefix("--count: '1.5' is not a whole number") == true)
-        #expect(try loadError(["--count", "0"]) == "--count: '0' must be above zero")
-        #expect(try loadError(["--duration", "10x"])?.hasPrefix("--duration: '10x' is not a duration") == true)
-        #expect(try loadError(["--timeout", "0"]) == "--timeout: '0' must be longer than zero")
-        #expect(try loadError(["--concurrency", "0"]) == "--concurrency: '0' must be above zero")
-        #expect(try loadError(["--concurrency", "abc"])?.hasPrefix("--concurrency: 'abc' is not a count") == true)
-        #expect(try loadError(["--concurrency", "20M"]) == "--concurrency: '20M' is above 10,000,000")
+        #expect(loadError(["--rate", "0"]) == invalid("--rate", "0", "must be a rate above zero, such as 2500, 20k or 1.5M"))
+        #expect(loadError(["--rate", "abc"])?.hasPrefix(invalid("--rate", "abc", "is not a rate")) == true)
+        #expect(loadError(["--rate=-5"])?.hasPrefix(invalid("--rate", "-5", "is not a rate")) == true)
+        #expect(loadError(["--interval", "0"]) == invalid("--interval", "0", "must be longer than zero"))
+        #expect(loadError(["--count", "1.5"])?.hasPrefix(invalid("--count", "1.5", "is not a whole number")) == true)
+        #expect(loadError(["--count", "0"]) == invalid("--count", "0", "must be above zero"))
+        #expect(loadError(["--duration", "10x"])?.hasPrefix(invalid("--duration", "10x", "is not a duration")) == true)
+        #expect(loadError(["--timeout", "0"]) == invalid("--timeout", "0", "must be longer than zero"))
+        #expect(loadError(["--concurrency", "0"]) == invalid("--concurrency", "0", "must be above zero"))
+        #expect(loadError(["--concurrency", "abc"])?.hasPrefix(invalid("--concurrency", "abc", "is not a count")) == true)
+        #expect(loadError(["--concurrency", "20M"]) == invalid("--concurrency", "20M", "is above 10,000,000; use 1 to 10,000,000"))
     }
 
     @Test func threadsMustBeFromOneTo256() throws {
-        #expect(try loadError(["--threads", "0"]) == "--threads: '0' must be above zero")
-        #expect(try loadError(["--threads", "257"]) == "--threads: '257' must be from 1 to 256")
-        #expect(try loadError(["-t", "abc"])?.hasPrefix("--threads: 'abc' is not a count") == true)
+        #expect(loadError(["--threads", "0"]) == invalid("--threads", "0", "must be above zero"))
+        #expect(loadError(["--threads", "257"]) == invalid("--threads", "257", "is above 256; use 1 to 256"))
+        #expect(loadError(["-t", "abc"])?.hasPrefix("The value 'abc' is invalid for '-t <N>': is not a count") == true)
         #expect(try parsed(["--threads", "256"]).threads == 256)
         #expect(try parsed(["-t", "4"]).threads == 4)
     }
@@ -146,10 +150,50 @@ import Testing
         #expect(p.timeoutNanos == 250_000_000)
         #expect(p.tickNanos == 100_000)
         #expect(try parsed(["--concurrency", "10M"]).concurrency == 10_000_000)
-        #expect(try loadError(["--tick", "10us"]) == "--tick: '10us' must be from 20us to 1s")
-        #expect(try loadError(["--tick", "2s"]) == "--tick: '2s' must be from 20us to 1s")
+        #expect(loadError(["--tick", "10us"]) == invalid("--tick", "10us", "is below 20us; use 20us to 1s"))
+        #expect(loadError(["--tick", "2s"]) == invalid("--tick", "2s", "is above 1s; use 20us to 1s"))
         #expect(try parsed(["--tick", "20us"]).tickNanos == 20_000)
         #expect(try parsed(["--tick", "1s"]).tickNanos == 1_000_000_000)
+    }
+
+    @Test func timeoutIsFromOneMillisecondToOneHour() throws {
+        // Below 1 ms it used to be accepted and never enforced; above 1 h c-ares' Int32 milliseconds overflow.
+        #expect(loadError(["--timeout", "50us"])
+            == invalid("--timeout", "50us", "is below 1ms, the granularity at which loadgen times events out; use 1ms to 1h"))
+        #expect(loadError(["--timeout", "999999ns"])?.contains("is below 1ms") == true)
+        #expect(loadError(["--timeout", "61m"]) == invalid("--timeout", "61m", "is above 1h; use 1ms to 1h"))
+        #expect(loadError(["--timeout", "25d"]) == invalid("--timeout", "25d", "is above 1h; use 1ms to 1h"))
+        #expect(try parsed(["--timeout", "1ms"]).timeoutNanos == 1_000_000)
+        #expect(try parsed(["--timeout", "1h"]).timeoutNanos == 3_600_000_000_000)
+    }
+
+    @Test func intervalIsCappedAtTheRateCap() throws {
+        // --rate refuses more than 50M/s; --interval 1ns (10^9/s) must be refused the same way.
+        #expect(loadError(["--rate", "1G"]) == invalid("--rate", "1G", "is above 50M events per second"))
+        #expect(loadError(["--interval", "1ns"])
+            == invalid("--interval", "1ns", "is above 50M events per second, the most --rate takes too; use 20ns or longer"))
+        #expect(loadError(["--interval", "19ns"])?.contains("above 50M events per second") == true)
+        #expect(try parsed(["--interval", "20ns"]).requestedRate == 50_000_000)
+        #expect(loadError(["--interval", "31d"]) == invalid("--interval", "31d", "is above 30d; use 20ns to 30d"))
+    }
+
+    @Test func durationAndCountAreBounded() throws {
+        #expect(loadError(["--duration", "31d"]) == invalid("--duration", "31d", "is above 30d; use 1ns to 30d"))
+        #expect(try parsed(["--duration", "30d"]).durationNanos == 30 * 86_400_000_000_000)
+        #expect(loadError(["--count", "10000000G"])
+            == invalid("--count", "10000000G", "is above 9,007,199,254,740,992; use 1 to 9,007,199,254,740,992 (event numbers stay exact in JSON up to 2^53)"))
+        #expect(try parsed(["--count", "9007199254740992"]).count == 1 << 53)
+    }
+
+    @Test func valuesAreTypedWhenParsed() throws {
+        let options = try LoadOptions.parse(["-R", "1.5k", "-n", "10k", "-d", "2m", "--timeout", "250ms", "-t", "2"])
+        #expect(options.rate == Rate(argument: "1500"))
+        #expect(options.count == Count(10_000))
+        #expect(options.duration == TimeSpan(nanos: 120_000_000_000))
+        #expect(options.timeout == TimeSpan(nanos: 250_000_000))
+        #expect(options.threads == Count(2))
+        #expect(TimeSpan(nanos: 250_000_000).description == "250ms")
+        #expect(TimeSpan.day.description == "1d" && TimeSpan(nanos: 1_500_000_000).description == "1500ms")
     }
 
     // MARK: TargetOptions

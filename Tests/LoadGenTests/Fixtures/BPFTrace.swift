@@ -18,9 +18,21 @@ final class BPFTrace {
     private let process: ChildProcess
     private let directory: URL
 
+    /// Tracepoints need tracefs; some machines boot without it mounted (seen on this workplace's VMs), so the
+    /// fixture mounts it, as `mount -t tracefs` would, before bpftrace looks for its tracepoints.
+    static func mountTracefsIfMissing() throws {
+        for path in ["/sys/kernel/tracing/available_events", "/sys/kernel/debug/tracing/available_events"]
+        where FileManager.default.fileExists(atPath: path) { return }
+        let result = mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nil)
+        guard result == 0 || errno == EBUSY else {
+            throw FixtureError("tracefs is not mounted and mounting it at /sys/kernel/tracing failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
     static func with<R>(script: String, _ body: (BPFTrace) async throws -> R) async throws -> R {
         try IntegrationEnvironment.requireRoot()
         let bpftrace = try IntegrationEnvironment.requireTool("bpftrace", package: "bpftrace")
+        try mountTracefsIfMissing()
         let directory = try TemporaryDirectory.make(prefix: "bpftrace")
         let path = directory.appendingPathComponent("script.bt").path
         let process: ChildProcess

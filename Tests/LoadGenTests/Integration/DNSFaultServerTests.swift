@@ -121,19 +121,10 @@ extension DNSIntegrationTests {
 }
 
 extension NetworkNamespace {
-    /// Runs `iptables ARGS` inside the namespace (its rules go with the namespace).
-    func iptables(_ arguments: [String]) async throws {
-        let iptables = try IntegrationEnvironment.requireTool("iptables", package: "iptables")
-        let outcome = try await run([iptables] + arguments)
-        guard outcome.termination == .exited(0) else {
-            throw FixtureError("iptables \(arguments.joined(separator: " ")) in \(name): \(outcome.termination) \(outcome.stderr)")
-        }
-    }
-
     /// Packets the namespace's INPUT chain dropped (the DROP rules' counters, summed).
     func iptablesDropped() async throws -> Int {
-        let outcome = try await run(["iptables", "-L", "INPUT", "-v", "-x", "-n"])
-        return outcome.stdout.split(separator: "\n").filter { $0.contains("DROP") }.compactMap { line in
+        let text = try await iptables(["-L", "INPUT", "-v", "-x", "-n"])
+        return text.split(separator: "\n").filter { $0.contains("DROP") }.compactMap { line in
             line.split(separator: " ", omittingEmptySubsequences: true).first.flatMap { Int($0) }
         }.reduce(0, +)
     }

@@ -207,13 +207,46 @@ import Testing
         var s = scheduler(pacer: perMs, total: 100)
         _ = drain(&s, at: 2 * Self.ms)
         #expect(!s.isFinished)
-        s.stop()
+        s.stop(atOffset: 2 * Self.ms)
+        #expect(s.dueAtStop == 0, "everything due by 2 ms was issued")
         #expect(s.next(atOffset: 50 * Self.ms) == nil)
         #expect(s.nextDueOffset == nil)
         #expect(!s.isFinished)
         for _ in 0..<3 { s.didFinish() }
         #expect(s.isFinished)
         #expect(s.issued == 3)
+    }
+
+    @Test func heldBackEventsExpireOneTimeoutAfterTheirIntendedTime() {
+        // One in flight at 1/ms; the server died: the slot never frees. A 100-event count must still end.
+        var s = scheduler(pacer: perMs, total: 100, maxInFlight: 1)
+        #expect(s.next(atOffset: 0) != nil)
+        #expect(s.next(atOffset: 5 * Self.ms) == nil, "held back by the in-flight limit")
+        #expect(s.expireHeldBack(atOffset: 5 * Self.ms, timeout: 10 * Self.ms) == 0, "nothing is 10 ms late yet")
+        // At 30 ms, events intended up to 20 ms (1...20) are a timeout late: given up.
+        #expect(s.expireHeldBack(atOffset: 30 * Self.ms, timeout: 10 * Self.ms) == 20)
+        #expect(s.issued == 21)
+        s.didFinish()
+        #expect(s.next(atOffset: 30 * Self.ms)?.sequence == 21, "the next one goes out when a slot frees")
+        #expect(s.expireHeldBack(atOffset: 10_000 * Self.ms, timeout: 10 * Self.ms) == 78)
+        #expect(s.doneIssuing, "the count is used up: the run can end")
+    }
+
+    @Test func eventsAreNotExpiredWhileThereIsRoom() {
+        var s = scheduler(pacer: perMs, total: 100, maxInFlight: 10)
+        #expect(s.expireHeldBack(atOffset: 50 * Self.ms, timeout: 10 * Self.ms) == 0,
+                "a late loop is not a reason to give events up: they go out late")
+    }
+
+    @Test func stopCountsWhatWasDueButNotIssued() {
+        var s = scheduler(pacer: perMs, total: 100)
+        _ = drain(&s, at: 2 * Self.ms)
+        // Events 3..9 fell due by 9 ms without being issued (say the loop was busy); the stop comes then.
+        s.stop(atOffset: 9 * Self.ms)
+        #expect(s.dueAtStop == 7)
+        #expect(s.next(atOffset: 9 * Self.ms) == nil)
+        s.stop(atOffset: 20 * Self.ms)
+        #expect(s.dueAtStop == 7, "a second stop changes nothing")
     }
 
     @Test func emptyPlanIsFinishedFromTheStart() {

@@ -73,3 +73,55 @@ import Testing
         #expect(try VerifyCommand.read(empty, flag: "--events") == [])
     }
 }
+
+/// An events log with nothing to verify against is an error (exit 1), never "every one of the 0 queries was
+/// observed".
+@Suite struct VerifyNoGroundTruthTests {
+    private let observed = VerifySamples.igImageDNS(id: 0x1000, name: "q0.example.test") + "\n"
+
+    private func failure(events: String, format: VerifyFormat = .igTraceDNS) -> VerifyInputError? {
+        do {
+            _ = try Verifier.run(events: events, observed: observed, options: VerifyOptions(format: format))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func anEmptyEventsLogIsNoGroundTruth() throws {
+        for events in ["", "\n\n"] {
+            let error = try #require(failure(events: events))
+            #expect(error.exitCode == 1)
+            #expect(error.description.hasPrefix("events.jsonl: no events to verify against (--events): the log is empty"))
+        }
+    }
+
+    @Test func aLogWithoutEventsOfTheJoinedKindIsNoGroundTruth() throws {
+        let http = (0..<3).map { VerifySamples.httpEvent(seq: $0, connection: 0, srcPort: 40_000) }.joined(separator: "\n")
+        let error = try #require(failure(events: http))
+        #expect(error.exitCode == 1)
+        #expect(error.message == "no events to verify against (--events): none of its 3 events is a DNS query (loadgen dns --events), which --format ig-trace-dns joins")
+        #expect(failure(events: VerifySamples.dnsEvents(2), format: .igTraceTCP)?.exitCode == 1)
+    }
+
+    @Test func oneEventIsEnoughToVerify() throws {
+        let report = try Verifier.run(events: VerifySamples.dnsEvents(1), observed: observed,
+                                      options: VerifyOptions(format: .igTraceDNS))
+        #expect(report.exitCode == 0 && report.generated == 1)
+        #expect(VerifyInputError(file: "x", "malformed").exitCode == 2, "other input errors stay usage errors")
+    }
+
+    @Test func theCommandExitsOneAndSaysWhy() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "verify-empty")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let events = directory.appendingPathComponent("events.jsonl").path
+        let observedPath = directory.appendingPathComponent("observed.json").path
+        try Data().write(to: URL(fileURLWithPath: events))
+        try observed.write(toFile: observedPath, atomically: true, encoding: .utf8)
+        let run = try await LoadGen.run(["verify", "--events", events, "--observed", observedPath, "--format", "ig-trace-dns"],
+                                        deadline: 20)
+        run.expectError(exitCode: 1, mentions: ["no events to verify against", events, "empty"], errorLine: false)
+        #expect(run.stderr.hasPrefix("loadgen verify: \(events): no events to verify against"))
+        #expect(!run.stdout.contains("every one of"))
+    }
+}

@@ -23,10 +23,8 @@ import Testing
         let lossy = try report(events: 5, rows: [0, 1, 3, 4])
         #expect(lossy.exitCode == 3)
         #expect(lossy.captureRatio == 0.8)
-        // Nothing generated, nothing missed.
-        let empty = try report(events: 0, rows: [])
-        #expect(empty.exitCode == 0 && empty.captureRatio == nil)
-        #expect(empty.notes.contains { $0.contains("no DNS queries") })
+        // Nothing generated is no ground truth: an error, never "nothing missed".
+        #expect(throws: (any Error).self) { try report(events: 0, rows: []) }
     }
 
     @Test func ratioNeverRoundsUpToOne() {

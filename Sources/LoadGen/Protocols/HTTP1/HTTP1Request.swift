@@ -56,6 +56,14 @@ enum HTTP1Request {
         head += "\r\n"
         return head
     }
+
+    /// The bytes a connection's request buffer needs so that the request of every target with placeholders fits,
+    /// its head expanded for any event and thread and its body after it: a connection serves the targets in turn.
+    static func bufferCapacity(for targets: [HTTPTarget]) -> Int {
+        targets.reduce(1) { most, target in
+            Swift.max(most, target.headTemplate.map { $0.maxLength + target.body.count } ?? 0)
+        }
+    }
 }
 
 private extension Substring {

@@ -1,199 +1,258 @@
 extension HTTP1ResponseParser {
+    /// Where `parseSection` stands in its input: the next byte and the virtual indexes where the section and the
+    /// current line began (negative when in earlier input). Every byte before `limit` is within both limits and
+    /// the input. A value on the stack: the parser stays allocation-free.
+    struct SectionCursor {
+        var i: Int
+        let end: Int
+        let sectionBase: Int
+        let maxSection: Int
+        let maxLine: Int
+        var lineBase: Int
+        var limit: Int
+
+        init(start: Int, end: Int, sectionBytes: Int, lineBytes: Int, limits: Limits) {
+            i = start
+            self.end = end
+            sectionBase = start &- sectionBytes
+            maxSection = limits.maxHeaderBytes
+            maxLine = limits.maxLineBytes
+            lineBase = start &- lineBytes
+            limit = Swift.min(end, sectionBase &+ maxSection, lineBase &+ maxLine)
+        }
+
+        /// A new line begins at `i`.
+        @inline(__always)
+        mutating func startLine() {
+            lineBase = i
+            limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+        }
+    }
+
     /// Parses status and header lines (or trailer lines) from `start`. Returns the index after the last byte
     /// consumed and whether the section's empty line was reached. Interim heads are skipped here.
     mutating func parseSection(
         _ p: UnsafeRawPointer, from start: Int, to end: Int
     ) throws(ParseError) -> (next: Int, ended: Bool) {
-        let maxSection = limits.maxHeaderBytes
-        let maxLine = limits.maxLineBytes
-        // Virtual indexes where the section and the current line began (negative when in earlier input); every
-        // byte before `limit` is within both limits and the input.
-        let sectionBase = start &- sectionBytes
-        var lineBase = start &- lineBytes
-        var limit = Swift.min(end, sectionBase &+ maxSection, lineBase &+ maxLine)
-        var i = start
+        var c = SectionCursor(start: start, end: end, sectionBytes: sectionBytes, lineBytes: lineBytes, limits: limits)
         while true {
-            if i >= limit {
-                if i >= end {
-                    sectionBytes = end &- sectionBase
-                    lineBytes = end &- lineBase
+            if c.i >= c.limit {
+                if c.i >= end {
+                    sectionBytes = end &- c.sectionBase
+                    lineBytes = end &- c.lineBase
                     return (end, false)
                 }
-                throw i &- lineBase >= maxLine ? .lineTooLong : .headerTooLarge
+                throw c.i &- c.lineBase >= c.maxLine ? .lineTooLong : .headerTooLarge
             }
             switch state {
-            case .statusStart:
-                let b = Self.byte(p, i)
-                i &+= 1
-                if b == UInt8(ascii: "H") {
-                    state = .version
-                    index = 1
-                } else if b == Byte.lf {
-                    lineBase = i
-                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
-                } else if b == Byte.cr {
-                    state = .statusStartLF
-                } else {
-                    throw .badStatusLine
-                }
-            case .statusStartLF:
-                guard Self.byte(p, i) == Byte.lf else { throw .badStatusLine }
-                i &+= 1
-                state = .statusStart
-                lineBase = i
-                limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
-            case .version:
-                let prefix: StaticString = "HTTP/1."
-                guard Self.byte(p, i) == prefix.utf8Start[index] else { throw .badStatusLine }
-                i &+= 1
-                index &+= 1
-                if index == prefix.utf8CodeUnitCount { state = .versionMinor }
-            case .versionMinor:
-                let b = Self.byte(p, i)
-                guard Self.isDigit(b) else { throw .badStatusLine }
-                i &+= 1
-                isHTTP10 = b == Byte.zero
-                state = .afterVersion
-            case .afterVersion:
-                guard Self.byte(p, i) == Byte.sp else { throw .badStatusLine }
-                i &+= 1
-                state = .statusCodeStart
-            case .statusCodeStart:
-                let b = Self.byte(p, i)
-                i &+= 1
-                if b == Byte.sp { continue }
-                guard Self.isDigit(b) else { throw .badStatusLine }
-                status = Int(b &- Byte.zero)
-                index = 1
-                state = .statusCode
-            case .statusCode:
-                let b = Self.byte(p, i)
-                guard Self.isDigit(b) else { throw .badStatusLine }
-                i &+= 1
-                status = status &* 10 &+ Int(b &- Byte.zero)
-                index &+= 1
-                if index == 3 {
-                    guard status >= 100 else { throw .badStatusLine }
-                    state = .afterCode
-                }
-            case .afterCode:
-                // A space and a reason phrase, or the line's end at once (left for `.reason` to read).
-                let b = Self.byte(p, i)
-                if b == Byte.sp {
-                    i &+= 1
-                } else if b != Byte.cr && b != Byte.lf {
-                    throw .badStatusLine
-                }
-                state = .reason
-            case .reason:
-                i = Self.skipFieldBytes(p, from: i, to: limit)
-                if i >= limit { continue }
-                // CRLF or a bare LF: either way `.statusLineLF` reads the LF and starts the header lines.
-                let b = Self.byte(p, i)
-                if b == Byte.cr {
-                    i &+= 1
-                } else if b != Byte.lf {
-                    throw .badStatusLine
-                }
-                state = .statusLineLF
-            case .statusLineLF:
-                guard Self.byte(p, i) == Byte.lf else { throw .badStatusLine }
-                i &+= 1
-                state = .lineStart
-                previousKind = .none
-                lineBase = i
-                limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
-            case .lineStart:
-                let b = Self.byte(p, i)
-                if Self.isTokenByte(b) {
-                    // A header name, scanned from this byte on in .headerName.
-                    candidates = inTrailers ? 0 : Self.contentLengthBit | Self.transferEncodingBit | Self.connectionBit
-                    index = 0
-                    state = .headerName
-                    continue
-                }
-                i &+= 1
-                if b == Byte.cr {
-                    state = .sectionEndLF
-                } else if b == Byte.lf {
-                    if endSection() { return (i, true) }
-                    lineBase = i
-                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
-                } else if b == Byte.sp || b == Byte.ht {
-                    // obs-fold: this line continues the previous header's value.
-                    switch previousKind {
-                    case .none, .contentLength, .transferEncoding:
-                        throw .badHeader
-                    case .other, .connection:
-                        kind = previousKind
-                        phase = .before
-                        state = .value
-                    }
-                } else {
-                    throw .badHeader
-                }
-            case .sectionEndLF:
-                guard Self.byte(p, i) == Byte.lf else { throw .badHeader }
-                i &+= 1
-                if endSection() { return (i, true) }
-                lineBase = i
-                limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+            case .statusStart, .statusStartLF, .version, .versionMinor, .afterVersion:
+                try statusLineStart(p, &c)
+            case .statusCodeStart, .statusCode, .afterCode, .reason, .statusLineLF:
+                try statusLineRest(p, &c)
+            case .lineStart, .sectionEndLF:
+                if try lineStart(p, &c) { return (c.i, true) }
             case .headerName:
-                // Scan the name (or the part of it in this input), then match it against the framing headers'
-                // names only when it could be one: when split, part by part; whole, only at one of their lengths.
-                let span = i
-                while i < limit, Self.isTokenByte(Self.byte(p, i)) { i &+= 1 }
-                let ended = i < limit
-                if candidates != 0 {
-                    if !ended || index != 0 {
-                        candidates = Self.narrow(candidates, index, p, from: span, to: i)
-                    } else {
-                        candidates = Self.matchName(p, at: span, length: i &- span)
-                    }
-                }
-                index &+= i &- span
-                if !ended { continue }
-                guard Self.byte(p, i) == Byte.colon, index > 0 else { throw .badHeader }
-                i &+= 1
-                beginValue()
-            case .value:
-                if kind == .other {
-                    i = Self.skipFieldBytes(p, from: i, to: limit)
-                    if i >= limit { continue }
-                }
-                let b = Self.byte(p, i)
-                i &+= 1
-                if b == Byte.cr {
-                    guard i < limit, Self.byte(p, i) == Byte.lf else {
-                        state = .valueLF
-                        continue
-                    }
-                    i &+= 1
-                    try endHeaderLine()
-                    lineBase = i
-                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
-                } else if b == Byte.lf {
-                    try endHeaderLine()
-                    lineBase = i
-                    limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
-                } else if kind == .contentLength {
-                    try contentLengthByte(b)
-                } else if kind == .other {
-                    throw .badHeader
-                } else if Self.isListTokenByte(b) {
-                    i = listToken(p, from: i &- 1, to: limit)
-                } else {
-                    try listByte(b)
-                }
-            case .valueLF:
-                guard Self.byte(p, i) == Byte.lf else { throw .badHeader }
-                i &+= 1
-                try endHeaderLine()
-                lineBase = i
-                limit = Swift.min(end, sectionBase &+ maxSection, i &+ maxLine)
+                try headerName(p, &c)
+            case .value, .valueLF:
+                try value(p, &c)
             default:
                 preconditionFailure("HTTP1ResponseParser: not a header-section state: \(state)")
             }
+        }
+    }
+
+    /// One step at `c.i < c.limit` in the status line up to the space after the version, empty lines before it
+    /// included.
+    @inline(__always)
+    private mutating func statusLineStart(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) {
+        switch state {
+        case .statusStart:
+            let b = Self.byte(p, c.i)
+            c.i &+= 1
+            if b == UInt8(ascii: "H") {
+                state = .version
+                index = 1
+            } else if b == Byte.lf {
+                c.startLine()
+            } else if b == Byte.cr {
+                state = .statusStartLF
+            } else {
+                throw .badStatusLine
+            }
+        case .statusStartLF:
+            guard Self.byte(p, c.i) == Byte.lf else { throw .badStatusLine }
+            c.i &+= 1
+            state = .statusStart
+            c.startLine()
+        case .version:
+            let prefix: StaticString = "HTTP/1."
+            guard Self.byte(p, c.i) == prefix.utf8Start[index] else { throw .badStatusLine }
+            c.i &+= 1
+            index &+= 1
+            if index == prefix.utf8CodeUnitCount { state = .versionMinor }
+        case .versionMinor:
+            let b = Self.byte(p, c.i)
+            guard Self.isDigit(b) else { throw .badStatusLine }
+            c.i &+= 1
+            isHTTP10 = b == Byte.zero
+            state = .afterVersion
+        default: // .afterVersion
+            guard Self.byte(p, c.i) == Byte.sp else { throw .badStatusLine }
+            c.i &+= 1
+            state = .statusCodeStart
+        }
+    }
+
+    /// One step at `c.i < c.limit` in the status line from the status code on, its line ending included.
+    @inline(__always)
+    private mutating func statusLineRest(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) {
+        switch state {
+        case .statusCodeStart:
+            let b = Self.byte(p, c.i)
+            c.i &+= 1
+            if b == Byte.sp { return }
+            guard Self.isDigit(b) else { throw .badStatusLine }
+            status = Int(b &- Byte.zero)
+            index = 1
+            state = .statusCode
+        case .statusCode:
+            let b = Self.byte(p, c.i)
+            guard Self.isDigit(b) else { throw .badStatusLine }
+            c.i &+= 1
+            status = status &* 10 &+ Int(b &- Byte.zero)
+            index &+= 1
+            if index == 3 {
+                guard status >= 100 else { throw .badStatusLine }
+                state = .afterCode
+            }
+        case .afterCode:
+            // A space and a reason phrase, or the line's end at once (left for `.reason` to read).
+            let b = Self.byte(p, c.i)
+            if b == Byte.sp {
+                c.i &+= 1
+            } else if b != Byte.cr && b != Byte.lf {
+                throw .badStatusLine
+            }
+            state = .reason
+        case .reason:
+            c.i = Self.skipFieldBytes(p, from: c.i, to: c.limit)
+            if c.i >= c.limit { return }
+            // CRLF or a bare LF: either way `.statusLineLF` reads the LF and starts the header lines.
+            let b = Self.byte(p, c.i)
+            if b == Byte.cr {
+                c.i &+= 1
+            } else if b != Byte.lf {
+                throw .badStatusLine
+            }
+            state = .statusLineLF
+        default: // .statusLineLF
+            guard Self.byte(p, c.i) == Byte.lf else { throw .badStatusLine }
+            c.i &+= 1
+            state = .lineStart
+            previousKind = .none
+            c.startLine()
+        }
+    }
+
+    /// One step at `c.i < c.limit` at the start of a header line: a name, an obs-fold continuation or the
+    /// section's empty line. Returns true when the section ended (for the caller; not after an interim head).
+    @inline(__always)
+    private mutating func lineStart(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) -> Bool {
+        let b = Self.byte(p, c.i)
+        if state == .sectionEndLF {
+            guard b == Byte.lf else { throw .badHeader }
+            c.i &+= 1
+            if endSection() { return true }
+            c.startLine()
+            return false
+        }
+        if Self.isTokenByte(b) {
+            // A header name, scanned from this byte on in .headerName.
+            candidates = inTrailers ? 0 : Self.contentLengthBit | Self.transferEncodingBit | Self.connectionBit
+            index = 0
+            state = .headerName
+            return false
+        }
+        c.i &+= 1
+        if b == Byte.cr {
+            state = .sectionEndLF
+        } else if b == Byte.lf {
+            if endSection() { return true }
+            c.startLine()
+        } else if b == Byte.sp || b == Byte.ht {
+            // obs-fold: this line continues the previous header's value.
+            switch previousKind {
+            case .none, .contentLength, .transferEncoding:
+                throw .badHeader
+            case .other, .connection:
+                kind = previousKind
+                phase = .before
+                state = .value
+            }
+        } else {
+            throw .badHeader
+        }
+        return false
+    }
+
+    /// A header name from `c.i < c.limit`: scans it (or the part of it in this input), then matches it against
+    /// the framing headers' names only when it could be one: when split, part by part; whole, only at one of
+    /// their lengths.
+    @inline(__always)
+    private mutating func headerName(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) {
+        let span = c.i
+        while c.i < c.limit, Self.isTokenByte(Self.byte(p, c.i)) { c.i &+= 1 }
+        let ended = c.i < c.limit
+        if candidates != 0 {
+            if !ended || index != 0 {
+                candidates = Self.narrow(candidates, index, p, from: span, to: c.i)
+            } else {
+                candidates = Self.matchName(p, at: span, length: c.i &- span)
+            }
+        }
+        index &+= c.i &- span
+        if !ended { return }
+        guard Self.byte(p, c.i) == Byte.colon, index > 0 else { throw .badHeader }
+        c.i &+= 1
+        beginValue()
+    }
+
+    /// One step at `c.i < c.limit` in a header value: the bytes of a value that does not matter are skipped,
+    /// those of Content-Length, Transfer-Encoding and Connection read; then the line's end.
+    @inline(__always)
+    private mutating func value(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) {
+        if state == .valueLF {
+            guard Self.byte(p, c.i) == Byte.lf else { throw .badHeader }
+            c.i &+= 1
+            try endHeaderLine()
+            c.startLine()
+            return
+        }
+        if kind == .other {
+            c.i = Self.skipFieldBytes(p, from: c.i, to: c.limit)
+            if c.i >= c.limit { return }
+        }
+        let b = Self.byte(p, c.i)
+        c.i &+= 1
+        if b == Byte.cr {
+            guard c.i < c.limit, Self.byte(p, c.i) == Byte.lf else {
+                state = .valueLF
+                return
+            }
+            c.i &+= 1
+            try endHeaderLine()
+            c.startLine()
+        } else if b == Byte.lf {
+            try endHeaderLine()
+            c.startLine()
+        } else if kind == .contentLength {
+            try contentLengthByte(b)
+        } else if kind == .other {
+            throw .badHeader
+        } else if Self.isListTokenByte(b) {
+            c.i = listToken(p, from: c.i &- 1, to: c.limit)
+        } else {
+            try listByte(b)
         }
     }
 

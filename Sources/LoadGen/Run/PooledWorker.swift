@@ -1,0 +1,277 @@
+/// The connection pool shared by HTTP/1.1 and HTTP/2 (and every later stream kind): `PoolCore`'s decisions
+/// carried out with libuv — connects and their timeouts, backoff, the netns check of every socket, one mapping
+/// from transport errors to error kinds, events waiting for a connection (given up after `--timeout` as
+/// `not_sent: no_connection`), and retired connections kept alive until the next tick so that none is released
+/// inside its own callback. A protocol subclass opens, uses and closes connections on lanes. Loop thread only.
+class PooledWorker: LoadWorker {
+    final var pool: PoolCore
+    final var endpoints: HTTPEndpoints
+    final let readBuffer = ReadBuffer()
+    final let connectTimeoutNanos: UInt64
+    final let threadCount: UInt64
+    final var connectionsStarted: UInt64 = 0
+    /// Set once `prepare` has connected what it could: from then on a connection that comes up serves waiting
+    /// events at once.
+    final var prepared = false
+    /// The first connection failure, for the message when the run cannot start.
+    final var firstFailure: String?
+    /// Connections taken out of service; released at the next housekeeping, never inside their own callbacks.
+    private var graveyard: [AnyObject] = []
+    private var lastScanNanos: UInt64 = 0
+    /// Slots whose event was already retried once on a new connection.
+    private let retriedSlot: UnsafeMutablePointer<Bool>
+
+    init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64, stop: StopSignal,
+         progress: ProgressCell, persistent: Bool) throws {
+        let http = config.http!
+        connectTimeoutNanos = http.connectTimeoutNanos
+        threadCount = UInt64(config.load.threads)
+        let lanes = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
+                                       of: UInt64(config.load.threads)))
+        let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
+        retriedSlot = .allocate(capacity: capacity)
+        retriedSlot.initialize(repeating: false, count: capacity)
+        // Names resolve on this thread, inside the netns; the pool is sized once they are known.
+        endpoints = HTTPEndpoints()
+        pool = PoolCore(groups: 1, lanes: 0, settings: .init(connectTimeoutNanos: 1, waitTimeoutNanos: 1, persistent: persistent),
+                        waitCapacity: 1)
+        try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
+                       stop: stop, progress: progress)
+        endpoints = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
+        pool = PoolCore(groups: endpoints.endpoints.count, lanes: lanes,
+                        settings: .init(connectTimeoutNanos: connectTimeoutNanos,
+                                        waitTimeoutNanos: config.load.timeoutNanos, persistent: persistent),
+                        waitCapacity: capacity)
+    }
+
+    deinit { retriedSlot.deallocate() }
+
+    // MARK: What a protocol provides
+
+    /// Opens a connection on `lane` (the pool already counts it as connecting); report the outcome through
+    /// `connectionUp` or `connectFailed`.
+    func openConnection(lane: Int, number: UInt64, now: UInt64) throws {}
+    /// Closes the lane's connection, if any; returns true when it had been accepted by the server before loadgen
+    /// heard of it (it still counts as opened).
+    func closeConnection(lane: Int) -> Bool { false }
+    /// Puts `slot`'s event on the lane's connection (the pool counted it in the lane's load).
+    func send(slot: Int32, lane: Int, now: UInt64) {}
+    /// Ends every event on the lane's connection(s) as cancelled.
+    func cancelEvents(lane: Int, now: UInt64) {}
+    /// Ends events on connections outside the lanes (HTTP/2 connections draining after GOAWAY).
+    func cancelDrainingEvents(now: UInt64) {}
+
+    // MARK: Events in
+
+    override func transmit(slot: Int32, now: UInt64) {
+        let group = group(of: slot)
+        if let lane = pool.takeLane(group: group) {
+            send(slot: slot, lane: lane, now: now)
+        } else {
+            pool.wait(slot: slot, group: group, since: ledger.issuedNanos[Int(slot)])
+            connectWanted(group: group, now: now)
+        }
+    }
+
+    /// The endpoint group of the slot's target.
+    final func group(of slot: Int32) -> Int {
+        endpoints.groupOfTarget[Int(slots.sequence[Int(slot)] % UInt64(endpoints.groupOfTarget.count))]
+    }
+
+    /// Gives waiting events of the group to connections with room.
+    final func serveWaiting(group: Int, now: UInt64) {
+        while pool.waitingCount(group: group) > 0, let lane = pool.takeLane(group: group) {
+            send(slot: pool.nextWaiting(group: group)!, lane: lane, now: now)
+        }
+    }
+
+    /// An event on `lane` ended: room for the next.
+    final func eventLeft(lane: Int, now: UInt64) {
+        pool.release(lane: lane)
+        if prepared { serveWaiting(group: pool.group(ofLane: lane), now: now) }
+    }
+
+    /// The server did not process the sent event (a request on a keep-alive connection it had already closed,
+    /// HTTP/2 REFUSED_STREAM): it goes out once more on another connection, ahead of the others, and still counts
+    /// once. Returns false when it was retried before (then it ends as the caller decides).
+    final func retryOnce(slot: Int32, now: UInt64) -> Bool {
+        guard !retriedSlot[Int(slot)] else { return false }
+        retriedSlot[Int(slot)] = true
+        retry(slot: slot, now: now)
+        return true
+    }
+
+    /// Sends a sent event again (above a GOAWAY's last stream ID: never processed, so always safe); its wait for
+    /// a connection is bounded by `--timeout` like any other.
+    final func retry(slot: Int32, now: UInt64) {
+        requeue(slot: slot)
+        result.retried &+= 1
+        let group = group(of: slot)
+        pool.waitFirst(slot: slot, group: group, since: ledger.issuedNanos[Int(slot)])
+        connectWanted(group: group, now: now)
+    }
+
+    /// Ends an event through the lifecycle and forgets its retry mark.
+    final func end(slot: Int32, _ completion: Completion, now: UInt64) {
+        retriedSlot[Int(slot)] = false
+        complete(slot: slot, completion, atNanos: now)
+    }
+
+    // MARK: Connections
+
+    final func connect(lane: Int, now: UInt64) {
+        _ = pool.connecting(lane: lane, now: now)
+        let number = connectionsStarted * threadCount + UInt64(result.threadIndex)
+        connectionsStarted += 1
+        do {
+            try openConnection(lane: lane, number: number, now: now)
+        } catch {
+            connectFailed(lane: lane, kind: .other, why: "\(error)", now: now)
+        }
+    }
+
+    /// Connects lanes for events that wait in `group`, as many as the pool wants.
+    final func connectWanted(group: Int, now: UInt64) {
+        while let lane = pool.laneToConnect(group: group, issuing: !scheduler.doneIssuing) {
+            connect(lane: lane, now: now)
+        }
+    }
+
+    /// The lane's connection is established (`fd` is its socket) and takes `capacity` events at once.
+    final func connectionUp(lane: Int, fd: Int32, capacity: Int, now: UInt64) {
+        socketConnected(fd: fd)
+        connectionReady(lane: lane, capacity: capacity, now: now)
+    }
+
+    /// The TCP handshake completed: counted (it equals the server's PassiveOpens) and its netns checked.
+    final func socketConnected(fd: Int32) {
+        result.connectionsOpened += 1
+        checkNetns(ofSocket: fd)
+    }
+
+    /// The lane's connection takes events now (HTTP/2: the server's SETTINGS arrived).
+    final func connectionReady(lane: Int, capacity: Int, now: UInt64) {
+        pool.connected(lane: lane, capacity: capacity)
+        if prepared { serveWaiting(group: pool.group(ofLane: lane), now: now) }
+    }
+
+    /// Every socket's namespace is checked (DESIGN.md §6): a socket outside the target netns is counted.
+    final func checkNetns(ofSocket fd: Int32) {
+        result.socketsOpened += 1
+        guard fd >= 0, result.netnsInode != 0 else { return }
+        // By netns cookie, which needs no capability once privileges are dropped (`SocketNetnsCheck`).
+        if !SocketNetnsCheck.current.isInTarget(fd: fd) { result.socketsOutsideNetns += 1 }
+    }
+
+    /// The lane's connect failed (refused, timed out, handshake or protocol failure): counted, closed, backing off.
+    final func connectFailed(lane: Int, kind: ErrorKind, why: String, now: UInt64) {
+        result.recordConnectError(kind, atNanos: now)
+        if firstFailure == nil { firstFailure = why }
+        if closeConnection(lane: lane) { result.connectionsOpened += 1 }
+        pool.failedToConnect(lane: lane, now: now)
+    }
+
+    /// The lane's connection ended after it was up (its events were already ended or moved by the protocol);
+    /// a new one connects at once when wanted.
+    final func connectionLost(lane: Int, now: UInt64) {
+        if closeConnection(lane: lane) { result.connectionsOpened += 1 }
+        pool.lost(lane: lane)
+        guard !closed else { return }
+        if pool.wantsReconnect(lane: lane, issuing: !scheduler.doneIssuing) { connect(lane: lane, now: now) }
+    }
+
+    /// Keeps a retired connection object alive until the next housekeeping.
+    final func bury(_ object: AnyObject) {
+        graveyard.append(object)
+    }
+
+    // MARK: Housekeeping
+
+    override func housekeeping(now: UInt64) {
+        guard now >= lastScanNanos + LoadWorker.housekeepingNanos else { return }
+        lastScanNanos = now
+        graveyard.removeAll(keepingCapacity: true)
+        for due in pool.housekeeping(now: now, issuing: !scheduler.doneIssuing) {
+            switch due {
+            case .expired(let slot):
+                // Waited --timeout for a connection: not sent (no_connection), or a timeout if sent before.
+                end(slot: slot, .timedOut, now: now)
+            case .connectTimedOut(let lane):
+                connectFailed(lane: lane, kind: .connectTimeout, why: "connect timeout", now: now)
+            case .connect(let lane):
+                connect(lane: lane, now: now)
+            }
+        }
+        housekeepEvents(now: now)
+    }
+
+    /// Per housekeeping tick: the protocol's own timeouts.
+    func housekeepEvents(now: UInt64) {}
+
+    override func cancelInFlight() {
+        let now = Loop.nowNanos
+        for lane in pool.lanes.indices { cancelEvents(lane: lane, now: now) }
+        cancelDrainingEvents(now: now)
+        var waiting: [(Int32, Int)] = []
+        pool.drainWaiting { waiting.append(($0, $1)) }
+        for (slot, group) in waiting {
+            // Never sent: for want of a connection, or held back by full connections; sent before: cancelled.
+            let reason: NotSentReason = unsentReason == .stopped ? .stopped
+                : pool.hasConnection(group: group) ? .heldBack : .noConnection
+            retriedSlot[Int(slot)] = false
+            cancel(slot: slot, unsent: reason, atNanos: now)
+        }
+        closeTransport()
+    }
+
+    override func closeTransport() {
+        pool.retireAll()
+        for lane in pool.lanes.indices where closeConnection(lane: lane) { result.connectionsOpened += 1 }
+    }
+
+    // MARK: Preparing
+
+    /// With keep-alive: opens every lane before the clock starts, so the first events do not wait for
+    /// handshakes; fails the run when not a single connection comes up.
+    override func prepare() throws {
+        guard pool.settings.persistent, !pool.lanes.isEmpty else {
+            prepared = true
+            return
+        }
+        let start = Loop.nowNanos
+        for lane in pool.lanes.indices { connect(lane: lane, now: start) }
+        try loop.run(until: start + connectTimeoutNanos) { pool.lanes.contains { $0.phase == .connecting } }
+        prepared = true
+        guard pool.lanes.contains(where: { $0.phase == .up }) else {
+            throw RunFailure("cannot \(connectVerb) \(endpoints.description) from inside the target netns: \(firstFailure ?? "connect timeout"); is the server running there?")
+        }
+    }
+
+    override var heldBackReason: NotSentReason {
+        (0..<pool.groupCount).contains { pool.hasConnection(group: $0) } ? .heldBack : .noConnection
+    }
+
+    /// How the failure to prepare reads ("connect to", "use HTTP/2 with").
+    var connectVerb: String { "connect to" }
+}
+
+extension ErrorKind {
+    /// A failed connect: refused, timed out, or another failure.
+    init(connectError error: UVError) {
+        self = error.isConnectionRefused ? .refused : error.isTimedOut ? .connectTimeout : .other
+    }
+
+    /// A connection that ended before the answer was complete: closed (EOF), reset, or another failure.
+    init(streamEnd error: UVError?) {
+        guard let error else {
+            self = .closed
+            return
+        }
+        self = error.isReset ? .reset : .other
+    }
+
+    /// A write that failed: the peer reset the connection, or the send itself failed.
+    init(writeError error: UVError) {
+        self = error.isPeerReset ? .reset : .sendFailed
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Glibc
+import Testing
+
+extension HTTP1IntegrationTests {
+    /// Issue 9 point 4, HTTP/1.1: servers that die, refuse or reset. Each test asserts both accounting invariants,
+    /// that the run ends by itself within its schedule + `--timeout` + 1 s, and what the server or kernel saw.
+    @Suite struct Faults {
+        @Test("nginx killed 1 s into 6000 requests at 2000/s: ends by itself, every intended request sent or no_connection",
+              arguments: KilledServerSchedule.allCases)
+        func nginxKilled(_ schedule: KilledServerSchedule) async throws {
+            try await NetworkNamespace.with { ns in
+                let port = try await TestPorts.freeOnHost()
+                try await NginxServer.with(in: ns, port: port) { nginx in
+                    let arguments = HTTP1Run.arguments([nginx.url()], netns: ns, schedule.arguments)
+                    let run = try await FaultRun.run(arguments, after: 1, deadline: 12) { _ in nginx.killHard() }
+                    #expect(!(try await ns.isListening(port: port, tcp: true)), "nothing listens after the kill")
+                    let report = try run.report()
+                    try schedule.expectKilledServerRun(run, report)
+                    try await ns.expectConnectionsMatchKernel(report)
+                    // nginx logs a request right after writing its response; the SIGKILL can fall between the two
+                    // for the one request its single worker is finishing, so loadgen may count one more, never fewer.
+                    let log = try await nginx.accessLog()
+                    let unlogged = try report.completed - log.count
+                    #expect(unlogged == 0 || unlogged == 1, "nginx logged \(log.count); \(FaultRun.summary(report))")
+                    #expect(log.allSatisfy { $0.status == 200 }, "nginx logged \(HTTP1Run.statusCounts(log))")
+                    #expect(try HTTP1Run.status(report).keys.allSatisfy { $0 == "200" }, "\(FaultRun.summary(report))")
+                }
+            }
+        }
+
+        @Test("nothing listens: 2000 requests at 1000/s are all not_sent no_connection, and the run ends on time")
+        func refusedFromStart() async throws {
+            try await FaultRun.expectRefusedFromStart { ns, url, load in HTTP1Run.arguments([url], netns: ns, load) }
+        }
+
+        @Test("a server that answers every 10th request in part and then resets: errors are `reset`, as many as it reset")
+        func resetMidResponse() async throws {
+            try await NetworkNamespace.with { ns in
+                try await HTTPFaultServer.with(in: ns, mode: .http1Reset(every: 10)) { server in
+                    let run = try await LoadGen.run(
+                        HTTP1Run.arguments([server.url("/r{seq}")], netns: ns,
+                                           ["-c", "4", "--rate", "500", "--count", "1000", "--timeout", "1s"]),
+                        deadline: 15)
+                    let report = try run.report()
+                    let log = try await server.log()
+                    try FaultRun.expectInvariants(report, intended: 1000)
+                    try FaultRun.expectEndedOnTime(run, report, schedule: 2, timeout: 1)
+                    let summary = FaultRun.summary(report)
+                    let (resets, answered) = (log.count("reset"), log.count("ok"))
+                    #expect(resets == 100 && answered == 900, "the server reset \(resets) and answered \(answered) of 1000")
+                    #expect(try report.sent == 1000 && report.int("not_sent") == 0, "\(summary)")
+                    #expect(try report.completed == answered, "the server answered \(answered) in full; \(summary)")
+                    #expect(try report.errors == resets, "the server reset \(resets); \(summary)")
+                    #expect(try report.counts("error_kinds")["reset"] == resets, "the server reset \(resets); \(summary)")
+                    #expect(try report.timeouts == 0 && report.cancelled == 0, "\(summary)")
+                    #expect(try HTTP1Run.status(report) == ["200": answered], "\(summary)")
+                    #expect(try report.int("connections_opened") == log.count("accept"),
+                            "the server accepted \(log.count("accept")) connections; \(summary)")
+                    let paths = log.compactMap(\.path)
+                    #expect(Set(paths).count == 1000 && paths.count == 1000, "every request reached the server once: \(paths.count)")
+                }
+            }
+        }
+
+        @Test("iptables resets every 50th request after the first 49 (REJECT tcp-reset): errors `reset` == packets rejected")
+        func iptablesReset() async throws {
+            try await NetworkNamespace.with { ns in
+                let port = try await TestPorts.freeOnHost()
+                try await NginxServer.with(in: ns, port: port) { nginx in
+                    // Each request is one segment with PSH; handshakes and ACKs carry none.
+                    try await ns.iptables(["-A", "INPUT", "-p", "tcp", "--dport", "\(port)", "--tcp-flags", "PSH", "PSH",
+                                           "-m", "statistic", "--mode", "nth", "--every", "50", "--packet", "49",
+                                           "-j", "REJECT", "--reject-with", "tcp-reset"])
+                    let run = try await LoadGen.run(
+                        HTTP1Run.arguments([nginx.url()], netns: ns, ["-c", "4", "--rate", "1000", "--count", "2000", "--timeout", "1s"]),
+                        deadline: 15)
+                    let report = try run.report()
+                    let rejected = try await ns.iptablesPackets(chain: "INPUT").first ?? -1
+                    let log = try await nginx.accessLog()
+                    try FaultRun.expectInvariants(report, intended: 2000)
+                    try FaultRun.expectEndedOnTime(run, report, schedule: 2, timeout: 1)
+                    let summary = FaultRun.summary(report)
+                    #expect(rejected == 40, "2000 requests, every 50th rejected: the rule matched \(rejected)")
+                    #expect(try report.sent == 2000, "\(summary)")
+                    #expect(try report.counts("error_kinds")["reset"] == rejected, "iptables reset \(rejected); \(summary)")
+                    #expect(try report.errors == rejected && report.timeouts == 0, "\(summary)")
+                    #expect(try report.completed == log.count, "nginx logged \(log.count); \(summary)")
+                    #expect(log.count == 2000 - rejected, "nginx saw every request iptables let through: \(log.count)")
+                }
+            }
+        }
+    }
+}
