@@ -16,6 +16,9 @@ final class HTTPFaultServer: ServerFixture {
         case http1Reset(every: Int, body: Int = 1000, partial: Int = 100)
         /// HTTP/1.1: read requests, never answer.
         case http1Silent
+        /// HTTP/1.1: 200 "ok", except every `every`-th request (from 1, across connections): read, then the
+        /// connection closed cleanly without an answer (a keep-alive connection closed as the request arrived).
+        case http1Drop(every: Int)
         /// h2c: refuse every stream with REFUSED_STREAM but every `every`-th (from 1; 0: none), answered 200 "ok".
         case h2Refuse(every: Int)
         /// h2c: read streams, never answer.
@@ -25,7 +28,7 @@ final class HTTPFaultServer: ServerFixture {
 
         var script: String {
             switch self {
-            case .http1Reset, .http1Silent: "http1_fault_server.py"
+            case .http1Reset, .http1Silent, .http1Drop: "http1_fault_server.py"
             case .h2Refuse, .h2Silent, .h2GoAwayThenStall: "h2_fault_server.py"
             }
         }
@@ -35,6 +38,7 @@ final class HTTPFaultServer: ServerFixture {
             case .http1Reset(let every, let body, let partial):
                 ["--mode", "reset", "--every", "\(every)", "--body", "\(body)", "--partial", "\(partial)"]
             case .http1Silent: ["--mode", "silent"]
+            case .http1Drop(let every): ["--mode", "drop", "--every", "\(every)"]
             case .h2Refuse(let every): ["--mode", "refuse", "--every", "\(every)"]
             case .h2Silent: ["--mode", "silent"]
             case .h2GoAwayThenStall: ["--mode", "goaway-stall"]
@@ -48,7 +52,7 @@ final class HTTPFaultServer: ServerFixture {
         var event: String
         var fields: [String]
         /// The path of a request line (ok, reset, refused, recv): the last field.
-        var path: String? { ["ok", "reset", "refused", "recv"].contains(event) ? fields.last : nil }
+        var path: String? { ["ok", "reset", "refused", "recv", "drop"].contains(event) ? fields.last : nil }
         var description: String { ([event] + fields).joined(separator: " ") }
     }
 

@@ -6,12 +6,16 @@ Modes:
           1), which gets the status line, headers announcing --body bytes and only --partial of them; then the
           socket is closed with SO_LINGER 0, so the kernel sends RST instead of FIN.
   silent  reads requests and never answers.
+  drop    answers every request with 200 "ok", except every --every-th request (counted across connections, from
+          1): it is read and the connection closed cleanly (FIN) without an answer and without having said
+          `Connection: close` — a keep-alive connection the server gave up just as the request arrived.
 
 One line per fact goes to --log, flushed at once, so the test reads the server's side of every count:
   accept CONN
   ok N CONN PATH        a full response to request N (the N-th request the server read)
   reset N CONN PATH     request N was answered in part and the connection reset
   recv N CONN PATH      request N was read and left unanswered (silent)
+  drop N CONN PATH      request N was read and its connection closed without an answer (drop)
   eof CONN              the client closed the connection
 """
 import socket
@@ -47,6 +51,10 @@ class Handler(socketserver.BaseRequestHandler):
         if ARGS.mode == "silent":
             log(f"recv {number} {conn} {path}")
             return True
+        if ARGS.mode == "drop" and number % ARGS.every == 0:
+            self.request.shutdown(socket.SHUT_RDWR)
+            log(f"drop {number} {conn} {path}")
+            return False
         if number % ARGS.every != 0:
             self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
             log(f"ok {number} {conn} {path}")
@@ -63,7 +71,7 @@ class Handler(socketserver.BaseRequestHandler):
 
 def main():
     global ARGS
-    arguments = parser(["reset", "silent"])
+    arguments = parser(["reset", "silent", "drop"])
     arguments.add_argument("--every", type=int, default=10)
     arguments.add_argument("--body", type=int, default=1000)
     arguments.add_argument("--partial", type=int, default=100)

@@ -8,7 +8,11 @@ enum DNSFault {
     static func run(_ arguments: [String], schedule: Double, timeout: Double, deadline: Double = 20,
                     sourceLocation: SourceLocation = #_sourceLocation) async throws -> (LoadGenRun, LoadGenReport) {
         let run = try await LoadGen.run(arguments, deadline: deadline, sourceLocation: sourceLocation)
-        let report = try run.report(sourceLocation: sourceLocation)
+        let report = try FaultRun.report(run, sourceLocation: sourceLocation)
+        // DESIGN.md §3: exit 1 when not one query completed (the report still comes first), else 0.
+        let expected: Int32 = try report.completed == 0 ? 1 : 0
+        #expect(run.exitCode == expected, "exit \(run.exitCode), expected \(expected): \(run.commandLine); \(run.stderr.prefix(500))",
+                sourceLocation: sourceLocation)
         try expectInvariants(report, sourceLocation: sourceLocation)
         #expect(run.wallSeconds <= schedule + timeout + 1,
                 "took \(run.wallSeconds) s, more than the schedule \(schedule) s + timeout \(timeout) s + 1 s: \(run.commandLine)",

@@ -63,6 +63,35 @@ extension HTTP1IntegrationTests {
             }
         }
 
+        @Test("a keep-alive connection the server closes as a request arrives: the request is retried once on a new connection, never an error")
+        func keepAliveClosedUnderARequest() async throws {
+            try await NetworkNamespace.with { ns in
+                try await HTTPFaultServer.with(in: ns, mode: .http1Drop(every: 10)) { server in
+                    let run = try await LoadGen.run(
+                        HTTP1Run.arguments([server.url("/k{seq}")], netns: ns,
+                                           ["-c", "1", "--rate", "200", "--count", "200", "--timeout", "1s"]),
+                        deadline: 15)
+                    let report = try run.report()
+                    let log = try await server.log()
+                    try FaultRun.expectInvariants(report, intended: 200)
+                    try FaultRun.expectEndedOnTime(run, report, schedule: 1, timeout: 1)
+                    let summary = FaultRun.summary(report)
+                    let (dropped, answered) = (log.count("drop"), log.count("ok"))
+                    // Requests 10, 20, … were read and dropped; each retry is the server's next request (11, 21, …):
+                    // 222 requests reached it, 22 of them multiples of 10.
+                    #expect(dropped == 22 && answered == 200, "the server dropped \(dropped), answered \(answered); \(summary)")
+                    #expect(try report.completed == 200 && report.errors == 0, "\(summary)")
+                    #expect(try report.int("retried") == dropped, "one retry per dropped request; \(summary)")
+                    #expect(try report.sent == 200, "a retried request counts once; \(summary)")
+                    let okPaths = Set(log.filter { $0.event == "ok" }.compactMap(\.path))
+                    let droppedPaths = log.filter { $0.event == "drop" }.compactMap(\.path)
+                    #expect(okPaths.count == 200 && droppedPaths.allSatisfy(okPaths.contains),
+                            "every dropped path was answered on its retry")
+                    #expect(try report.int("connections_opened") == log.count("accept"), "\(summary)")
+                }
+            }
+        }
+
         @Test("iptables resets every 50th request (REJECT tcp-reset): each rejected one retried once on a new connection or counted `reset`")
         func iptablesResetRequest() async throws {
             try await NetworkNamespace.with { ns in
