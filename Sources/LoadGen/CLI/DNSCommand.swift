@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLoadGenSys
 import Foundation
 
 /// `loadgen dns`: DNS queries through c-ares, at a rate or closed loop, from inside a netns.
@@ -40,12 +41,20 @@ struct DNSCommand: ParsableCommand {
     @Flag(help: "Over UDP, send a query whose answer has the TC bit set again over TCP (counted once; tc_fallbacks).")
     var tcFallback = false
 
+    @OptionGroup(title: "Thresholds (exit 4 when one is breached)") var thresholds: ThresholdOptions
+
     func run() throws {
         let plan = try privileges.plan()
         var config = try makeConfig()
         config.privileges = plan
+        let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
+        // A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
+        CLoadGenSys_hold_stop_signals()
         let result = try Runner.run(config)
-        Reports.emit(DNSCommand.render(config: config, result: result), output: config.output)
+        let outcomes = Thresholds.evaluate(limits, result, requestedRate: config.load.requestedRate)
+        let header = DNSCommand.header(config: config, thresholds: outcomes)
+        Reports.emit(Reports.render(header, result, output: config.output, codeNames: DNSRcode.name), output: config.output)
+        if let exit = Reports.verdict(header, result) { throw exit }
     }
 
     /// Validates every option (usage errors, exit 2) and opens the namespace (exit 1 when it cannot be used).
@@ -149,14 +158,19 @@ struct DNSCommand: ParsableCommand {
     }
 
     static func render(config: RunConfig, result: RunResult) -> String {
-        let header = ReportHeader(
+        Reports.render(header(config: config), result, output: config.output, codeNames: DNSRcode.name)
+    }
+
+    /// What the report says about the run: questions shown as written (a template, not its longest expansion).
+    static func header(config: RunConfig, thresholds: [ThresholdOutcome] = []) -> ReportHeader {
+        ReportHeader(
             kind: "dns", eventNoun: "queries", threads: config.load.threads, netns: config.targetsLabel,
             netnsInode: config.targets.first?.inode ?? NetNamespace.currentThreadInode,
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
             timeoutNanos: config.load.timeoutNanos, count: config.load.count,
             durationNanos: config.load.durationNanos, targets: config.dns!.servers.map(\.description),
             targetsSource: config.dns!.serversSource, transport: config.dns!.tcp ? "tcp" : "udp",
-            workload: config.dns!.questions.map { "\($0.name) \($0.type)" })
-        return Reports.render(header, result, output: config.output, codeNames: DNSRcode.name)
+            workload: config.dns!.questions.map { "\($0.template?.written ?? $0.name.description) \($0.type)" },
+            thresholds: thresholds)
     }
 }

@@ -34,6 +34,7 @@ struct EventgenCommand: ParsableCommand {
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
     @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
+    @OptionGroup(title: "Thresholds (exit 4 when one is breached)") var thresholds: ThresholdOptions
 
     /// The equivalent `loadgen dns` or `loadgen http` arguments.
     func translatedArguments() throws(ValidationError) -> [String] {
@@ -55,6 +56,7 @@ struct EventgenCommand: ParsableCommand {
         if output.progress { args.append("--progress") }
         if output.quiet { args.append("--quiet") }
         if let events = output.events { args += ["--events", events] }
+        args += thresholds.arguments
         args += privileges.arguments
         return args
     }

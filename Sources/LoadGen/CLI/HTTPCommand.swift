@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLoadGenSys
 import Foundation
 
 /// `loadgen http`: HTTP/1.1 requests over keep-alive (or per-request) connections, at a rate or closed loop,
@@ -62,19 +63,27 @@ struct HTTPCommand: ParsableCommand {
             transform: TimeSpan.parser(from: .millisecond, to: .hour))
     var connectTimeout: TimeSpan?
 
+    @OptionGroup(title: "Thresholds (exit 4 when one is breached)") var thresholds: ThresholdOptions
+
     func run() throws {
         let plan = try privileges.plan()
         var config = try makeConfig()
         config.privileges = plan
+        let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
+        // A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
+        CLoadGenSys_hold_stop_signals()
         let result = try Runner.run(config)
-        // Not one request could be written because no connection could be made: the run could not run.
+        let outcomes = Thresholds.evaluate(limits, result, requestedRate: config.load.requestedRate)
+        let header = HTTPCommand.header(config: config, thresholds: outcomes)
+        Reports.emit(Reports.render(header, result, output: config.output, codeNames: { String($0) }), output: config.output)
+        // Not one request could be written because no connection could be made: say so (exit 1).
         let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
         if result.counters.sent == 0, !connectErrors.isEmpty, !result.interrupted {
             let hosts = config.http!.targets.map(\.url.authority).joined(separator: ", ")
             let why = connectErrors.map { "\($0.name) \(result.connectErrors[$0.rawValue])" }.joined(separator: ", ")
-            throw RunFailure("cannot connect to \(hosts) from inside the target netns (\(why)); is the server running there?")
+            throw RunExit(code: 1, description: "cannot connect to \(hosts) from inside the target netns (\(why)); is the server running there?")
         }
-        Reports.emit(HTTPCommand.render(config: config, result: result), output: config.output)
+        if let exit = Reports.verdict(header, result) { throw exit }
     }
 
     /// Validates every option (usage errors, exit 2) and opens the namespaces (exit 1 when one cannot be used).
@@ -216,8 +225,12 @@ struct HTTPCommand: ParsableCommand {
     }
 
     static func render(config: RunConfig, result: RunResult) -> String {
+        Reports.render(header(config: config), result, output: config.output, codeNames: { String($0) })
+    }
+
+    static func header(config: RunConfig, thresholds: [ThresholdOutcome] = []) -> ReportHeader {
         let http = config.http!
-        let header = ReportHeader(
+        return ReportHeader(
             kind: config.kind == .http2 ? "http2" : "http1", eventNoun: "requests", threads: config.load.threads, netns: config.targetsLabel,
             netnsInode: config.targets.first?.inode ?? NetNamespace.currentThreadInode,
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
@@ -226,7 +239,6 @@ struct HTTPCommand: ParsableCommand {
             targetsSource: config.kind == .http2
                 ? "\(http.connections) connections × \(http.streams) streams, h2c"
                 : "\(http.connections) connections, \(http.keepAlive ? "keep-alive" : "one per request")",
-            transport: "tcp", workload: [])
-        return Reports.render(header, result, output: config.output, codeNames: { String($0) })
+            transport: "tcp", workload: [], thresholds: thresholds)
     }
 }

@@ -18,3 +18,54 @@ extension Reports {
         }
     }
 }
+
+/// A finished run that must not exit 0 (DESIGN.md §3): its report was printed; the message goes to stderr.
+struct RunExit: Error, CustomStringConvertible {
+    /// 1: no event completed; 4: a threshold was breached.
+    let code: Int32
+    let description: String
+}
+
+extension Reports {
+    /// The exit status of a run whose report was printed: nil for 0 (at least one event completed and every
+    /// threshold held), 1 when no event completed, else 4 when a threshold was breached.
+    static func verdict(_ header: ReportHeader, _ result: RunResult) -> RunExit? {
+        let c = result.counters
+        if c.completed == 0 {
+            return RunExit(code: 1, description: nothingCompleted(header, result))
+        }
+        let failed = header.thresholds.filter { !$0.held }
+        guard !failed.isEmpty else { return nil }
+        let which = failed.map {
+            "\($0.threshold.name) measured \(TextReport.value($0.measured, $0.threshold)), limit \(TextReport.comparison($0.threshold)) \(TextReport.value($0.threshold.limit, $0.threshold))"
+        }
+        return RunExit(code: 4, description: "\(Wording.count(UInt64(failed.count), "threshold")) breached: \(which.joined(separator: "; "))")
+    }
+
+    /// "no query completed: 1,000 sent, all refused from 0.00 s on" and the like.
+    static func nothingCompleted(_ header: ReportHeader, _ result: RunResult) -> String {
+        let c = result.counters
+        let warnings = RunWarnings.make(header, result)
+        let why = warnings.isEmpty ? "" : ": " + warnings.joined(separator: "; ")
+        if c.sent == 0 {
+            return "nothing was sent\(c.intended == 0 ? "" : why)"
+        }
+        guard warnings.isEmpty else { return "no \(header.eventNounSingular) completed\(why)" }
+        let counts = "\(Wording.group(c.sent)) sent, \(Wording.group(c.timeouts)) timed out, \(Wording.group(c.errors)) failed, \(Wording.group(c.cancelled)) cancelled"
+        return "no \(header.eventNounSingular) completed (\(counts))"
+    }
+}
+
+extension NameTemplate {
+    /// The template as the user wrote it: `q{seq}.example.test` (`{rand:8}` reads back as `{rand}`).
+    var written: String {
+        parts.map { part in
+            switch part {
+            case .literal(let bytes): String(decoding: bytes, as: UTF8.self)
+            case .sequence: "{seq}"
+            case .thread: "{thread}"
+            case .random(let n): n == 8 ? "{rand}" : "{rand:\(n)}"
+            }
+        }.joined()
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import CLoadGenSys
 import Glibc
 
@@ -13,12 +14,49 @@ struct NetNamespace: Sendable {
         case pid(Int32)
         /// The namespace of a container's process found by `--container ID` (or `--pod`): its label and PID.
         case container(String, pid: Int32)
+
+        /// The process whose namespace this is, for `--pid` and container targets.
+        var pid: Int32? {
+            switch self {
+            case .pid(let pid), .container(_, let pid): pid
+            case .name, .path: nil
+            }
+        }
     }
 
     let spec: Spec
     let fd: Int32
     /// The namespace's inode: what `ls -L -i /proc/PID/ns/net` and eBPF's `netns` fields show.
     let inode: UInt64
+
+    /// Who asks to read another process's namespaces: what decides whether the kernel's ptrace check lets it.
+    enum Caller: Sendable, Equatable {
+        /// Has CAP_SYS_PTRACE (plain root has it).
+        case ptraceCapable
+        /// uid 0 without CAP_SYS_PTRACE (dropped from the bounding set, a container's default).
+        case rootWithoutPtrace
+        /// Neither root nor CAP_SYS_PTRACE.
+        case unprivileged
+
+        /// The calling thread's: read from its effective capability set in /proc/thread-self/status.
+        static var current: Caller {
+            let capSysPtrace = 19
+            if let caps = effectiveCapabilities(), caps & (1 << capSysPtrace) != 0 { return .ptraceCapable }
+            return geteuid() == 0 ? .rootWithoutPtrace : .unprivileged
+        }
+
+        private static func effectiveCapabilities() -> UInt64? {
+            let fd = Glibc.open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            defer { Glibc.close(fd) }
+            var bytes = [UInt8](repeating: 0, count: 8192)
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { return nil }
+            let text = String(decoding: bytes[..<n], as: UTF8.self)
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }) else { return nil }
+            return UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        }
+    }
 
     /// How reports name it: the netns name, the path, or `pid:N`.
     var label: String {
@@ -43,7 +81,12 @@ struct NetNamespace: Sendable {
         let path = NetNamespace(spec: spec, fd: -1, inode: 0).path
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
-            throw NetNamespaceError.cannotOpen(spec, path: path, errno: errno)
+            let err = errno
+            // /proc/PID/ns/* opens only with ptrace read access to PID (not CAP_SYS_ADMIN, which setns needs).
+            if err == EACCES || err == EPERM, let pid = spec.pid {
+                throw NetNamespaceError.noPtraceAccess(spec, path: path, pid: pid, caller: .current)
+            }
+            throw NetNamespaceError.cannotOpen(spec, path: path, errno: err)
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -139,6 +182,8 @@ struct SocketNetnsCheck: Sendable, Equatable {
 /// Why a namespace could not be used; each description says what would work.
 enum NetNamespaceError: Error, CustomStringConvertible {
     case cannotOpen(NetNamespace.Spec, path: String, errno: Int32)
+    /// /proc/PID/ns/net could not be opened: the kernel's ptrace read check on PID said no.
+    case noPtraceAccess(NetNamespace.Spec, path: String, pid: Int32, caller: NetNamespace.Caller)
     case notANetworkNamespace(NetNamespace.Spec, path: String)
     case cannotEnter(NetNamespace.Spec, errno: Int32)
     case notEntered(NetNamespace.Spec, expected: UInt64, actual: UInt64)
@@ -158,6 +203,16 @@ enum NetNamespaceError: Error, CustomStringConvertible {
                 return "\(flag(spec)): opening \(path): permission denied; loadgen needs CAP_SYS_ADMIN — run it with sudo"
             default:
                 return "\(flag(spec)): opening \(path): \(String(cString: strerror(err)))"
+            }
+        case .noPtraceAccess(let spec, let path, let pid, let caller):
+            let reading = "\(flag(spec)): opening \(path): permission denied: the kernel lets a process read another's namespaces only with ptrace read access to it (the same user and a dumpable process, or CAP_SYS_PTRACE)"
+            switch caller {
+            case .ptraceCapable:
+                return "\(reading); loadgen has CAP_SYS_PTRACE and was still refused, so no capability is missing: something protects process \(pid) from ptrace access (a security module or a kernel policy); name another process in the same network namespace, or its namespace with --netns"
+            case .rootWithoutPtrace:
+                return "\(reading); loadgen runs as root but without CAP_SYS_PTRACE, and process \(pid) belongs to another user or is not dumpable; run it with CAP_SYS_PTRACE (plain sudo has it)"
+            case .unprivileged:
+                return "\(reading), and entering a namespace needs CAP_SYS_ADMIN — run it with sudo"
             }
         case .notANetworkNamespace(let spec, let path):
             return "\(flag(spec)): \(path) is not a network namespace file; give a name under /run/netns or /proc/PID/ns/net"

@@ -25,6 +25,8 @@ enum JSONReport {
             ("errors", .uint(c.errors)),
             ("cancelled", .uint(c.cancelled)),
             ("interrupted", .bool(result.interrupted)),
+            ("warnings", .array(RunWarnings.make(header, result).map(JSON.string))),
+            ("thresholds", .array(header.thresholds.map(threshold))),
             ("error_kinds", .object(ErrorKind.allCases.map { ($0.name, .uint(c.errorCount($0))) })),
         ]
         let codes = c.codes.sorted { $0.key < $1.key }.map { (codeNames($0.key), JSON.uint($0.value)) }
@@ -94,6 +96,26 @@ enum JSONReport {
             ("p99.99", us(h.percentileNanos(99.99))),
             ("max", us(h.maxNanos)),
         ])
+    }
+
+    /// {name, limit, measured, held, unit}; `measured` is null when the run gave nothing to measure.
+    static func threshold(_ outcome: ThresholdOutcome) -> JSON {
+        .object([
+            ("name", .string(outcome.threshold.name)),
+            ("limit", precise(outcome.threshold.limit)),
+            ("measured", outcome.measured.map(precise) ?? .null),
+            ("held", .bool(outcome.held)),
+            ("unit", .string(outcome.threshold.unit)),
+        ])
+    }
+
+    /// A number with up to nine decimals (ratios such as 0.000045 would round to 0 at three).
+    static func precise(_ value: Double) -> JSON {
+        guard value.isFinite else { return .number("0") }
+        var text = String(format: "%.9f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return .number(text)
     }
 
     private static func netnsPart(_ part: RunResult) -> JSON {

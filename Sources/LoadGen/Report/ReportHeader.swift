@@ -22,6 +22,11 @@ struct ReportHeader: Sendable {
     var transport: String
     /// The questions or URLs, for the report (at most a few are shown).
     var workload: [String]
+    /// How each threshold given on the command line fared (empty without thresholds).
+    var thresholds: [ThresholdOutcome] = []
+
+    /// The event noun for one event: "query", "request".
+    var eventNounSingular: String { Wording.singular(eventNoun) }
 }
 
 enum LoadGenVersion {

@@ -3,10 +3,28 @@ import Foundation
 /// The human report: what ran where, rates, exact counts, codes, errors and both latency views.
 enum TextReport {
     static func make(_ header: ReportHeader, _ result: RunResult, codeNames: (Int) -> String) -> String {
-        let c = result.counters
-        var lines: [String] = []
+        var lines = [title(header, result)]
+        lines += RunWarnings.make(header, result).map { "WARNING " + $0 }
+        lines += setup(header, result)
+        lines += counts(header, result, codeNames: codeNames)
+        lines += latencies(header, result)
+        lines += thresholds(header.thresholds)
+        lines.append(String(format: "  client CPU %.1f ms (%.2f ms per 1000 %@)", Double(result.cpuNanos) / 1e6,
+                            result.cpuMillisPerThousand, header.eventNoun))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// "loadgen dns: 200000 queries from netns bench (inode 4026532000), 2 threads".
+    static func title(_ header: ReportHeader, _ result: RunResult) -> String {
         let place = header.netns.map { "netns \($0) (inode \(header.netnsInode))" } ?? "the current netns (inode \(header.netnsInode))"
-        lines.append("loadgen \(header.kind): \(c.sent) \(header.eventNoun) from \(place), \(header.threads) thread\(header.threads == 1 ? "" : "s")\(result.interrupted ? " — interrupted" : "")")
+        let events = Wording.count(result.counters.sent, header.eventNounSingular, header.eventNoun, grouped: false)
+        let threads = Wording.count(UInt64(header.threads), "thread")
+        return "loadgen \(header.kind): \(events) from \(place), \(threads)\(result.interrupted ? " — interrupted" : "")"
+    }
+
+    /// Where the traffic went, what it asked, and the rate.
+    static func setup(_ header: ReportHeader, _ result: RunResult) -> [String] {
+        var lines: [String] = []
         if header.kind == "dns" {
             lines.append("  servers   \(header.targets.joined(separator: ", ")) (\(header.transport), from \(header.targetsSource))")
         } else {
@@ -24,21 +42,17 @@ enum TextReport {
             mode = "closed loop, \(header.concurrency) in flight, \(rate: result.achievedRate)/s"
         }
         lines.append("  rate      \(mode); \(String(format: "%.3f", result.durationSeconds)) s in all")
+        return lines
+    }
+
+    /// Exact counts, codes, traffic, per-namespace parts, events never sent and errors.
+    static func counts(_ header: ReportHeader, _ result: RunResult, codeNames: (Int) -> String) -> [String] {
+        let c = result.counters
+        var lines: [String] = []
         lines.append("  events    sent \(c.sent)  completed \(c.completed)  timeouts \(c.timeouts)  errors \(c.errors)  cancelled \(c.cancelled)\(c.balanced ? "" : "  (UNBALANCED: \(c.inFlight) unaccounted)")")
         let codes = c.codes.sorted { $0.key < $1.key }.map { "\(codeNames($0.key)) \($0.value)" }
         lines.append("  \(header.kind == "dns" ? "rcodes" : "status")    \(codes.isEmpty ? "none" : codes.joined(separator: "  "))")
-        if header.kind != "dns" {
-            let classes = JSONReport.statusClasses(c).map { "\($0.0) \($0.1)" }.joined(separator: "  ")
-            lines.append("  classes   \(classes)")
-            let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
-                .map { "\($0.name) \(result.connectErrors[$0.rawValue])" }
-            lines.append("  traffic   \(result.bytesReceived) bytes received, \(result.connectionsOpened) connections opened, connect errors: \(connectErrors.isEmpty ? "none" : connectErrors.joined(separator: "  "))")
-        }
-        if header.kind == "http2" {
-            let h = result.h2
-            lines.append(String(format: "  http/2    %llu streams, %llu GOAWAYs, %llu resets received, %llu retried; HPACK saved %.1f%% of header bytes",
-                                h.streamsOpened, h.goAwaysReceived, h.resetsReceived, h.retried, H2Counters.saving(h) * 100))
-        }
+        if header.kind != "dns" { lines += http(header, result) }
         let parts = result.byNetns
         if parts.count > 1 {
             for part in parts {
@@ -49,31 +63,59 @@ enum TextReport {
         }
         if c.notSent > 0 {
             let reasons = NotSentReason.allCases.filter { c.notSentCount($0) > 0 }.map { "\($0.name) \(c.notSentCount($0))" }
-            lines.append("  not sent  \(c.notSent) of \(c.intended) intended events never went out: \(reasons.joined(separator: "  ")) (not counted in sent)")
+            let intended = Wording.count(c.intended, "intended event", grouped: false)
+            lines.append("  not sent  \(c.notSent) of \(intended) never went out: \(reasons.joined(separator: "  ")) (not counted in sent)")
         }
         let errors = ErrorKind.allCases.filter { c.errorCount($0) > 0 }.map { "\($0.name) \(c.errorCount($0))" }
         lines.append("  errors    \(errors.isEmpty ? "none" : errors.joined(separator: "  "))")
-        if result.truncated > 0 { lines.append("  truncated \(result.truncated) answers had the TC bit set") }
+        if result.truncated > 0 {
+            lines.append("  truncated \(Wording.count(result.truncated, "answer", grouped: false)) had the TC bit set")
+        }
         if result.dns.any {
             let d = result.dns
             lines.append("  answers   no query took: duplicates \(d.duplicateAnswers)  late \(d.lateAnswers)  id_mismatch \(d.idMismatches); sent again: tc_fallbacks \(d.tcFallbacks)  retried \(d.retried)")
         }
         if result.socketsOutsideNetns > 0 {
-            lines.append("  WARNING   \(result.socketsOutsideNetns) of \(result.socketsOpened) sockets were outside the target netns")
+            lines.append("  WARNING   \(result.socketsOutsideNetns) of \(Wording.count(UInt64(result.socketsOpened), "socket", grouped: false)) \(result.socketsOutsideNetns == 1 ? "was" : "were") outside the target netns")
         }
+        return lines
+    }
+
+    /// HTTP status classes, traffic and HTTP/2 bookkeeping.
+    static func http(_ header: ReportHeader, _ result: RunResult) -> [String] {
+        var lines: [String] = []
+        let classes = JSONReport.statusClasses(result.counters).map { "\($0.0) \($0.1)" }.joined(separator: "  ")
+        lines.append("  classes   \(classes)")
+        let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
+            .map { "\($0.name) \(result.connectErrors[$0.rawValue])" }
+        let bytes = Wording.count(result.bytesReceived, "byte", grouped: false)
+        let connections = Wording.count(result.connectionsOpened, "connection", grouped: false)
+        lines.append("  traffic   \(bytes) received, \(connections) opened, connect errors: \(connectErrors.isEmpty ? "none" : connectErrors.joined(separator: "  "))")
+        if header.kind == "http2" {
+            let h = result.h2
+            let counted = [Wording.count(h.streamsOpened, "stream", grouped: false), Wording.count(h.goAwaysReceived, "GOAWAY", grouped: false),
+                           Wording.count(h.resetsReceived, "reset", grouped: false) + " received", "\(h.retried) retried"]
+            lines.append(String(format: "  http/2    %@; HPACK saved %.1f%% of header bytes",
+                                counted.joined(separator: ", "), H2Counters.saving(h) * 100))
+        }
+        return lines
+    }
+
+    /// Response time (leading) and service time, and what each measures.
+    static func latencies(_ header: ReportHeader, _ result: RunResult) -> [String] {
+        // Closed loop: an event is intended when loadgen issues it; it is sent when it goes out (after waiting
+        // for a connection or a batch), so response time includes that wait and service time does not.
         let responseTitle = header.requestedRate != nil
             ? "response time (from the intended send time: coordinated omission corrected)"
-            : "response time (closed loop: the same as service time)"
-        lines.append("  \(responseTitle)")
+            : "response time (closed loop: from when the event was issued, including any wait for a connection or a send)"
+        var lines = ["  \(responseTitle)"]
         lines += table(result.responseTime)
         lines.append("  service time (from the actual send)")
         lines += table(result.serviceTime)
         if result.responseTime.overRange > 0 {
-            lines.append("  \(result.responseTime.overRange) latencies were above the 1 h range and counted at its top")
+            lines.append("  \(Wording.count(result.responseTime.overRange, "latency", "latencies", grouped: false)) above the 1 h range \(result.responseTime.overRange == 1 ? "was" : "were") counted at its top")
         }
-        lines.append(String(format: "  client CPU %.1f ms (%.2f ms per 1000 %@)", Double(result.cpuNanos) / 1e6,
-                            result.cpuMillisPerThousand, header.eventNoun))
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 
     static func table(_ h: LatencyHistogram) -> [String] {

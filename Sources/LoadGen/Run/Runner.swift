@@ -81,41 +81,8 @@ enum Runner {
         } else {
             window = issuingEnd > origin ? issuingEnd - origin : 0
         }
-        if stopNanos > origin { window = min(window, stopNanos - origin) }
+        // A stop before the origin (Ctrl-C during setup) leaves an empty window.
+        if stopNanos != 0 { window = min(window, stopNanos > origin ? stopNanos - origin : 0) }
         return max(window, 1)
-    }
-}
-
-/// The once-a-second progress line on stderr.
-struct ProgressPrinter {
-    let enabled: Bool
-    let origin: UInt64
-    private var nextNanos: UInt64
-    private var lastSent: UInt64 = 0
-
-    init(enabled: Bool, origin: UInt64) {
-        self.enabled = enabled
-        self.origin = origin
-        nextNanos = origin + 1_000_000_000
-    }
-
-    mutating func maybePrint(_ cells: [ProgressCell]) {
-        guard enabled else { return }
-        let now = Loop.nowNanos
-        guard now >= nextNanos else { return }
-        nextNanos += 1_000_000_000
-        var sent: UInt64 = 0, completed: UInt64 = 0, timeouts: UInt64 = 0, errors: UInt64 = 0
-        for cell in cells {
-            sent += cell.sent.load(ordering: .relaxed)
-            completed += cell.completed.load(ordering: .relaxed)
-            timeouts += cell.timeouts.load(ordering: .relaxed)
-            errors += cell.errors.load(ordering: .relaxed)
-        }
-        let elapsed = Double(now - origin) / 1e9
-        let inFlight = sent >= completed + timeouts + errors ? sent - completed - timeouts - errors : 0
-        let line = String(format: "[%6.1fs] sent %llu (+%llu/s)  completed %llu  timeouts %llu  errors %llu  in flight %llu\n",
-                          elapsed, sent, sent - lastSent, completed, timeouts, errors, inFlight)
-        lastSent = sent
-        Console.error(line)
     }
 }

@@ -57,9 +57,11 @@ struct LoadGenRun {
 
     var commandLine: String { "loadgen " + arguments.joined(separator: " ") }
 
-    /// The `--json` document on stdout; throws (failing the test) when the run failed or printed something else.
-    func report(sourceLocation: SourceLocation = #_sourceLocation) throws -> LoadGenReport {
-        guard outcome.termination == .exited(0) else {
+    /// The `--json` document on stdout; throws (failing the test) when the run did not exit with `exitCode` (0; 1
+    /// for a run in which no event completed, 4 for a breached threshold: both print their report first) or
+    /// printed something else.
+    func report(exitCode: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> LoadGenReport {
+        guard outcome.termination == .exited(exitCode) else {
             throw FixtureError("\(commandLine): \(outcome.termination); stderr: \(stderr)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)),

@@ -32,7 +32,7 @@ extension DNSIntegrationTests {
                     let run = try await LoadGen.run(
                         DNSRun.arguments(netns: ns, port: port, ["--rate", "200", "--duration", "1s", "--timeout", "500ms"]),
                         deadline: 10)
-                    let report = try run.report()
+                    let report = try run.report(exitCode: 1)
                     try report.expectAccounting()
 
                     let sent = try report.sent
@@ -54,7 +54,7 @@ extension DNSIntegrationTests {
                 let run = try await LoadGen.run(
                     DNSRun.arguments(netns: ns, port: port, ["--rate", "1000", "--duration", "1s", "--timeout", "500ms"]),
                     deadline: 10)
-                let report = try run.report()
+                let report = try run.report(exitCode: 1)
                 try report.expectAccounting()
 
                 #expect(try report.sent > 0)
@@ -87,7 +87,7 @@ extension DNSIntegrationTests {
                         deadline: 8)
                     // Stop issuing after 1 s, wait at most the 500 ms timeout, plus 1.5 s for start and exit.
                     #expect(run.wallSeconds <= 1 + 0.5 + 1.5, "took \(run.wallSeconds) s: \(run.commandLine)")
-                    let report = try run.report()
+                    let report = try run.report(exitCode: 1)
                     try report.expectAccounting()
                     #expect(try report.completed == 0)
                     #expect(try report.double("duration_s") <= 1 + 0.5 + 0.5, "\(report)")

@@ -56,12 +56,12 @@ enum DNSRun {
 extension KnotServer {
     /// Runs loadgen with `arguments` (killed after `deadline` seconds) and returns the run, its report (the
     /// accounting checked) and what knot counted meanwhile.
-    func measure(_ arguments: [String], deadline: Double, sourceLocation: SourceLocation = #_sourceLocation)
+    func measure(_ arguments: [String], deadline: Double, exitCode: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation)
         async throws -> (run: LoadGenRun, report: LoadGenReport, delta: KnotStats) {
         let before = try await stats()
         let run = try await LoadGen.run(arguments, deadline: deadline)
         let delta = try await stats() - before
-        let report = try run.report(sourceLocation: sourceLocation)
+        let report = try run.report(exitCode: exitCode, sourceLocation: sourceLocation)
         try report.expectAccounting(sourceLocation: sourceLocation)
         return (run, report, delta)
     }

@@ -83,7 +83,7 @@ extension DNSIntegrationTests {
 
                 let (_, report, delta) = try await knot.measure(
                     DNSRun.arguments(netns: nil, port: port, ["--rate", "200", "--duration", "1s", "--timeout", "500ms"]),
-                    deadline: 10)
+                    deadline: 10, exitCode: 1)
 
                 #expect(try report.sent > 0)
                 #expect(try report.completed == 0, "\(report)")

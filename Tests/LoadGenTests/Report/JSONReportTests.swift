@@ -3,6 +3,12 @@ import Testing
 @testable import LoadGen
 
 @Suite struct JSONReportTests {
+    /// A top-level member of a report document, or nil.
+    static func member(_ key: String, of json: JSON) -> JSON? {
+        guard case .object(let members) = json else { return nil }
+        return members.first { $0.0 == key }?.1
+    }
+
     private func document(_ header: ReportHeader = ReportFixtures.header(),
                           _ result: RunResult = ReportFixtures.result()) throws -> (text: String, object: [String: Any]) {
         let text = JSONReport.make(header, result, codeNames: DNSRcode.name).serialized()
