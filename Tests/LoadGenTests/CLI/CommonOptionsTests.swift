@@ -117,7 +117,7 @@ import Testing
     }
 
     @Test func rateAndIntervalTogetherIsAnErrorNamingBoth() throws {
-        let message = try loadError(["--rate", "100", "--interval", "1ms"])
+        let message = loadError(["--rate", "100", "--interval", "1ms"])
         #expect(message?.contains("--rate") == true)
         #expect(message?.contains("--interval") == true)
     }
