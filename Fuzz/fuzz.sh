@@ -31,7 +31,7 @@ HARNESSES=(
     "http-url|HTTPURL|$URL"
     "name-template|NameTemplate|$P/NameTemplate.swift"
     "names-file|NamesFile|$DNS"
-    "dns-answer|DNSAnswer|$DNS $P/DNS/DNSRcode.swift"
+    "dns-answer|DNSAnswer|$DNS $P/DNS/DNSRcode.swift $P/DNS/AnswerLedger.swift $S/Stats/DNSCounters.swift"
     "verify-ig-trace-dns|VerifyIGTraceDNS|$VERIFY"
     "verify-ig-trace-tcp|VerifyIGTraceTCP|$VERIFY"
     "verify-tshark-fields|VerifyTsharkFields|$VERIFY"

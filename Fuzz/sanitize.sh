@@ -28,6 +28,7 @@ mkdir -p "$logs"
 # The Swift runtime's backtracer reads memory the sanitizer has poisoned: leave crash traces to the sanitizer.
 export SWIFT_BACKTRACE=enable=no
 export "$var=log_path=$PWD/$logs/report:$options"
+export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0"
 status=0
 LOADGEN_BIN="$PWD/$scratch/release/loadgen" $SWIFT test --skip-build "${flags[@]}" "$@" || status=$?
 finished=$(date +%s)

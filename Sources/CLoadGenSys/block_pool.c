@@ -1,5 +1,6 @@
 #include "CLoadGenSys.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
  * header with its size class (16-byte steps up to CLASS_MAX bytes; class 0 = a plain malloc for larger
  * requests), so a free needs no size and alignment stays 16. Freed blocks are kept on the freeing thread's
  * list, up to CACHE_BYTES_MAX per thread; sessions live and die on one loop thread, so blocks stay where they
- * are used. CLoadGenSys_block_pool_drain() returns the thread's cache to malloc. */
+ * are used. CLoadGenSys_block_pool_drain() returns the thread's cache to malloc; a thread that exits with blocks
+ * cached drains them then (its lists die with it). */
 
 #define HEADER 16
 #define STEP 16
@@ -23,6 +25,24 @@ typedef struct free_block { struct free_block *next; } free_block;
 
 static __thread free_block *free_lists[CLASSES + 1];
 static __thread size_t cached_bytes;
+
+static __thread int drains_at_exit;
+static pthread_key_t drain_key;
+static pthread_once_t drain_key_once = PTHREAD_ONCE_INIT;
+
+static void drain_at_exit(void *unused) {
+    (void)unused;
+    CLoadGenSys_block_pool_drain();
+}
+
+static void make_drain_key(void) { pthread_key_create(&drain_key, drain_at_exit); }
+
+/* Before the thread first caches a block: have its exit drain the cache (a non-NULL value runs the destructor). */
+static void drain_when_thread_exits(void) {
+    pthread_once(&drain_key_once, make_drain_key);
+    pthread_setspecific(drain_key, &drains_at_exit);
+    drains_at_exit = 1;
+}
 
 /* 1..CLASSES for sizes up to CLASS_MAX (0 counts as 1 byte), CLASSES + 1 for anything larger. */
 static inline size_t class_of(size_t size) {
@@ -61,6 +81,7 @@ void CLoadGenSys_block_pool_free(void *ptr, void *user_data) {
         free(raw);
         return;
     }
+    if (!drains_at_exit) drain_when_thread_exits();
     free_block *block = ptr;
     block->next = free_lists[cls];
     free_lists[cls] = block;

@@ -1,6 +1,7 @@
 #include "CLoadGenSys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -80,13 +81,22 @@ void CLoadGenSys_udp_batch_destroy(CLoadGenSys_udp_batch *b) {
 
 int CLoadGenSys_udp_batch_queued(const CLoadGenSys_udp_batch *b) { return b->queued; }
 
+/* An error an ICMP message left on the socket for an earlier datagram: the kernel reports it once, on the next
+   call, whatever that call sends. */
+static int is_deferred_error(int err) { return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH; }
+
 int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *b, int *failed_fd) {
-    int sent = 0;
+    int sent = 0, deferred = 0;
     while (sent < b->queued) {
         int n = sendmmsg(b->send_fd, b->send_msgs + sent, (unsigned)(b->queued - sent), 0);
         if (n < 0) {
             if (errno == EINTR) continue;
             int err = errno;
+            if (!deferred && is_deferred_error(err)) {
+                /* Not about these datagrams: send them still, then report the error. */
+                deferred = err;
+                continue;
+            }
             if (failed_fd) *failed_fd = b->send_fd;
             b->queued = 0;
             return -err;
@@ -94,6 +104,10 @@ int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *b, int *failed_fd) {
         sent += n;
     }
     b->queued = 0;
+    if (deferred) {
+        if (failed_fd) *failed_fd = b->send_fd;
+        return -deferred;
+    }
     return sent;
 }
 
@@ -259,4 +273,29 @@ int CLoadGenSys_set_tcp_nodelay(int fd) {
 int CLoadGenSys_set_tcp_quickack(int fd) {
     int on = 1;
     return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on) == 0 ? 0 : -errno;
+}
+
+int CLoadGenSys_socket_is_self_connected(int fd) {
+    struct sockaddr_storage local, peer;
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    if (getsockname(fd, (struct sockaddr *)&local, &local_len) != 0) return -errno;
+    if (getpeername(fd, (struct sockaddr *)&peer, &peer_len) != 0) return errno == ENOTCONN ? 0 : -errno;
+    return local_len == peer_len && memcmp(&local, &peer, local_len) == 0;
+}
+
+int CLoadGenSys_socket_renew(int fd) {
+    int domain, type, protocol;
+    socklen_t len = sizeof domain;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) return -errno;
+    len = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return -errno;
+    len = sizeof protocol;
+    if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0) return -errno;
+    int flags = fcntl(fd, F_GETFL);
+    int fresh = socket(domain, type | SOCK_CLOEXEC, protocol);
+    if (fresh < 0) return -errno;
+    if (flags >= 0) fcntl(fresh, F_SETFL, flags);
+    int rc = dup3(fresh, fd, O_CLOEXEC) < 0 ? -errno : 0;
+    close(fresh);
+    return rc;
 }

@@ -45,7 +45,9 @@ void CLoadGenSys_udp_batch_destroy(CLoadGenSys_udp_batch *batch);
    datagrams. Returns the bytes queued, or -errno when that flush failed. */
 ssize_t CLoadGenSys_udp_batch_queue(CLoadGenSys_udp_batch *batch, int fd, const struct iovec *iov, int iovcnt);
 /* Sends the queued datagrams. Returns how many were sent; when the kernel refused one, the rest are dropped,
-   *failed_fd and the return value's negative errno say which socket failed. */
+   *failed_fd and the return value's negative errno say which socket failed. An error an earlier datagram's ICMP
+   left on the socket (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH) does not drop them: they are sent, and then that
+   error is returned the same way. */
 int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *batch, int *failed_fd);
 int CLoadGenSys_udp_batch_queued(const CLoadGenSys_udp_batch *batch);
 /* Starts a new round of reads: the next receive on an empty buffer asks the kernel again. */
@@ -65,6 +67,12 @@ int CLoadGenSys_set_tcp_nodelay(int fd);
 /* Acknowledges what arrived on a TCP socket at once instead of delaying the ACK (TCP_QUICKACK; the kernel
    clears it again, so set it after each read); 0 or -errno. */
 int CLoadGenSys_set_tcp_quickack(int fd);
+/* 1 when a connected socket's local address is its peer's (a UDP or TCP socket connected to itself on loopback,
+   when the kernel picked the destination port as its ephemeral port), 0 if not (or not connected), or -errno. */
+int CLoadGenSys_socket_is_self_connected(int fd);
+/* Replaces the socket behind fd with a new unbound, unconnected one of the same domain, type and protocol and the
+   same file status flags (O_NONBLOCK); socket options are not copied. 0 or -errno. */
+int CLoadGenSys_socket_renew(int fd);
 /* Asks the kernel to timestamp received datagrams (SO_TIMESTAMPNS); 0 or -errno. */
 int CLoadGenSys_enable_rx_timestamps(int fd);
 /* CLOCK_BOOTTIME minus CLOCK_MONOTONIC, in nanoseconds (what eBPF's bpf_ktime_get_boot_ns reports, from ours). */

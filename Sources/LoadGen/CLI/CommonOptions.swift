@@ -92,10 +92,33 @@ struct LoadOptions: ParsableArguments {
         }
         result.count = count?.value
         result.durationNanos = duration?.nanos
+        try checkScheduleSpan(result)
         if result.count == nil && result.durationNanos == nil { result.durationNanos = 10_000_000_000 }
         result.concurrency = concurrency.map { Int($0.value) }
         result.tickNanos = tick?.nanos
         return result
+    }
+}
+
+extension LoadOptions {
+    /// A paced --count must be schedulable (count × period in 64-bit nanoseconds) and, without --duration, end
+    /// within the 30 days --duration allows.
+    func checkScheduleSpan(_ parsed: Parsed) throws(ValidationError) {
+        guard let count = parsed.count, let pacer = parsed.pacer else { return }
+        let pace = rate.map { "--rate \(rateText($0))" } ?? "--interval \(interval?.description ?? "")"
+        let (high, _) = count.multipliedFullWidth(by: pacer.periodNumerator)
+        guard high < pacer.periodDenominator else {
+            throw ValidationError("--count \(count) at \(pace) would take centuries to issue; lower --count or raise the rate")
+        }
+        let span = pacer.offsetNanos(ofEvent: count)
+        guard parsed.durationNanos != nil || span <= LoadOptions.maxDuration.nanos else {
+            let days = Double(span) / Double(TimeSpan.day.nanos)
+            throw ValidationError("--count \(count) at \(pace) would issue for \(days < 1000 ? String(Int(days.rounded(.up))) : "over 1000") days; a run issues for at most 30d: lower --count, raise the rate, or add --duration")
+        }
+    }
+
+    private func rateText(_ rate: Rate) -> String {
+        rate.denominator == 1 ? String(rate.numerator) : String(rate.perSecond)
     }
 }
 

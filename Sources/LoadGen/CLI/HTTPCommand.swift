@@ -49,7 +49,7 @@ struct HTTPCommand: ParsableCommand {
     var method: String = "GET"
 
     @Option(name: [.customShort("H"), .customLong("header")],
-            help: ArgumentHelp("A request header 'Name: value' (repeatable).", valueName: "HEADER"))
+            help: ArgumentHelp("A request header 'Name: value' (repeatable). loadgen adds Host, User-Agent and, with a body (or for POST, PUT, PATCH), Content-Length unless given; a Content-Length given must equal the body's length, and Transfer-Encoding is refused: every body goes out whole with Content-Length.", valueName: "HEADER"))
     var headers: [String] = []
 
     @Option(help: ArgumentHelp("Request body: a string, or @FILE for a file's contents.", valueName: "STRING|@FILE"))
@@ -142,6 +142,11 @@ struct HTTPCommand: ParsableCommand {
             }
         }
         let body = try readBody()
+        do {
+            try HTTP1Request.checkFraming(parsedHeaders, bodyLength: body.count)
+        } catch {
+            throw ValidationError("--header: \(error.description)")
+        }
         return RequestParts(method: method, headers: parsedHeaders, body: body)
     }
 

@@ -20,15 +20,19 @@ extension Resolver {
         if expectedNetnsInode != 0, !SocketNetnsCheck.current.isInTarget(fd: fd) {
             socketsOutsideNetns += 1
         }
-        CLoadGenSys_set_socket_buffers(fd, Resolver.socketBufferBytes)
         localAddress = ""
+        if isDatagram { udpFD = fd }
+        configure(fd, isDatagram: isDatagram)
+        return fd
+    }
+
+    private func configure(_ fd: Int32, isDatagram: Bool) {
+        CLoadGenSys_set_socket_buffers(fd, Resolver.socketBufferBytes)
         if isDatagram {
-            udpFD = fd
             _ = CLoadGenSys_enable_rx_timestamps(fd)
         } else {
             _ = CLoadGenSys_set_tcp_nodelay(fd)
         }
-        return fd
     }
 
     func closeSocket(_ fd: ares_socket_t) -> Int32 {
@@ -41,9 +45,25 @@ extension Resolver {
         return Glibc.close(fd)
     }
 
+    /// Connects; a socket that ended up connected to itself (the kernel picked the server's port as its own,
+    /// possible when nothing listens there) would read its own queries as answers: it is replaced and connected
+    /// again while the old one still holds that port, so the kernel must pick another.
     func connect(_ fd: ares_socket_t, _ address: UnsafePointer<sockaddr>?, _ length: socklen_t) -> Int32 {
-        let rc = Glibc.connect(fd, address, length)
-        if rc != 0, errno != EINPROGRESS { noteFailure(errno: errno) }
+        var rc = Glibc.connect(fd, address, length)
+        var connectErrno = rc == 0 ? 0 : errno
+        var held: [Int32] = []
+        while rc == 0 || connectErrno == EINPROGRESS, CLoadGenSys_socket_is_self_connected(fd) == 1, held.count < 4 {
+            let old = dup(fd)
+            guard old >= 0 else { break }
+            held.append(old)
+            guard CLoadGenSys_socket_renew(fd) == 0 else { break }
+            configure(fd, isDatagram: fd == udpFD)
+            rc = Glibc.connect(fd, address, length)
+            connectErrno = rc == 0 ? 0 : errno
+        }
+        for old in held { Glibc.close(old) }
+        if rc != 0, connectErrno != EINPROGRESS { noteFailure(errno: connectErrno) }
+        errno = connectErrno
         return rc
     }
 
@@ -64,7 +84,15 @@ extension Resolver {
         // c-ares reads the next datagram only once it is done with the previous one.
         settleDatagram()
         var realtime: UInt64 = 0
-        let n = CLoadGenSys_udp_batch_recv(batch, fd, buffer, length, from, fromLength, &realtime)
+        var n: Int
+        while true {
+            n = CLoadGenSys_udp_batch_recv(batch, fd, buffer, length, from, fromLength, &realtime)
+            guard n >= DNSMessage.headerBytes, let buffer, buffer.load(fromByteOffset: 2, as: UInt8.self) & 0x80 == 0 else {
+                break
+            }
+            // A query, not a response (QR clear): c-ares would take it for the answer. Skip it.
+            ledger.notAResponse()
+        }
         receiveNanos = realtime == 0 ? 0 : UInt64(truncatingIfNeeded: Int64(bitPattern: realtime) &- realtimeOffset)
         if n < 0, errno != EAGAIN, errno != EINTR { noteFailure(errno: errno) }
         if n >= DNSMessage.headerBytes, let buffer {

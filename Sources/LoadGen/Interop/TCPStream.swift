@@ -135,7 +135,7 @@ final class TCPStream {
         if count > 0 {
             delegate.stream(self, didRead: UnsafeRawBufferPointer(start: readBuffer.base, count: count))
         } else if count < 0 {
-            delegate.stream(self, didEndWith: count == Int(UV_EOF.rawValue) ? nil : UVError(code: Int32(count)))
+            delegate.stream(self, didEndWith: count == Int(UV_EOF.rawValue) ? pendingSocketError : UVError(code: Int32(count)))
         }
     }
 
@@ -170,6 +170,18 @@ final class TCPStream {
             delegate.stream(self, didWrite: UVError(code: rc))
         }
         return false
+    }
+
+    /// libuv 1.44 reports a hang-up that comes with the last data (EPOLLIN|EPOLLERR|EPOLLHUP after a partial read)
+    /// as end-of-file, so a reset would read as a clean close: the socket's pending error (SO_ERROR) tells them
+    /// apart. nil when there is none (a real FIN).
+    private var pendingSocketError: UVError? {
+        let fd = fileDescriptor
+        guard fd >= 0 else { return nil }
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error != 0 else { return nil }
+        return UVError(code: -error)
     }
 
     /// The socket's descriptor, or -1.

@@ -12,6 +12,8 @@ struct UVError: Error, CustomStringConvertible, Equatable {
     var isTimedOut: Bool { code == UV_ETIMEDOUT.rawValue }
     /// The peer reset the connection (RST), as opposed to a write to a connection already shut down (EPIPE).
     var isPeerReset: Bool { code == UV_ECONNRESET.rawValue }
+    /// A write to a connection the peer had already shut down.
+    var isBrokenPipe: Bool { code == UV_EPIPE.rawValue }
 
     /// Throws for a negative libuv result; traps for codes that can only be a programming error.
     @discardableResult

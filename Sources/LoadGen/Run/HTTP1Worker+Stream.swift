@@ -53,14 +53,14 @@ extension HTTP1Worker: TCPStreamDelegate {
             finish(client, serverKeepsAlive: false, now: now)
             return
         }
-        fail(client, ErrorKind(streamEnd: error), now: now)
+        fail(client, ErrorKind(streamEnd: error), serverClosed: error == nil, now: now)
     }
 
     func stream(_ stream: TCPStream, didWrite error: UVError?) {
         guard let error else { return }
         let client = clients[stream.tag]
         guard client.slot >= 0 else { return }
-        fail(client, ErrorKind(writeError: error), now: Loop.nowNanos)
+        fail(client, ErrorKind(writeError: error), serverClosed: error.isBrokenPipe, now: Loop.nowNanos)
     }
 
     func streamDidDrain(_ stream: TCPStream) {}

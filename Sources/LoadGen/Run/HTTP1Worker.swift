@@ -136,12 +136,14 @@ final class HTTP1Worker: PooledWorker {
         issue(now: now)
     }
 
-    /// The connection failed under a request: the event fails, unless the server had closed this reused
-    /// keep-alive connection before reading it (nothing came back), which earns it one retry.
-    func fail(_ client: Client, _ kind: ErrorKind, now: UInt64) {
+    /// The connection failed under a request: the event fails, unless the server had already closed this
+    /// reused keep-alive connection when the request reached it (it shut down cleanly — EOF, or EPIPE on the
+    /// write — and nothing came back), which earns the request one retry on a new connection. A reset is a
+    /// fault the user must see: it is never retried.
+    func fail(_ client: Client, _ kind: ErrorKind, serverClosed: Bool = false, now: UInt64) {
         let slot = client.slot
         client.slot = -1
-        let unread = keepAlive && client.responses > 0 && client.bytesForRequest == 0
+        let unread = serverClosed && keepAlive && client.responses > 0 && client.bytesForRequest == 0
         if !(unread && retryOnce(slot: slot, now: now)) {
             end(slot: slot, .failed(kind), now: now)
         }

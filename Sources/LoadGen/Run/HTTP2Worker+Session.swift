@@ -68,7 +68,7 @@ extension HTTP2Worker {
             let slot = Int32(s)
             slotConnection[s] = -1
             if ledger.phase(of: slot) == .waiting {
-                pool.waitFirst(slot: slot, group: connection.group, since: ledger.issuedNanos[s])
+                pool.waitFirst(slot: slot, group: connection.group, since: waitOrigin(slot))
             } else {
                 finishSlot(slot, .failed(kind), now: now)
             }

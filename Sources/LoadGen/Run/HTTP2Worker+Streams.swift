@@ -13,7 +13,7 @@ extension HTTP2Worker {
         guard streamID > 0 else {
             // The session takes no new stream (GOAWAY on its way): the event waits for another connection.
             pool.release(lane: connection.lane)
-            pool.waitFirst(slot: slot, group: connection.group, since: ledger.issuedNanos[s])
+            pool.waitFirst(slot: slot, group: connection.group, since: waitOrigin(slot))
             return
         }
         slotConnection[s] = connection.id
@@ -48,7 +48,7 @@ extension HTTP2Worker {
             finishSlot(slot, .answered(code: Int(slotStatus[s])), now: now)
         } else if ledger.phase(of: slot) == .waiting {
             // Its HEADERS never left: it simply waits for another connection.
-            pool.waitFirst(slot: slot, group: connection.group, since: ledger.issuedNanos[s])
+            pool.waitFirst(slot: slot, group: connection.group, since: waitOrigin(slot))
         } else if slotStream[s] > connection.goAwayLastStreamID {
             // Above the GOAWAY's last stream ID: never processed; always safe to send again.
             retry(slot: slot, now: now)

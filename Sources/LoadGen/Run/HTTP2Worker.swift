@@ -107,7 +107,7 @@ final class HTTP2Worker: PooledWorker {
     override func send(slot: Int32, lane: Int, now: UInt64) {
         guard let connection = lanes[lane], connection.session != nil else {
             pool.release(lane: lane)
-            pool.waitFirst(slot: slot, group: group(of: slot), since: ledger.issuedNanos[Int(slot)])
+            pool.waitFirst(slot: slot, group: group(of: slot), since: waitOrigin(slot))
             return
         }
         submit(slot, on: connection)

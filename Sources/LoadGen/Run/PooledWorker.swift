@@ -18,6 +18,7 @@ class PooledWorker: LoadWorker {
     /// Connections taken out of service; released at the next housekeeping, never inside their own callbacks.
     private var graveyard: [AnyObject] = []
     private var lastScanNanos: UInt64 = 0
+    private let quiet: Bool
     /// Slots whose event was already retried once on a new connection.
     private let retriedSlot: UnsafeMutablePointer<Bool>
 
@@ -25,6 +26,7 @@ class PooledWorker: LoadWorker {
          progress: ProgressCell, persistent: Bool) throws {
         let http = config.http!
         connectTimeoutNanos = http.connectTimeoutNanos
+        quiet = config.output.quiet || threadIndex > 0
         threadCount = UInt64(config.load.threads)
         let lanes = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
                                        of: UInt64(config.load.threads)))
@@ -68,7 +70,7 @@ class PooledWorker: LoadWorker {
         if let lane = pool.takeLane(group: group) {
             send(slot: slot, lane: lane, now: now)
         } else {
-            pool.wait(slot: slot, group: group, since: ledger.issuedNanos[Int(slot)])
+            pool.wait(slot: slot, group: group, since: waitOrigin(slot))
             connectWanted(group: group, now: now)
         }
     }
@@ -76,6 +78,12 @@ class PooledWorker: LoadWorker {
     /// The endpoint group of the slot's target.
     final func group(of slot: Int32) -> Int {
         endpoints.groupOfTarget[Int(slots.sequence[Int(slot)] % UInt64(endpoints.groupOfTarget.count))]
+    }
+
+    /// Where an event's wait for a connection counts from: its intended time, so that it is given up `--timeout`
+    /// after it was due (as a held-back event is), not a timeout after it was finally issued.
+    final func waitOrigin(_ slot: Int32) -> UInt64 {
+        slots.intendedNanos[Int(slot)]
     }
 
     /// Gives waiting events of the group to connections with room.
@@ -107,7 +115,7 @@ class PooledWorker: LoadWorker {
         requeue(slot: slot)
         result.retried &+= 1
         let group = group(of: slot)
-        pool.waitFirst(slot: slot, group: group, since: ledger.issuedNanos[Int(slot)])
+        pool.waitFirst(slot: slot, group: group, since: waitOrigin(slot))
         connectWanted(group: group, now: now)
     }
 
@@ -232,7 +240,8 @@ class PooledWorker: LoadWorker {
     // MARK: Preparing
 
     /// With keep-alive: opens every lane before the clock starts, so the first events do not wait for
-    /// handshakes; fails the run when not a single connection comes up.
+    /// handshakes. When not a single connection comes up the run still goes ahead (so that its report accounts
+    /// for every intended event, each `not_sent: no_connection` unless the server appears) and says so at once.
     override func prepare() throws {
         guard pool.settings.persistent, !pool.lanes.isEmpty else {
             prepared = true
@@ -242,8 +251,13 @@ class PooledWorker: LoadWorker {
         for lane in pool.lanes.indices { connect(lane: lane, now: start) }
         try loop.run(until: start + connectTimeoutNanos) { pool.lanes.contains { $0.phase == .connecting } }
         prepared = true
-        guard pool.lanes.contains(where: { $0.phase == .up }) else {
-            throw RunFailure("cannot \(connectVerb) \(endpoints.description) from inside the target netns: \(firstFailure ?? "connect timeout"); is the server running there?")
+        guard !pool.lanes.contains(where: { $0.phase == .up }) else { return }
+        if result.connectErrors[ErrorKind.badResponse.rawValue] > 0 {
+            // The server answered, in another protocol: no wait fixes that.
+            throw RunFailure("cannot \(connectVerb) \(endpoints.description) from inside the target netns: \(firstFailure ?? "the server broke the protocol")")
+        }
+        if !quiet {
+            Console.error("loadgen: cannot \(connectVerb) \(endpoints.description) from inside the target netns: \(firstFailure ?? "connect timeout"); is the server running there? The run goes on; events that get no connection within --timeout are not sent.\n")
         }
     }
 

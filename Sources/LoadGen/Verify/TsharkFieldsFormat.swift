@@ -174,11 +174,12 @@ enum TsharkFieldsFormat {
         var seconds: Int64 = 0
         var digits = 0
         while i < range.upperBound, (0x30...0x39).contains(bytes[i]) {
+            guard digits < 11 else { return nil } // before the twentieth digit overflows
             seconds = seconds * 10 + Int64(bytes[i] - 0x30)
             digits += 1
             i += 1
         }
-        guard digits > 0, digits <= 11 else { return nil }
+        guard digits > 0 else { return nil }
         var nanos: Int64 = 0
         if i < range.upperBound {
             guard bytes[i] == UInt8(ascii: ".") else { return nil }

@@ -47,64 +47,143 @@ struct VerifyJoin {
     init(units: [VerifyUnit], observed: [ObservedRecord]) {
         matchedUnits = [Bool](repeating: false, count: units.count)
         let order = units.indices.sorted { units[$0].seq < units[$1].seq }
-
-        // Candidates per key (and per key and netns when the tracer reports namespaces), in seq order: queue q is
-        // flat[offsets[q]..<offsets[q + 1]]; one allocation for all of them.
         let useNetns = observed.contains { $0.netns != nil && $0.side == .sent }
+        var queues = Queues(units: units, order: order, useNetns: useNetns)
+        var firstTime = [[ObservedTime?]](repeating: [ObservedTime?](repeating: nil, count: units.count),
+                                          count: ObservedSide.allCases.count)
+        var duplicateIndex: [String: Int] = [:]
+        for (r, record) in observed.enumerated() {
+            let (unit, generatedHere) = queues.match(record, useNetns: useNetns)
+            if let unit {
+                let side = record.side.rawValue
+                if firstTime[side][unit] == nil { firstTime[side][unit] = record.time }
+            } else if generatedHere {
+                countDuplicate(record.key, generated: queues.generatedCount(record.key), index: &duplicateIndex)
+            } else {
+                unexpected += 1
+                if queues.byKey[record.key] != nil { unexpectedOtherNetns += 1 }
+                if unexpectedSamples.count < VerifyJoin.sampleLimit { unexpectedSamples.append(r) }
+            }
+        }
+        summarize(units, order: order, taken: queues.taken, firstTime: firstTime)
+    }
+
+    private mutating func countDuplicate(_ key: String, generated: Int, index: inout [String: Int]) {
+        duplicates += 1
+        if let i = index[key] {
+            duplicateSamples[i].extra += 1
+        } else if duplicateSamples.count < VerifyJoin.sampleLimit {
+            index[key] = duplicateSamples.count
+            duplicateSamples.append(Duplicate(key: key, extra: 1, generated: generated))
+        }
+    }
+
+    /// Matched and missed units, in seq order, and the observe delay of each matched one (the sending side's first
+    /// record when there is one, else the receiving side's).
+    private mutating func summarize(_ units: [VerifyUnit], order: [Int], taken: [[Bool]], firstTime: [[ObservedTime?]]) {
+        let (sent, received) = (ObservedSide.sent.rawValue, ObservedSide.received.rawValue)
+        var clocks = Set<ObservedClock>()
+        for u in order {
+            guard taken[sent][u] || taken[received][u] else {
+                missed.append(u)
+                continue
+            }
+            matchedUnits[u] = true
+            matched += 1
+            if !taken[sent][u] { matchedReceivedOnly += 1 }
+            guard let time = (taken[sent][u] ? firstTime[sent][u] : nil) ?? firstTime[received][u] else { continue }
+            guard let sentNanos = units[u].sent.nanos(on: time.clock) else {
+                delaysWithoutSentTime += 1
+                continue
+            }
+            delays.append(time.nanos &- sentNanos)
+            clocks.insert(time.clock)
+        }
+        delayClocks = ObservedClock.allCases.filter { clocks.contains($0) }
+    }
+
+    private struct NetnsKey: Hashable {
+        var key: String
+        var netns: UInt64
+    }
+
+    /// The units waiting for a record, per key (and per key and netns when the tracer reports namespaces), in seq
+    /// order: queue q is flat[offsets[q]..<offsets[q + 1]], one allocation for all of them. Each side takes units
+    /// from the front on its own.
+    private struct Queues {
         var byKey: [String: Int] = [:]
         var byKeyNetns: [NetnsKey: Int] = [:]
-        byKey.reserveCapacity(units.count)
-        if useNetns { byKeyNetns.reserveCapacity(units.count) }
-        var unitQueues = [(Int, Int)](repeating: (-1, -1), count: units.count)
         var counts: [Int] = []
-        counts.reserveCapacity(units.count)
-        for u in order {
-            guard let key = units[u].key else { continue }
-            let q: Int
-            if let known = byKey[key] {
-                q = known
-            } else {
-                q = counts.count
-                byKey[key] = q
-                counts.append(0)
-            }
-            counts[q] += 1
-            var nq = -1
-            if useNetns {
-                let nk = NetnsKey(key: key, netns: units[u].netns ?? 0)
-                if let known = byKeyNetns[nk] {
-                    nq = known
-                } else {
-                    nq = counts.count
-                    byKeyNetns[nk] = nq
-                    counts.append(0)
+        var offsets: [Int] = []
+        var flat: [Int] = []
+        var heads: [[Int]] = []
+        var taken: [[Bool]]
+
+        init(units: [VerifyUnit], order: [Int], useNetns: Bool) {
+            let sides = ObservedSide.allCases.count
+            taken = [[Bool]](repeating: [Bool](repeating: false, count: units.count), count: sides)
+            let unitQueues = assignQueues(units, order: order, useNetns: useNetns)
+            offsets = [Int](repeating: 0, count: counts.count + 1)
+            for q in counts.indices { offsets[q + 1] = offsets[q] + counts[q] }
+            var fill = offsets
+            flat = [Int](repeating: 0, count: offsets[counts.count])
+            for u in order where units[u].key != nil {
+                let (q, nq) = unitQueues[u]
+                flat[fill[q]] = u
+                fill[q] += 1
+                if nq >= 0 {
+                    flat[fill[nq]] = u
+                    fill[nq] += 1
                 }
-                counts[nq] += 1
             }
-            unitQueues[u] = (q, nq)
-        }
-        var offsets = [Int](repeating: 0, count: counts.count + 1)
-        for q in counts.indices { offsets[q + 1] = offsets[q] + counts[q] }
-        var fill = offsets
-        var flat = [Int](repeating: 0, count: offsets[counts.count])
-        for u in order where units[u].key != nil {
-            let (q, nq) = unitQueues[u]
-            flat[fill[q]] = u
-            fill[q] += 1
-            if nq >= 0 {
-                flat[fill[nq]] = u
-                fill[nq] += 1
-            }
+            heads = [[Int]](repeating: Array(offsets.dropLast()), count: sides)
         }
 
-        let sides = ObservedSide.allCases.count
-        var heads = [[Int]](repeating: Array(offsets.dropLast()), count: sides)
-        var taken = [[Bool]](repeating: [Bool](repeating: false, count: units.count), count: sides)
-        var firstTime = [[ObservedTime?]](repeating: [ObservedTime?](repeating: nil, count: units.count), count: sides)
-        var duplicateIndex: [String: Int] = [:]
+        /// Each unit's queue by key and by key and netns (-1: none), counting the units of each queue.
+        private mutating func assignQueues(_ units: [VerifyUnit], order: [Int], useNetns: Bool) -> [(Int, Int)] {
+            byKey.reserveCapacity(units.count)
+            if useNetns { byKeyNetns.reserveCapacity(units.count) }
+            counts.reserveCapacity(units.count)
+            var unitQueues = [(Int, Int)](repeating: (-1, -1), count: units.count)
+            for u in order {
+                guard let key = units[u].key else { continue }
+                let q = byKey[key] ?? newQueue()
+                byKey[key] = q
+                counts[q] += 1
+                var nq = -1
+                if useNetns {
+                    let nk = NetnsKey(key: key, netns: units[u].netns ?? 0)
+                    nq = byKeyNetns[nk] ?? newQueue()
+                    byKeyNetns[nk] = nq
+                    counts[nq] += 1
+                }
+                unitQueues[u] = (q, nq)
+            }
+            return unitQueues
+        }
+
+        private mutating func newQueue() -> Int {
+            counts.append(0)
+            return counts.count - 1
+        }
+
+        /// How many units have `key`.
+        func generatedCount(_ key: String) -> Int { byKey[key].map { counts[$0] } ?? 0 }
+
+        /// The unit `record` matches on its side, if one is left, and whether its key was generated at all (in
+        /// the record's netns, when the join uses namespaces).
+        mutating func match(_ record: ObservedRecord, useNetns: Bool) -> (unit: Int?, generatedHere: Bool) {
+            let side = record.side.rawValue
+            if useNetns, record.side == .sent, let netns = record.netns {
+                let exact = byKeyNetns[NetnsKey(key: record.key, netns: netns)]
+                let unknown = byKeyNetns[NetnsKey(key: record.key, netns: 0)]
+                return (take(exact, side) ?? take(unknown, side), exact != nil || unknown != nil)
+            }
+            return (take(byKey[record.key], side), byKey[record.key] != nil)
+        }
 
         /// The first unit of queue `q` not yet taken on `side`.
-        func take(_ q: Int?, _ side: Int) -> Int? {
+        private mutating func take(_ q: Int?, _ side: Int) -> Int? {
             guard let q else { return nil }
             var h = heads[side][q]
             let end = offsets[q + 1]
@@ -117,67 +196,6 @@ struct VerifyJoin {
             taken[side][flat[h]] = true
             return flat[h]
         }
-
-        for (r, record) in observed.enumerated() {
-            let side = record.side.rawValue
-            let unit: Int?
-            var generatedHere: Bool
-            if useNetns, record.side == .sent, let netns = record.netns {
-                let exact = byKeyNetns[NetnsKey(key: record.key, netns: netns)]
-                let unknown = byKeyNetns[NetnsKey(key: record.key, netns: 0)]
-                unit = take(exact, side) ?? take(unknown, side)
-                generatedHere = exact != nil || unknown != nil
-            } else {
-                unit = take(byKey[record.key], side)
-                generatedHere = byKey[record.key] != nil
-            }
-            if let unit {
-                if firstTime[side][unit] == nil { firstTime[side][unit] = record.time }
-                continue
-            }
-            if generatedHere {
-                duplicates += 1
-                if let i = duplicateIndex[record.key] {
-                    duplicateSamples[i].extra += 1
-                } else if duplicateSamples.count < VerifyJoin.sampleLimit {
-                    duplicateIndex[record.key] = duplicateSamples.count
-                    duplicateSamples.append(Duplicate(key: record.key, extra: 1,
-                                                      generated: counts[byKey[record.key]!]))
-                }
-            } else {
-                unexpected += 1
-                if byKey[record.key] != nil { unexpectedOtherNetns += 1 }
-                if unexpectedSamples.count < VerifyJoin.sampleLimit { unexpectedSamples.append(r) }
-            }
-        }
-
-        var clocks = Set<ObservedClock>()
-        for u in order {
-            let sentSide = taken[ObservedSide.sent.rawValue][u]
-            let receivedSide = taken[ObservedSide.received.rawValue][u]
-            guard sentSide || receivedSide else {
-                missed.append(u)
-                continue
-            }
-            matchedUnits[u] = true
-            matched += 1
-            if !sentSide { matchedReceivedOnly += 1 }
-            let time = (sentSide ? firstTime[ObservedSide.sent.rawValue][u] : nil)
-                ?? firstTime[ObservedSide.received.rawValue][u]
-            guard let time else { continue }
-            guard let sent = units[u].sent.nanos(on: time.clock) else {
-                delaysWithoutSentTime += 1
-                continue
-            }
-            delays.append(time.nanos &- sent)
-            clocks.insert(time.clock)
-        }
-        delayClocks = ObservedClock.allCases.filter { clocks.contains($0) }
-    }
-
-    private struct NetnsKey: Hashable {
-        var key: String
-        var netns: UInt64
     }
 }
 

@@ -31,6 +31,21 @@ extension VerifyReport {
             out += "observe delay           n/a (no tracer timestamps on matched records)\n"
         }
         if netnsMatched { out += "netns                   the tracer's network namespace had to match the event's\n" }
+        out += samplesText()
+        for note in notes { out += "note: \(note)\n" }
+        if generated == 0 {
+            out += "result: no \(unitNoun) to verify against (exit 1)\n"
+        } else if missed == 0 {
+            out += "result: every one of the \(generated) \(unitNoun) was observed (exit 0)\n"
+        } else {
+            out += "result: \(missed) of \(generated) \(unitNoun) missed (exit 3)\n"
+        }
+        return out
+    }
+
+    /// The first missed, unexpected and duplicated keys, a section each.
+    private func samplesText() -> String {
+        var out = ""
         if !missedSamples.isEmpty {
             out += "missed (first \(missedSamples.count) of \(missed), by seq):\n"
             for m in missedSamples {
@@ -53,12 +68,6 @@ extension VerifyReport {
                 out += "  \(VerifyReport.keyText(d.key))  generated \(d.generated), observed \(d.extra) more\n"
             }
         }
-        for note in notes { out += "note: \(note)\n" }
-        if missed == 0 {
-            out += "result: every one of the \(generated) \(unitNoun) was observed (exit 0)\n"
-        } else {
-            out += "result: \(missed) of \(generated) \(unitNoun) missed (exit 3)\n"
-        }
         return out
     }
 
@@ -68,6 +77,22 @@ extension VerifyReport {
         var text = "tracer time on the \(clocks)"
         if format == .igTraceTCP { text += " of the connection's first request (the connect precedes it)" }
         return text
+    }
+
+    /// `observe_delay_us`: the clocks compared and the percentiles, or null.
+    private func delayJSON() -> JSON {
+        guard let delay else { return .null }
+        let micros = VerifyReport.microsText
+        return .object([
+            ("clock", .string(delayClocks.map(\.rawValue).joined(separator: "+"))),
+            ("compared_with", .string(delayClocks.map(\.sentField).joined(separator: "+"))),
+            ("count", .int(Int64(delay.count))),
+            ("min", .number(micros(delay.min))),
+            ("p50", .number(micros(delay.p50))),
+            ("p90", .number(micros(delay.p90))),
+            ("p99", .number(micros(delay.p99))),
+            ("max", .number(micros(delay.max))),
+        ])
     }
 
     /// The JSON report: one object.
@@ -100,21 +125,7 @@ extension VerifyReport {
             ("duplicates", .int(Int64(duplicates))),
             ("netns_matched", .bool(netnsMatched)),
         ]
-        if let delay {
-            let micros = VerifyReport.microsText
-            members.append(("observe_delay_us", .object([
-                ("clock", .string(delayClocks.map(\.rawValue).joined(separator: "+"))),
-                ("compared_with", .string(delayClocks.map(\.sentField).joined(separator: "+"))),
-                ("count", .int(Int64(delay.count))),
-                ("min", .number(micros(delay.min))),
-                ("p50", .number(micros(delay.p50))),
-                ("p90", .number(micros(delay.p90))),
-                ("p99", .number(micros(delay.p99))),
-                ("max", .number(micros(delay.max))),
-            ])))
-        } else {
-            members.append(("observe_delay_us", .null))
-        }
+        members.append(("observe_delay_us", delayJSON()))
         members.append(("missed_first", .array(missedSamples.map { m in
             var o: [(String, JSON)] = [("seq", .number(String(m.seq)))]
             if let c = m.connection { o.append(("connection", .number(String(c)))); o.append(("events", .int(Int64(m.events)))) }

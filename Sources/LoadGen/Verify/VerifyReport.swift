@@ -65,8 +65,9 @@ struct VerifyReport {
     var netnsMatched: Bool
     var notes: [String]
 
-    /// 0 when nothing generated was missed, 3 when something was (a CI job gates on it).
-    var exitCode: Int32 { missed == 0 ? 0 : 3 }
+    /// 0 when nothing generated was missed, 3 when something was (a CI job gates on it), 1 when nothing was
+    /// generated (no ground truth is never a pass; `Verifier.run` refuses such a log before it gets here).
+    var exitCode: Int32 { generated == 0 ? 1 : missed == 0 ? 0 : 3 }
 
     /// matched / generated; nil when nothing was generated.
     var captureRatio: Double? { generated == 0 ? nil : Double(matched) / Double(generated) }

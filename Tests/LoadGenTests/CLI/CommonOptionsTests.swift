@@ -185,6 +185,19 @@ import Testing
         #expect(try parsed(["--count", "9007199254740992"]).count == 1 << 53)
     }
 
+    @Test func aPacedCountMustFitTheSchedule() throws {
+        // count / rate beyond 30 days without --duration; beyond 64-bit nanoseconds in any case (it used to trap).
+        #expect(loadError(["--count", "3M", "--rate", "1"])
+            == "--count 3000000 at --rate 1 would issue for 35 days; a run issues for at most 30d: lower --count, raise the rate, or add --duration")
+        #expect(try parsed(["--count", "3M", "--rate", "1", "--duration", "10s"]).count == 3_000_000)
+        #expect(try parsed(["--count", "2M", "--rate", "1"]).count == 2_000_000, "23 days")
+        #expect(loadError(["--count", "1G", "--rate", "0.000001", "--duration", "1s"])
+            == "--count 1000000000 at --rate 1e-06 would take centuries to issue; lower --count or raise the rate")
+        #expect(loadError(["--count", "9007199254740992", "--interval", "30d", "-d", "1s"])?.contains("centuries") == true)
+        #expect(loadError(["--count", "100", "--interval", "1d"])?.contains("would issue for 100 days") == true)
+        #expect(try parsed(["--count", "9007199254740992"]).count == 1 << 53, "closed loop: no schedule")
+    }
+
     @Test func valuesAreTypedWhenParsed() throws {
         let options = try LoadOptions.parse(["-R", "1.5k", "-n", "10k", "-d", "2m", "--timeout", "250ms", "-t", "2"])
         #expect(options.rate == Rate(argument: "1500"))

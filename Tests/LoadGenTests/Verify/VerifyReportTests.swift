@@ -23,8 +23,10 @@ import Testing
         let lossy = try report(events: 5, rows: [0, 1, 3, 4])
         #expect(lossy.exitCode == 3)
         #expect(lossy.captureRatio == 0.8)
-        // Nothing generated is no ground truth: an error, never "nothing missed".
-        #expect(throws: (any Error).self) { try report(events: 0, rows: []) }
+        // Nothing generated is no ground truth: an error (exit 1), never a pass.
+        #expect(throws: VerifyInputError.noGroundTruth(file: "ev.jsonl", "no events to verify against (--events): the log is empty; give the file a run wrote with --events FILE, after it sent something")) {
+            _ = try report(events: 0, rows: [])
+        }
     }
 
     @Test func ratioNeverRoundsUpToOne() {

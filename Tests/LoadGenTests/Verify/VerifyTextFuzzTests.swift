@@ -34,8 +34,10 @@ import Testing
         }
     }
 
-    @Test func aTsharkTimeBeyondInt64NanosecondsIsAnInputError() throws {
-        let row = "99999999999.000000001\t0x1000\tq0.example.test\t0"
+    @Test(arguments: ["99999999999.000000001", "17643103807000040000", "1764310380700004000000000.5"])
+    func aTsharkTimeBeyondInt64NanosecondsIsAnInputError(time: String) throws {
+        // The 20-digit one trapped while its digits were summed, before their count was checked.
+        let row = "\(time)\t0x1000\tq0.example.test\t0"
         #expect(throws: VerifyInputError.self) {
             try Verifier.run(events: VerifySamples.dnsEvents(1), observed: VerifySamples.tsharkHeader + "\n" + row + "\n",
                              options: VerifyOptions(format: .tsharkFields))

@@ -33,6 +33,9 @@ final class AnswerLedger {
     @inline(__always)
     func ended(id: UInt16, _ fate: Fate) { fates[Int(id)] = fate.rawValue }
 
+    /// Counts a datagram that is not a response at all (QR clear) as matching no query.
+    func notAResponse() { counters.idMismatches += 1 }
+
     /// Counts an answer with `id` that completed no query. `truncated`: its TC bit; `tcFallback`: truncated
     /// answers make c-ares send the query again over TCP (the query stays in flight).
     @discardableResult

@@ -24,6 +24,9 @@ enum HTTP1Request {
             self.name = name
             self.value = value
         }
+
+        /// `Name: value`, as given.
+        var text: String { "\(name): \(value)" }
     }
 
     static func isTokenCharacter(_ ch: UInt8) -> Bool {
@@ -32,6 +35,29 @@ enum HTTP1Request {
             return true
         default:
             return "!#$%&'*+-.^_`|~".utf8.contains(ch)
+        }
+    }
+
+    /// Refuses framing headers that would contradict the body loadgen sends (it would be sent as is, and the
+    /// server would wait for bytes that never come or read the next request as body): a Content-Length must be
+    /// the body's length, given once; Transfer-Encoding is refused, since every body goes out whole, framed by
+    /// Content-Length.
+    static func checkFraming(_ headers: [Header], bodyLength: Int) throws(HTTPHeaderError) {
+        var contentLengths = 0
+        for header in headers {
+            switch header.name.lowercased() {
+            case "transfer-encoding":
+                throw .transferEncoding(header.text)
+            case "content-length":
+                contentLengths += 1
+                guard contentLengths == 1 else { throw .contentLengthTwice(header.text) }
+                guard !header.value.isEmpty, header.value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                      Int(header.value) == bodyLength else {
+                    throw .contentLengthMismatch(header.text, bodyLength: bodyLength)
+                }
+            default:
+                continue
+            }
         }
     }
 
@@ -80,6 +106,9 @@ enum HTTPHeaderError: Error, CustomStringConvertible, Equatable {
     case emptyName(String)
     case badName(String)
     case badValue(String)
+    case transferEncoding(String)
+    case contentLengthMismatch(String, bodyLength: Int)
+    case contentLengthTwice(String)
 
     var description: String {
         switch self {
@@ -87,6 +116,11 @@ enum HTTPHeaderError: Error, CustomStringConvertible, Equatable {
         case .emptyName(let h): "'\(h)' has an empty name; write 'Name: value'"
         case .badName(let h): "'\(h)': the name may contain only letters, digits and !#$%&'*+-.^_`|~"
         case .badValue(let h): "'\(h)': the value contains a control character"
+        case .transferEncoding(let h):
+            "'\(h)': loadgen sends every body whole, framed by the Content-Length it adds itself; drop this header"
+        case .contentLengthMismatch(let h, let length):
+            "'\(h)' contradicts the body, which is \(length) bytes (--body); drop the header (loadgen adds Content-Length: \(length) when there is a body) or give \(length)"
+        case .contentLengthTwice(let h): "'\(h)': Content-Length is given twice; give it once, or not at all"
         }
     }
 }
