@@ -9,7 +9,8 @@ enum Reports {
     static func make(_ header: ReportHeader, _ result: RunResult, json: Bool, spectrum: Bool,
                      codeNames: (Int) -> String) -> Rendered {
         let spectra = spectrum
-            ? SpectrumReport.make(title: "Response time (from intended send time)", result.responseTime) + "\n"
+            ? SpectrumReport.make(title: header.requestedRate != nil ? "Response time (from intended send time)"
+                                      : "Response time (closed loop: from when each event was issued)", result.responseTime) + "\n"
                 + SpectrumReport.make(title: "Service time (from actual send)", result.serviceTime)
             : ""
         if json {

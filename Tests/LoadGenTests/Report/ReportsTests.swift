@@ -10,6 +10,9 @@ import Testing
         let full = Reports.make(ReportFixtures.header(), ReportFixtures.result(), json: false, spectrum: true, codeNames: DNSRcode.name)
         #expect(full.stdout.hasPrefix(plain.stdout))
         #expect(full.stdout.contains("# Response time (from intended send time), microseconds"))
+        let closed = Reports.make(ReportFixtures.header(requestedRate: nil), ReportFixtures.result(), json: false, spectrum: true,
+                                  codeNames: DNSRcode.name)
+        #expect(closed.stdout.contains("# Response time (closed loop: from when each event was issued), microseconds"))
         #expect(full.stdout.contains("# Service time (from actual send), microseconds"))
         #expect(full.stderr.isEmpty)
     }
