@@ -46,7 +46,6 @@ enum JSONReport {
             ("late_answers", .uint(result.dns.lateAnswers)),
             ("id_mismatch", .uint(result.dns.idMismatches)),
             ("tc_fallbacks", .uint(result.dns.tcFallbacks)),
-            ("retried", .uint(result.dns.retried)),
             ("bytes_received", .uint(result.bytesReceived)),
             ("connections_opened", .uint(result.connectionsOpened)),
             ("retried", .uint(result.retried)),

@@ -71,9 +71,12 @@ enum TextReport {
         if result.truncated > 0 {
             lines.append("  truncated \(Wording.count(result.truncated, "answer", grouped: false)) had the TC bit set")
         }
+        if result.retried > 0 {
+            lines.append("  retried   \(Wording.count(result.retried, "event", grouped: false)) went out once more on a new connection (each counted once)")
+        }
         if result.dns.any {
             let d = result.dns
-            lines.append("  answers   no query took: duplicates \(d.duplicateAnswers)  late \(d.lateAnswers)  id_mismatch \(d.idMismatches); sent again: tc_fallbacks \(d.tcFallbacks)  retried \(d.retried)")
+            lines.append("  answers   no query took: duplicates \(d.duplicateAnswers)  late \(d.lateAnswers)  id_mismatch \(d.idMismatches); sent again over TCP: tc_fallbacks \(d.tcFallbacks)")
         }
         if result.socketsOutsideNetns > 0 {
             lines.append("  WARNING   \(result.socketsOutsideNetns) of \(Wording.count(UInt64(result.socketsOpened), "socket", grouped: false)) \(result.socketsOutsideNetns == 1 ? "was" : "were") outside the target netns")

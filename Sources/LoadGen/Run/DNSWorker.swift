@@ -161,7 +161,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
 
     override func finishResult() {
         for resolver in resolvers { result.dns.add(resolver.ledger.counters) }
-        result.dns.retried += retried
+        result.retried += retried
         for (code, count) in rcodeCounts.enumerated() where count > 0 {
             result.counters.codes[code, default: 0] += count
         }
