@@ -5,10 +5,6 @@
 #   Fuzz/sanitize.sh address    AddressSanitizer (and LeakSanitizer), scratch path .build-asan
 #   Fuzz/sanitize.sh thread     ThreadSanitizer, scratch path .build-tsan
 #
-# Swift 6.3 under ASan: `#expect(x == nil)` with x a `UInt64?` reads 9 bytes from an 8-byte stack slot in a
-# compiler-generated AnyHashable thunk (a stack-buffer-overflow report in swift-testing's __checkBinaryOperation,
-# not in loadgen); tests spell it `#expect(x?.description == nil)`.
-#
 # Extra arguments go to `swift test` (e.g. --filter HTTP1 for a part of the suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
