@@ -81,6 +81,8 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     }
 
     deinit {
+        // Idempotent: closes the channels (and their polls) of a worker whose init threw part-way.
+        for resolver in resolvers { resolver.close() }
         slotID.deallocate()
         slotResolver.deallocate()
         slotRetried.deallocate()

@@ -90,36 +90,50 @@ final class LoadThread: @unchecked Sendable {
         return inode
     }
 
-    /// Creates the loop and the worker and prepares it; on failure arrives at the gate with the error.
+    /// Creates the loop and the worker and prepares it; on failure arrives at the gate with the error, after
+    /// closing what was built (a worker whose construction threw closed its handles in its deinit; the loop runs
+    /// their close callbacks and is closed).
     private func setUp(netnsInode inode: UInt64) -> (Loop, LoadWorker)? {
         let loop: Loop
-        let worker: LoadWorker
         do {
             loop = try Loop()
-            switch config.kind {
-            case .dns:
-                worker = try DNSWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
-                                       stop: stop, progress: progress)
-            case .http1:
-                worker = try HTTP1Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
-                                         stop: stop, progress: progress)
-            case .http2:
-                worker = try HTTP2Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
-                                         stop: stop, progress: progress)
-            }
-            do {
-                try worker.prepare()
-            } catch {
-                worker.abandon()
-                loop.run()
-                loop.close()
-                throw error
-            }
         } catch {
             gate.arrive(thread: index, failure: error)
             return nil
         }
+        let worker: LoadWorker
+        do {
+            worker = try makeWorker(loop: loop, netnsInode: inode)
+        } catch {
+            loop.run()
+            loop.close()
+            gate.arrive(thread: index, failure: error)
+            return nil
+        }
+        do {
+            try worker.prepare()
+        } catch {
+            worker.abandon()
+            loop.run()
+            loop.close()
+            gate.arrive(thread: index, failure: error)
+            return nil
+        }
         return (loop, worker)
+    }
+
+    private func makeWorker(loop: Loop, netnsInode inode: UInt64) throws -> LoadWorker {
+        switch config.kind {
+        case .dns:
+            return try DNSWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                 stop: stop, progress: progress)
+        case .http1:
+            return try HTTP1Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                   stop: stop, progress: progress)
+        case .http2:
+            return try HTTP2Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                   stop: stop, progress: progress)
+        }
     }
 }
 

@@ -52,6 +52,10 @@ class LoadWorker {
         timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }
     }
 
+    /// A worker whose subclass init threw after this init finished is released unrun: its timer's poll is still
+    /// open on the loop (idempotent after `finish`, which closed it).
+    deinit { timer?.close() }
+
     // MARK: What a protocol provides
 
     /// Before the start gate: e.g. open connections so that the clock starts with them ready. Throws when the
