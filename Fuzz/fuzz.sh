@@ -37,6 +37,7 @@ HARNESSES=(
     "verify-tshark-fields|VerifyTsharkFields|$VERIFY"
     "verify-jsonl|VerifyJSONLines|$VERIFY"
     "verify-events-log|VerifyEventLog|$VERIFY"
+    "cli-arguments|CLIArguments|$S/CLI/Quantity.swift $S/Stats/Threshold.swift $S/Scheduling/Pacer.swift"
 )
 
 names() { for h in "${HARNESSES[@]}"; do echo "${h%%|*}"; done; }

@@ -78,6 +78,7 @@ enum Quantity {
     static func rate(_ text: String) throws(QuantityError) -> (numerator: UInt64, denominator: UInt64) {
         if text.hasPrefix("1/") {
             let period = try timeSpan(String(text.dropFirst(2)))
+            guard period >= 20 else { throw QuantityError(text, "is above 50M events per second; the shortest period is 20ns") }
             let g = gcd(1_000_000_000, period)
             return (1_000_000_000 / g, period / g)
         }
@@ -97,6 +98,45 @@ enum Quantity {
             throw QuantityError(text, "is above 50M events per second")
         }
         return rate
+    }
+}
+
+extension Quantity {
+    /// A ratio from 0 to 1 as a decimal (`0.01`) or a percentage (`1%`); above 0 unless `allowZero`.
+    static func ratio(_ text: String, allowZero: Bool) throws(QuantityError) -> Double {
+        let percent = text.hasSuffix("%")
+        let body = percent ? text.dropLast() : Substring(text)
+        guard let (n, d) = decimal(body) else {
+            throw QuantityError("'\(text)' is not a ratio; give a number from 0 to 1 such as 0.01 or 0.99, or a percentage such as 1%")
+        }
+        let value = Double(n) / Double(d) / (percent ? 100 : 1)
+        guard value <= 1 else {
+            throw QuantityError("'\(text)' is above 1 (100%); give a ratio from 0 to 1 such as 0.01 or 0.99")
+        }
+        guard allowZero || value > 0 else {
+            throw QuantityError("'\(text)' always holds; give a ratio above 0, such as 0.95")
+        }
+        return value
+    }
+
+    /// `pNN=DUR`: a response-time percentile (above 0, at most 100) and its limit in sleep(1) syntax.
+    static func latencyLimit(_ text: String) throws(QuantityError) -> (percentile: Double, nanos: UInt64) {
+        guard let equals = text.firstIndex(of: "=") else {
+            throw QuantityError("'\(text)' has no '=DUR'; write pNN=DUR such as p99=5ms or p99.9=20ms")
+        }
+        let name = text[..<equals]
+        guard name.first == "p" || name.first == "P", let (n, d) = decimal(name.dropFirst()),
+              n > 0, Double(n) / Double(d) <= 100 else {
+            throw QuantityError("'\(name)' is not a percentile; write p and a number above 0 and at most 100, such as p50, p99 or p99.9 (e.g. p99=5ms)")
+        }
+        guard d <= 1_000_000 else {
+            throw QuantityError("'\(name)' has more than 6 decimals; write a percentile such as p99.9999")
+        }
+        do {
+            return (Double(n) / Double(d), try timeSpan(String(text[text.index(after: equals)...])))
+        } catch {
+            throw QuantityError("'\(text)': the limit \(error.description)")
+        }
     }
 }
 

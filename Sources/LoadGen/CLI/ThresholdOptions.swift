@@ -58,19 +58,7 @@ struct RatioArgument: ExpressibleByArgument, Sendable, Equatable {
     }
 
     init(_ text: String, allowZero: Bool) throws(QuantityError) {
-        let percent = text.hasSuffix("%")
-        let body = percent ? text.dropLast() : Substring(text)
-        guard let (n, d) = Quantity.decimal(body) else {
-            throw QuantityError("'\(text)' is not a ratio; give a number from 0 to 1 such as 0.01 or 0.99, or a percentage such as 1%")
-        }
-        let value = Double(n) / Double(d) / (percent ? 100 : 1)
-        guard value <= 1 else {
-            throw QuantityError("'\(text)' is above 1 (100%); give a ratio from 0 to 1 such as 0.01 or 0.99")
-        }
-        guard allowZero || value > 0 else {
-            throw QuantityError("'\(text)' always holds; give a ratio above 0, such as 0.95")
-        }
-        self.value = value
+        value = try Quantity.ratio(text, allowZero: allowZero)
         self.text = text
     }
 }
@@ -87,20 +75,7 @@ struct LatencyLimit: ExpressibleByArgument, Sendable, Equatable {
     }
 
     init(_ text: String) throws(QuantityError) {
-        guard let equals = text.firstIndex(of: "=") else {
-            throw QuantityError("'\(text)' has no '=DUR'; write pNN=DUR such as p99=5ms or p99.9=20ms")
-        }
-        let name = text[..<equals]
-        guard name.first == "p" || name.first == "P", let (n, d) = Quantity.decimal(name.dropFirst()),
-              n > 0, Double(n) / Double(d) <= 100 else {
-            throw QuantityError("'\(name)' is not a percentile; write p and a number above 0 and at most 100, such as p50, p99 or p99.9 (e.g. p99=5ms)")
-        }
-        do {
-            nanos = try Quantity.timeSpan(String(text[text.index(after: equals)...]))
-        } catch {
-            throw QuantityError("'\(text)': the limit \(error.description)")
-        }
-        percentile = Double(n) / Double(d)
+        (percentile, nanos) = try Quantity.latencyLimit(text)
         self.text = text
     }
 }

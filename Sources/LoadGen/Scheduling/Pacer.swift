@@ -7,12 +7,16 @@ struct Pacer: Sendable, Equatable {
     let periodDenominator: UInt64
 
     /// `perSecond` events a second, given as the fraction `numerator / denominator`.
+    /// The period 10⁹·denominator / numerator ns is reduced by the common factor of 10⁹ and the numerator first,
+    /// so a rate written `1/DUR` (numerator 10⁹/g, denominator DUR/g) keeps a period of exactly DUR ns.
     init(eventsPerSecondNumerator numerator: UInt64, denominator: UInt64) {
         precondition(numerator > 0 && denominator > 0)
-        let (period, overflow) = UInt64(1_000_000_000).multipliedReportingOverflow(by: denominator)
+        var (a, b) = (UInt64(1_000_000_000), numerator)
+        while b != 0 { (a, b) = (b, a % b) }
+        let (period, overflow) = (1_000_000_000 / a).multipliedReportingOverflow(by: denominator)
         precondition(!overflow, "rate denominator \(denominator) is too fine")
         periodNumerator = period
-        periodDenominator = numerator
+        periodDenominator = numerator / a
     }
 
     /// One event every `periodNanos`.

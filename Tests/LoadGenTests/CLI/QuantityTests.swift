@@ -97,4 +97,30 @@ import Testing
         #expect(Quantity.decimal("١٢") == nil, "non-ASCII digits are not numbers here")
         #expect(Quantity.decimal("18446744073709551616") == nil, "overflow")
     }
+
+    // Found by Fuzz/Harnesses/CLIArgumentsFuzz.swift (seeds rate-period-*): a period prime to 10⁹ made the
+    // pacer's 10⁹ × denominator overflow and trap; a period under 20 ns passed the 50M/s cap.
+    @Test func periodRatesKeepTheirExactPeriodAndTheCap() throws {
+        let long = try Quantity.rate("1/17279999999999999999ns")
+        let pacer = Pacer(eventsPerSecondNumerator: long.numerator, denominator: long.denominator)
+        #expect(pacer.offsetNanos(ofEvent: 1) == 17_279_999_999_999_999_999)
+        let days = try Quantity.rate("1/666666166")
+        #expect(Pacer(eventsPerSecondNumerator: days.numerator, denominator: days.denominator)
+            .offsetNanos(ofEvent: 1) == 666_666_166_000_000_000)
+        #expect(error(Quantity.rate, "1/1ns")?.contains("above 50M events per second") == true)
+        #expect(error(Quantity.rate, "1/19ns") != nil)
+        let fastest = try Quantity.rate("1/20ns")
+        #expect(fastest.numerator == 50_000_000 && fastest.denominator == 1)
+    }
+
+    // Found by the same harness (seeds latency-*): p.00009 was named "p9e-05", which does not read back, and
+    // percentiles finer than a double keeps were accepted.
+    @Test func latencyPercentilesReadBackFromTheirNames() throws {
+        let tiny = try Quantity.latencyLimit("p.00009=.5")
+        #expect(tiny.percentile == 0.00009 && tiny.nanos == 500_000_000)
+        #expect(Threshold.maxLatency(percentile: tiny.percentile, nanos: tiny.nanos).name == "max_latency_p0.00009")
+        #expect(Threshold.percentileText(99.9999) == "99.9999")
+        #expect(Threshold.percentileText(50) == "50")
+        #expect(error(Quantity.latencyLimit, "P.000000000517614647=9.s")?.contains("more than 6 decimals") == true)
+    }
 }
