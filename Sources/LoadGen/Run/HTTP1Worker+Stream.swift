@@ -6,7 +6,7 @@ extension HTTP1Worker: TCPStreamDelegate {
     }
 
     func stream(_ stream: TCPStream, didFailToConnect error: UVError) {
-        connectFailed(lane: stream.tag, kind: ErrorKind(connectError: error), why: error.description, now: Loop.nowNanos)
+        tcpConnectFailed(lane: stream.tag, fd: stream.fileDescriptor, error: error, now: Loop.nowNanos)
     }
 
     func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer) {

@@ -34,7 +34,7 @@ extension HTTP2Worker {
 
         func streamDidConnect(_ stream: TCPStream) { withWorker { $0.didConnect(self) } }
         func stream(_ stream: TCPStream, didFailToConnect error: UVError) {
-            withWorker { $0.connectFailed(self, kind: ErrorKind(connectError: error), why: error.description) }
+            withWorker { $0.tcpConnectFailed(self, fd: stream.fileDescriptor, error: error) }
         }
         func stream(_ stream: TCPStream, didRead bytes: UnsafeRawBufferPointer) { withWorker { $0.didRead(self, bytes) } }
         func stream(_ stream: TCPStream, didEndWith error: UVError?) {

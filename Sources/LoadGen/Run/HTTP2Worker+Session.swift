@@ -24,6 +24,11 @@ extension HTTP2Worker {
         connectFailed(lane: connection.lane, kind: kind, why: why, now: Loop.nowNanos)
     }
 
+    func tcpConnectFailed(_ connection: Connection, fd: Int32, error: UVError) {
+        guard lanes[connection.lane] === connection else { return }
+        tcpConnectFailed(lane: connection.lane, fd: fd, error: error, now: Loop.nowNanos)
+    }
+
     func didConnect(_ connection: Connection) {
         connection.localAddress = Resolver.localAddress(of: connection.stream?.fileDescriptor ?? -1)
         socketConnected(fd: connection.stream?.fileDescriptor ?? -1)

@@ -171,6 +171,14 @@ class PooledWorker: LoadWorker {
         if !SocketNetnsCheck.current.isInTarget(fd: fd) { result.socketsOutsideNetns += 1 }
     }
 
+    /// The lane's TCP connect failed. A reset, unlike a refusal, comes after a completed handshake — the
+    /// server's kernel accepted the connection into its backlog and it was reset (a server that died) before
+    /// libuv reported the connect — so the socket counts as opened, as the server's PassiveOpens counts it.
+    final func tcpConnectFailed(lane: Int, fd: Int32, error: UVError, now: UInt64) {
+        if error.isPeerReset { socketConnected(fd: fd) }
+        connectFailed(lane: lane, kind: ErrorKind(connectError: error), why: error.description, now: now)
+    }
+
     /// The lane's connect failed (refused, timed out, handshake or protocol failure): counted, closed, backing off.
     final func connectFailed(lane: Int, kind: ErrorKind, why: String, now: UInt64) {
         result.recordConnectError(kind, atNanos: now)

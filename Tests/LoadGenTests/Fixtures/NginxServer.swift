@@ -183,8 +183,9 @@ final class NginxServer: ServerFixture {
     }
 
     /// SIGKILLs the workers still alive and waits (up to 2 s) until they are gone.
-    private func killWorkers() {
+    private func killWorkers(andMaster: Bool = false) {
         for pid in workers where isOurNginx(pid) { Glibc.kill(pid, SIGKILL) }
+        if andMaster { process.signal(SIGKILL) }
         let deadline = ChildProcess.nowNanos + 2_000_000_000
         while workers.contains(where: isOurNginx), ChildProcess.nowNanos < deadline { usleep(1_000) }
     }
@@ -195,7 +196,9 @@ final class NginxServer: ServerFixture {
         recordWorkers()
         process.signal(SIGSTOP)
         recordWorkers()
-        killWorkers()
+        // Every process holding the listening socket gets SIGKILL before any is waited for: the listen backlog
+        // lives as long as the last of them.
+        killWorkers(andMaster: true)
         process.kill()
     }
 
