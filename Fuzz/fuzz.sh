@@ -22,12 +22,12 @@ P=$S/Protocols
 HTTP1_PARSER="$P/HTTP1/HTTP1ResponseParser.swift $P/HTTP1/HTTP1ResponseParser+Head.swift $P/HTTP1/HTTP1ResponseParser+Bytes.swift $P/HTTP1/HTTP1ResponseParser+Chunked.swift"
 URL="$P/HTTP/HTTPURL.swift $P/Endpoint.swift"
 DNS="$P/DNS/DNSMessage.swift $P/DNS/DNSName.swift $P/DNS/DNSType.swift $P/DNS/NamesFile.swift $P/NameTemplate.swift Fuzz/Support/DNSQueryCheck.swift"
-VERIFY="$(ls $S/Verify/*.swift | tr '\n' ' ') $S/Report/JSON.swift $S/Report/ReportHeader.swift Fuzz/Support/VerifyFuzz.swift"
+VERIFY="$(ls $S/Verify/*.swift | tr '\n' ' ') $S/Report/JSON.swift $S/Report/ReportHeader.swift $S/Report/Wording.swift $S/Stats/Threshold.swift Fuzz/Support/VerifyFuzz.swift"
 
 # harness name, harness file (Fuzz/Harnesses/NAMEFuzz.swift), the sources it compiles with.
 HARNESSES=(
     "http1-response|HTTP1Response|$HTTP1_PARSER"
-    "http1-request|HTTP1RequestTemplates|$P/HTTP1/HTTP1Request.swift $P/HTTP/HTTPTarget.swift $P/NameTemplate.swift $URL $S/Report/ReportHeader.swift"
+    "http1-request|HTTP1RequestTemplates|$P/HTTP1/HTTP1Request.swift $P/HTTP/HTTPTarget.swift $P/NameTemplate.swift $URL $S/Report/ReportHeader.swift $S/Report/Wording.swift $S/Stats/Threshold.swift"
     "http-url|HTTPURL|$URL"
     "name-template|NameTemplate|$P/NameTemplate.swift"
     "names-file|NamesFile|$DNS"

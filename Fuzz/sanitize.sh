@@ -27,6 +27,8 @@ rm -rf "$logs"
 mkdir -p "$logs"
 # The Swift runtime's backtracer reads memory the sanitizer has poisoned: leave crash traces to the sanitizer.
 export SWIFT_BACKTRACE=enable=no
+# The tests give a sanitizer build of loadgen more wall time to start and stop (IntegrationEnvironment).
+export LOADGEN_SANITIZER=$mode
 export "$var=log_path=$PWD/$logs/report:$options"
 export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0"
 status=0

@@ -49,3 +49,11 @@ enum Threshold: Sendable, Equatable {
         return String(p)
     }
 }
+
+/// How one threshold fared in a run.
+struct ThresholdOutcome: Sendable, Equatable {
+    let threshold: Threshold
+    /// In the threshold's unit; nil when the run gave nothing to measure (nothing sent, no answer).
+    let measured: Double?
+    let held: Bool
+}

@@ -1,11 +1,3 @@
-/// How one threshold fared in a run.
-struct ThresholdOutcome: Sendable, Equatable {
-    let threshold: Threshold
-    /// In the threshold's unit; nil when the run gave nothing to measure (nothing sent, no answer).
-    let measured: Double?
-    let held: Bool
-}
-
 /// Pure evaluation of thresholds against a run's result.
 enum Thresholds {
     static func evaluate(_ thresholds: [Threshold], _ result: RunResult, requestedRate: Double?) -> [ThresholdOutcome] {
