@@ -167,6 +167,13 @@ final class ChildProcess {
         (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
     }
 
+    /// For a failure message about a child that ended too soon: how and when it ended, and its stderr. "exit -1"
+    /// means another waiter reaped it.
+    var endedSummary: String {
+        guard let outcome else { return "still running; stderr: \(stderrSoFar)" }
+        return "\(outcome.termination) after \(String(format: "%.3f", outcome.wallSeconds)) s; stderr: \(outcome.stderr)"
+    }
+
     private func reapIfExited(blocking: Bool = false) -> Bool {
         var status: Int32 = 0
         var usage = rusage()

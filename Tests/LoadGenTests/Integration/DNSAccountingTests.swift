@@ -184,7 +184,7 @@ extension DNSIntegrationTests {
                 let child = try LoadGen.start(arguments)
                 defer { child.kill() }
                 try await Task.sleep(nanoseconds: 1_000_000_000)
-                try #require(child.isRunning, "loadgen ended before the signal: \(child.stderrSoFar)")
+                try #require(child.isRunning, "loadgen ended before the signal: \(child.endedSummary)")
                 let signalledAt = ChildProcess.nowNanos
                 child.signal(signal)
                 let outcome = await child.wait(seconds: 10)

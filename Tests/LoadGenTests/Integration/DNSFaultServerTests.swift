@@ -41,9 +41,11 @@ extension DNSIntegrationTests {
                     let udp = try await ns.udpCounters()
                     func delta(_ key: String) -> Int { udp[key, default: 0] - udpBefore[key, default: 0] }
                     let toKnot = delta("InDatagrams") - completed
-                    // A few datagrams sent in the instant knot's socket closes are counted by neither (1-3 seen).
+                    // Datagrams still queued in knot's socket when it dies are counted by no counter (InDatagrams
+                    // counts at recvmsg): 1-3 on a quiet machine, more when knot lags. 250 is a quarter second of
+                    // the 1000/s schedule; a loadgen counting sends that never left would miss by about 1,300.
                     let unseen = sent - (toKnot + delta("NoPorts") + delta("InErrors"))
-                    #expect(unseen >= 0 && unseen <= 10,
+                    #expect(unseen >= 0 && unseen <= 250,
                             "sent \(sent): delivered to knot \(toKnot), to the closed port \(delta("NoPorts")), dropped \(delta("InErrors")) (\(udp))")
                 }
             }

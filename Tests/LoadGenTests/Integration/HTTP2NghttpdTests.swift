@@ -96,7 +96,7 @@ extension HTTP2IntegrationTests {
                     let child = try LoadGen.start(arguments)
                     defer { child.kill() }
                     try await Task.sleep(nanoseconds: 1_000_000_000)
-                    #expect(child.isRunning, "loadgen ended before the server was killed: \(child.stderrSoFar)")
+                    #expect(child.isRunning, "loadgen ended before the server was killed: \(child.endedSummary)")
                     server.kill()
                     let run = LoadGenRun(arguments: arguments, await child.wait(seconds: 20), sourceLocation: #_sourceLocation)
                     #expect(!(try await ns.isListening(port: server.port, tcp: true)), "nothing listens any more")

@@ -208,7 +208,7 @@ struct ThreadStatus: CustomStringConvertible {
         }
         try await Task.sleep(nanoseconds: 400_000_000)
         let tasks = snapshot(pid: child.pid)
-        try #require(child.isRunning, "loadgen ended before its threads could be read: \(child.stderrSoFar)",
+        try #require(child.isRunning, "loadgen ended before its threads could be read: \(child.endedSummary)",
                      sourceLocation: sourceLocation)
         try #require(tasks.count >= threads + 1, "threads: \(tasks)", sourceLocation: sourceLocation)
         return tasks
