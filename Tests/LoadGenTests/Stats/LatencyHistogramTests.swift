@@ -142,4 +142,20 @@ import Testing
         }
         #expect(merged.minNanos == whole.minNanos && merged.maxNanos == whole.maxNanos)
     }
+
+    @Test("mean and standard deviation are of the exact values, over-range ones included, and merge exactly")
+    func exactMeanAndDeviation() {
+        var a = LatencyHistogram(), b = LatencyHistogram()
+        a.record(1_001)
+        a.record(2_999)
+        #expect(a.meanNanos == 2_000 && a.stdDeviationNanos == 999)
+        // Two hours is recorded at the top of the range for percentiles, but the mean is of what was measured.
+        b.record(7_200_000_000_000)
+        a.add(b)
+        #expect(a.count == 3 && a.overRange == 1)
+        #expect(a.meanNanos == Double(1_001 + 2_999 + 7_200_000_000_000) / 3)
+        var same = LatencyHistogram()
+        for _ in 0..<1_000_000 { same.record(1_500_000) }
+        #expect(same.meanNanos == 1_500_000 && same.stdDeviationNanos < 1)
+    }
 }
