@@ -1,0 +1,56 @@
+import COpenSSL
+
+extension TLSEngine {
+    /// A peer that answered with something other than a TLS record (a plain HTTP server on the port): a TLS
+    /// record starts with a content type (20–24) and major version 3.
+    func notTLSFailure() -> TLSFailure? {
+        guard let type = firstBytes.first else { return nil }
+        let looksLikeTLS = (20...24).contains(type) && (firstBytes.count < 2 || firstBytes[1] == 3)
+        if looksLikeTLS { return nil }
+        return firstBytes.withUnsafeBytes { .notTLS(firstBytes: TLSFailure.printableExcerpt($0)) }
+    }
+
+    /// Why the handshake failed: the certificate check, the peer's alert, the end of the stream, or OpenSSL's
+    /// reason. `drained` is the error queue of the failed call.
+    func handshakeFailure(sslError: Int32, drained: OpenSSLErrorQueue.Drained) -> TLSFailure {
+        if let notTLS = notTLSFailure() { return notTLS }
+        if drained.isSSL(SSL_R_CERTIFICATE_VERIFY_FAILED) {
+            return verificationFailure(SSL_get_verify_result(ssl))
+        }
+        if inputEnded && (sslError == SSL_ERROR_SYSCALL || sslError == SSL_ERROR_ZERO_RETURN ||
+                          drained.isSSL(SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+            return .closedDuringHandshake
+        }
+        return connectionFailure(sslError: sslError, drained: drained)
+    }
+
+    /// A fatal failure of any operation: the peer's alert, or OpenSSL's reason.
+    func connectionFailure(sslError: Int32, drained: OpenSSLErrorQueue.Drained) -> TLSFailure {
+        let reason = Int(drained.reason)
+        if drained.library == ERR_LIB_SSL, reason >= Int(SSL_AD_REASON_OFFSET), reason < Int(SSL_AD_REASON_OFFSET) + 256 {
+            let code = reason - Int(SSL_AD_REASON_OFFSET)
+            return .alert(code: code, description: String(cString: SSL_alert_desc_string_long(Int32(code))))
+        }
+        if sslError == SSL_ERROR_SYSCALL && drained.code == 0 {
+            return .other("the connection ended abruptly")
+        }
+        return .other(drained.text(or: "OpenSSL error \(sslError)"))
+    }
+
+    /// The certificate check's verdict (`SSL_get_verify_result`) as the user can act on it.
+    func verificationFailure(_ result: Int) -> TLSFailure {
+        let reason = String(cString: X509_verify_cert_error_string(result))
+        switch Int32(clamping: result) {
+        case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
+            return .nameMismatch(checked: context.settings.verifiedName(forHost: host).name)
+        case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
+            return .expired(reason: reason)
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+             X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+             X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, X509_V_ERR_CERT_UNTRUSTED, X509_V_ERR_INVALID_CA:
+            return .unknownCA(reason: reason)
+        default:
+            return .other("certificate verify failed: \(reason)")
+        }
+    }
+}
