@@ -89,7 +89,7 @@ final class TLSContext: @unchecked Sendable {
         try setCiphers(context, settings)
         let alpn = settings.alpnWireFormat
         if !alpn.isEmpty && SSL_CTX_set_alpn_protos(context, alpn, UInt32(alpn.count)) != 0 {
-            throw TLSConfigError(flag: "--alpn", message: "OpenSSL refused the ALPN list \(settings.alpn)")
+            throw TLSConfigError(flag: "tls", message: "OpenSSL refused the ALPN list \(settings.alpn)")
         }
         // SSL_MODE_ENABLE_PARTIAL_WRITE stays off (OpenSSL's default): one SSL_write takes a whole request, and
         // the write BIO is a growing memory BIO, so it never has to stop half way (see TLSEngine.write).

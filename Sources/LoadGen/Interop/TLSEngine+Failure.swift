@@ -29,7 +29,7 @@ extension TLSEngine {
         let reason = Int(drained.reason)
         if drained.library == ERR_LIB_SSL, reason >= Int(SSL_AD_REASON_OFFSET), reason < Int(SSL_AD_REASON_OFFSET) + 256 {
             let code = reason - Int(SSL_AD_REASON_OFFSET)
-            return .alert(code: code, description: String(cString: SSL_alert_desc_string_long(Int32(code))))
+            return .alert(code: code, description: TLSEngine.alertDescription(code))
         }
         if sslError == SSL_ERROR_SYSCALL && drained.code == 0 {
             return .other("the connection ended abruptly")
@@ -51,6 +51,17 @@ extension TLSEngine {
             return .unknownCA(reason: reason)
         default:
             return .other("certificate verify failed: \(reason)")
+        }
+    }
+
+    /// OpenSSL's name of an alert; 3.0 calls the TLS 1.3 additions "unknown", so those are named here (RFC 8446 §6).
+    static func alertDescription(_ code: Int) -> String {
+        let name = String(cString: SSL_alert_desc_string_long(Int32(code)))
+        guard name == "unknown" else { return name }
+        switch code {
+        case 109: return "missing extension"
+        case 116: return "certificate required"
+        default: return "alert \(code)"
         }
     }
 }

@@ -48,7 +48,7 @@ struct TLSSettings: Sendable, Equatable {
     /// `--tls-resume` (default) / `--no-tls-resume`: offer the last session from this server on new connections.
     var resume = true
 
-    /// The checks that need no OpenSSL: version range, flag pairs, SNI and ALPN syntax.
+    /// The checks that need no OpenSSL: the version range, --key without --cert, the SNI name.
     func validate() throws(TLSConfigError) {
         if let minVersion, let maxVersion, minVersion > maxVersion {
             throw TLSConfigError(flag: "--tls-min/--tls-max",
@@ -58,16 +58,10 @@ struct TLSSettings: Sendable, Equatable {
         if keyFile != nil && certFile == nil {
             throw TLSConfigError(flag: "--key", message: "--key needs --cert FILE: give the client certificate the key belongs to")
         }
-        if let sni {
-            if sni.isEmpty || Endpoint.isIPv4(sni) || Endpoint.isIPv6(sni) || !TLSSettings.isHostName(sni) {
-                throw TLSConfigError(flag: "--sni",
-                                     message: "--sni '\(sni)' is not a host name (SNI carries names only, never addresses): " +
-                                         "give the name the server's certificate is for, e.g. --sni example.test")
-            }
-        }
-        for name in alpn where name.isEmpty || name.utf8.count > 255 {
-            throw TLSConfigError(flag: "--alpn",
-                                 message: "ALPN protocol '\(name)' must be 1 to 255 bytes long (e.g. h2 or http/1.1)")
+        if let sni, !TLSSettings.isHostName(sni) || TLSSettings.isIPLiteral(sni) {
+            throw TLSConfigError(flag: "--sni",
+                                 message: "--sni '\(sni)' is not a host name (SNI carries names only, never addresses): " +
+                                     "give the name the server's certificate is for, e.g. --sni example.test")
         }
     }
 
@@ -85,10 +79,12 @@ struct TLSSettings: Sendable, Equatable {
         return (host, TLSSettings.isIPLiteral(host))
     }
 
-    /// The ALPN protocol list in its wire format: each name preceded by its length.
+    /// The ALPN protocol list in its wire format: each name preceded by its length. The names come from loadgen
+    /// itself ("h2", "http/1.1"), never from the user: one outside 1...255 bytes is a programming error.
     var alpnWireFormat: [UInt8] {
         var bytes: [UInt8] = []
         for name in alpn {
+            precondition((1...255).contains(name.utf8.count), "ALPN protocol name '\(name)'")
             bytes.append(UInt8(name.utf8.count))
             bytes.append(contentsOf: name.utf8)
         }
