@@ -42,7 +42,8 @@ extension TLSEngine {
         let reason = String(cString: X509_verify_cert_error_string(result))
         switch Int32(clamping: result) {
         case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
-            return .nameMismatch(checked: context.settings.verifiedName(forHost: host).name)
+            return .nameMismatch(checked: context.settings.verifiedName(forHost: host).name,
+                                 certificateNames: peerCertificateNames())
         case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
             return .expired(reason: reason)
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,

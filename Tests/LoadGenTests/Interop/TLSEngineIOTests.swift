@@ -49,6 +49,12 @@ import Testing
         #expect(pair.clientReceived == download)
     }
 
+    @Test("Partial writes are off in the context: SSL_write never returns after part of a request")
+    func partialWritesOff() throws {
+        let context = try TLSContext(settings: TLSSettings())
+        #expect(COpenSSL_SSL_CTX_get_mode(context.raw) & Int(SSL_MODE_ENABLE_PARTIAL_WRITE) == 0)
+    }
+
     @Test("The output buffer is reused: taking it again without new ciphertext returns nothing")
     func outputTaken() throws {
         let pair = try Self.connected()

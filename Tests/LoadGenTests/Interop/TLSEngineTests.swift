@@ -125,11 +125,15 @@ import Testing
     func nameMismatch() throws {
         let wrong = try TLSCertificates.shared().wrongNameCert
         let byName = try Self.failure(Self.trusting(), host: "localhost", cert: wrong)
-        #expect(byName == .nameMismatch(checked: "localhost"))
+        #expect(byName == .nameMismatch(checked: "localhost", certificateNames: [TLSCertificates.wrongName]))
         #expect(byName?.kind == "tls_name_mismatch")
         #expect(byName?.message.contains("--sni NAME") == true && byName?.message.contains("'localhost'") == true)
+        #expect(byName?.message.contains("it is for \(TLSCertificates.wrongName)") == true, "\(String(describing: byName))")
         let byIP = try Self.failure(Self.trusting(), host: "127.0.0.1", cert: wrong)
-        #expect(byIP == .nameMismatch(checked: "127.0.0.1"))
+        #expect(byIP == .nameMismatch(checked: "127.0.0.1", certificateNames: [TLSCertificates.wrongName]))
+        // The good certificate checked against another --sni: its DNS and IP entries are listed.
+        let bySNI = try Self.failure(Self.trusting(TLSSettings(sni: "other.test")), host: "127.0.0.1")
+        #expect(bySNI == .nameMismatch(checked: "other.test", certificateNames: ["localhost", "127.0.0.1"]))
     }
 
     @Test("An expired certificate: tls_expired")

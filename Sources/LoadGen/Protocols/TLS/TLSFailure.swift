@@ -3,8 +3,9 @@
 enum TLSFailure: Error, Equatable, Sendable, CustomStringConvertible {
     /// The certificate chain does not lead to a trusted CA (`reason`: OpenSSL's verify error text).
     case unknownCA(reason: String)
-    /// The certificate is not for the name (or address) that was checked.
-    case nameMismatch(checked: String)
+    /// The certificate is not for the name (or address) that was checked; `certificateNames` are the names and
+    /// addresses it is for (empty when unknown).
+    case nameMismatch(checked: String, certificateNames: [String])
     /// The certificate (or one in its chain) has expired, or is not valid yet (`reason` says which).
     case expired(reason: String)
     /// The peer answered with bytes that are not a TLS record; `firstBytes` is a printable excerpt.
@@ -37,9 +38,11 @@ enum TLSFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownCA(let reason):
             "TLS: the server's certificate is not signed by a CA loadgen trusts (\(reason)); " +
                 "give its CA with --cacert FILE, or skip verification with -k/--insecure"
-        case .nameMismatch(let checked):
-            "TLS: the server's certificate is not for '\(checked)'; connect by a name the certificate lists, " +
-                "check another name with --sni NAME, or skip verification with -k/--insecure"
+        case .nameMismatch(let checked, let names):
+            "TLS: the server's certificate is not for '\(checked)'" +
+                (names.isEmpty ? "" : " (it is for \(names.joined(separator: ", ")))") +
+                "; connect by a name the certificate lists, check another name with --sni NAME, or skip verification " +
+                "with -k/--insecure"
         case .expired(let reason):
             "TLS: the server's certificate is out of its validity period (\(reason)); renew it, or skip verification " +
                 "with -k/--insecure"

@@ -33,7 +33,9 @@ import Testing
     func failureKindsAndMessages() {
         let cases: [(TLSFailure, String, String)] = [
             (.unknownCA(reason: "unable to get local issuer certificate"), "tls_unknown_ca", "--cacert FILE"),
-            (.nameMismatch(checked: "example.test"), "tls_name_mismatch", "--sni NAME"),
+            (.nameMismatch(checked: "example.test", certificateNames: []), "tls_name_mismatch", "--sni NAME"),
+            (.nameMismatch(checked: "example.test", certificateNames: ["a.test", "10.0.0.1"]), "tls_name_mismatch",
+             "(it is for a.test, 10.0.0.1)"),
             (.expired(reason: "certificate has expired"), "tls_expired", "-k/--insecure"),
             (.notTLS(firstBytes: "HTTP/1.1 400"), "tls_not_tls", "http://"),
             (.alert(code: 70, description: "protocol version"), "tls_alert", "--tls-min/--tls-max"),
