@@ -10,16 +10,11 @@ extension TLSEngine {
         return firstBytes.withUnsafeBytes { .notTLS(firstBytes: TLSFailure.printableExcerpt($0)) }
     }
 
-    /// Why the handshake failed: the certificate check, the peer's alert, the end of the stream, or OpenSSL's
-    /// reason. `drained` is the error queue of the failed call.
+    /// Why the handshake failed: not TLS, the certificate check, the peer's alert, or OpenSSL's reason. `drained` is the error queue of the failed call.
     func handshakeFailure(sslError: Int32, drained: OpenSSLErrorQueue.Drained) -> TLSFailure {
         if let notTLS = notTLSFailure() { return notTLS }
         if drained.isSSL(SSL_R_CERTIFICATE_VERIFY_FAILED) {
             return verificationFailure(SSL_get_verify_result(ssl))
-        }
-        if inputEnded && (sslError == SSL_ERROR_SYSCALL || sslError == SSL_ERROR_ZERO_RETURN ||
-                          drained.isSSL(SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
-            return .closedDuringHandshake
         }
         return connectionFailure(sslError: sslError, drained: drained)
     }

@@ -35,9 +35,8 @@ final class TLSEngine {
     private(set) var failure: TLSFailure?
     /// How many times `SSL_write` was called (once per `write`): the ground truth for trace_ssl's counts.
     private(set) var sslWriteCalls = 0
-    /// The input ended (`endOfInput`) and no close_notify came first: reads report `.closed(cleanly: false)`.
+    /// The input ended (`endOfInput`).
     private(set) var inputEnded = false
-    private var readEndedUncleanly = false
     /// The first bytes the peer sent (up to 24), to tell a peer that does not speak TLS from a failed handshake.
     private(set) var firstBytes: [UInt8] = []
     /// Whether a session was offered to the server for resumption.
@@ -78,6 +77,13 @@ final class TLSEngine {
     }
 
     deinit {
+        // SSL_free marks the session of a connection that was not shut down as not resumable. A connection that
+        // ended without a TLS failure (a close without close_notify included: RFC 4346 §1.1 lifted that rule)
+        // keeps its session resumable, as `--no-keepalive` with resumption needs; fatal errors and alerts have
+        // already removed theirs inside OpenSSL.
+        if isHandshakeComplete && failure == nil {
+            SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)
+        }
         SSL_free(ssl)
         output.deallocate()
     }
@@ -120,10 +126,12 @@ final class TLSEngine {
         }
     }
 
-    /// The network stream ended (the peer closed): OpenSSL sees end of file once the buffered bytes are read.
+    /// The network stream ended (the peer closed). Once the bytes already fed are used up, the handshake fails
+    /// with `closedDuringHandshake` and reads return `.closed(cleanly: false)`. OpenSSL itself never sees the end
+    /// of file (its read BIO just stays empty): to OpenSSL 3 an EOF is a fatal error that would make the session
+    /// unresumable.
     func endOfInput() {
         inputEnded = true
-        COpenSSL_BIO_set_mem_eof_return(readBIO, 0)
     }
 
     /// True when there is ciphertext to send.
@@ -160,7 +168,8 @@ final class TLSEngine {
             return true
         }
         let error = SSL_get_error(ssl, rc)
-        if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) && !inputEnded {
+        if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE {
+            if inputEnded { throw fail(.closedDuringHandshake) }
             return false
         }
         throw fail(handshakeFailure(sslError: error, drained: OpenSSLErrorQueue.drain()))
@@ -191,7 +200,6 @@ final class TLSEngine {
         precondition(isHandshakeComplete, "TLSEngine.read before the handshake completed")
         precondition(buffer.count > 0, "TLSEngine.read into an empty buffer")
         if let failure { throw failure }
-        if readEndedUncleanly { return .closed(cleanly: false) }
         var total = 0
         OpenSSLErrorQueue.clear()
         while total < buffer.count {
@@ -202,15 +210,11 @@ final class TLSEngine {
             }
             let error = SSL_get_error(ssl, rc)
             if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE {
-                return total > 0 ? .bytes(total) : .wantRead
+                if total > 0 { return .bytes(total) }
+                return inputEnded ? .closed(cleanly: false) : .wantRead
             }
             if error == SSL_ERROR_ZERO_RETURN { return total > 0 ? .bytes(total) : .closed(cleanly: true) }
-            let drained = OpenSSLErrorQueue.drain()
-            if inputEnded && (error == SSL_ERROR_SYSCALL || drained.isSSL(SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
-                readEndedUncleanly = true
-                return total > 0 ? .bytes(total) : .closed(cleanly: false)
-            }
-            let failure = fail(connectionFailure(sslError: error, drained: drained))
+            let failure = fail(connectionFailure(sslError: error, drained: OpenSSLErrorQueue.drain()))
             if total > 0 { return .bytes(total) }
             throw failure
         }

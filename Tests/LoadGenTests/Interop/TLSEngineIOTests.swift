@@ -110,6 +110,54 @@ import Testing
         #expect(!other.offeredSession)
     }
 
+    @Test("Sessions stay resumable after their connections are freed, with or without the server's close_notify",
+          arguments: [TLSVersion.tls12, .tls13])
+    func resumesAfterClose(version: TLSVersion) throws {
+        let server = try TLSEngineTests.server()
+        let context = try TLSContext(settings: TLSSettings(insecure: true, maxVersion: version))
+        var resumed: [Bool] = []
+        for i in 0..<4 {
+            let pair = try TLSPair(context: context, server: server)
+            try pair.pump()
+            try pair.clientWrites(Array("GET / HTTP/1.1\r\n\r\n".utf8))
+            pair.server.write(Array("HTTP/1.1 204 No Content\r\n\r\n".utf8))
+            if i % 2 == 0 { pair.server.shutdown() }
+            try pair.pump()
+            if i % 2 == 1 {
+                pair.client.endOfInput()
+                pair.drainClient()
+            }
+            #expect(pair.clientClosed == .closed(cleanly: i % 2 == 0))
+            resumed.append(pair.client.isResumed)
+        }
+        #expect(resumed == [false, true, true, true], "each connection freed before the next one starts")
+    }
+
+    @Test("One context shared by four threads: concurrent handshakes store and resume sessions safely")
+    func sharedAcrossThreads() async throws {
+        let server = try TLSEngineTests.server()
+        let context = try TLSContext(settings: TLSSettings(insecure: true))
+        let resumed = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var count = 0
+                    for _ in 0..<10 {
+                        let pair = try TLSPair(context: context, server: server)
+                        try pair.pump()
+                        try pair.clientWrites(Array("GET / HTTP/1.1\r\n\r\n".utf8))
+                        pair.server.write(Array("HTTP/1.1 204 No Content\r\n\r\n".utf8))
+                        try pair.pump()
+                        if pair.client.isResumed { count += 1 }
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(resumed >= 36, "all but each task's first connection may resume: \(resumed) of 40")
+        #expect(context.storedSessionCount == 1)
+    }
+
     // MARK: Client certificates
 
     @Test("--cert/--key: the server requiring a client certificate sees it (TLS 1.2, 1.3; key in the cert's file)",

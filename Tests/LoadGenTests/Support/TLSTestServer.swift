@@ -3,8 +3,9 @@ import COpenSSL
 
 /// A server-side OpenSSL context for in-memory TLS tests: a certificate and key, a version range, the ALPN
 /// protocols it accepts, and optionally client certificates it requires. Sessions (TLS 1.2 IDs and tickets,
-/// TLS 1.3 tickets) resume across the connections made from one context.
-final class TLSTestServerContext {
+/// TLS 1.3 tickets) resume across the connections made from one context. Immutable after init, and OpenSSL's
+/// server contexts are thread-safe, so connections may be made from several threads.
+final class TLSTestServerContext: @unchecked Sendable {
     let raw: OpaquePointer
     /// Accepted ALPN protocols in the server's order of preference; nil: no ALPN callback (selects nothing).
     let alpn: [String]?
