@@ -14,10 +14,6 @@ static inline int COpenSSL_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int versi
     return (int)SSL_CTX_set_max_proto_version(ctx, version);
 }
 
-static inline long COpenSSL_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
-    return SSL_CTX_set_mode(ctx, mode);
-}
-
 static inline long COpenSSL_SSL_CTX_get_mode(SSL_CTX *ctx) {
     return SSL_CTX_get_mode(ctx);
 }
@@ -35,17 +31,13 @@ static inline void COpenSSL_SSL_CTX_refuse_renegotiation(SSL_CTX *ctx) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 }
 
-/* -1: an empty memory BIO means "retry later", not end of file. 0: end of file. */
+/* -1: an empty memory BIO means "retry later", not end of file (TLSEngine tracks the end of input itself). */
 static inline void COpenSSL_BIO_set_mem_eof_return(BIO *bio, int value) {
     (void)BIO_set_mem_eof_return(bio, value);
 }
 
 static inline size_t COpenSSL_BIO_pending(BIO *bio) {
     return BIO_ctrl_pending(bio);
-}
-
-static inline long COpenSSL_BIO_get_mem_data(BIO *bio, char **data) {
-    return BIO_get_mem_data(bio, data);
 }
 
 static inline int COpenSSL_ERR_GET_LIB(unsigned long error) { return ERR_GET_LIB(error); }
