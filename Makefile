@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release/loadgen
 # Debian packages: the C libraries, the servers the tests start, the peers the benchmarks run, and tools.
-DEB_PACKAGES := libuv1-dev libc-ares-dev libnghttp2-dev pkg-config \
+DEB_PACKAGES := libuv1-dev libc-ares-dev libnghttp2-dev libssl-dev openssl pkg-config \
 	knot knot-dnsutils unbound dnsmasq-base nginx-light nghttp2-server nghttp2-client \
 	dnsperf wrk iproute2 iptables procps tshark bpftrace python3 time
 # The HTTP fault tests: the h2c fault server's `h2` (for Debian's /usr/bin/python3).

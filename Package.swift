@@ -26,6 +26,11 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // What Swift's Glibc module hides: setns, CLONE_NEWNET, gettid, SIOCGSKNS, RUSAGE_THREAD.
         .target(
             name: "CLoadGenSys",
@@ -34,14 +39,14 @@ let package = Package(
         .executableTarget(
             name: "LoadGen",
             dependencies: [
-                "CUV", "CAres", "CNghttp2", "CLoadGenSys",
+                "CUV", "CAres", "CNghttp2", "COpenSSL", "CLoadGenSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .testTarget(
             name: "LoadGenTests",
-            dependencies: ["LoadGen"],
+            dependencies: ["LoadGen", "COpenSSL"],
             // The fault servers' Python scripts, run by HTTPFaultServer.
             exclude: ["Fixtures/http1_fault_server.py", "Fixtures/h2_fault_server.py", "Fixtures/fault_server_common.py"]
         ),

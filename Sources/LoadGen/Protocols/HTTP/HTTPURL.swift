@@ -76,7 +76,7 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
     var description: String { "\(scheme)://\(authority)\(target)" }
 }
 
-private extension UInt8 {
+extension UInt8 {
     var isASCIIAlphanumeric: Bool {
         (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x5A) || (self >= 0x61 && self <= 0x7A)
     }
