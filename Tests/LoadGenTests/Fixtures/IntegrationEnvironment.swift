@@ -8,9 +8,10 @@ enum IntegrationEnvironment {
     static var isRoot: Bool { geteuid() == 0 }
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false }
 
-    /// Extra seconds for wall-clock bounds when loadgen is a sanitizer build (`Fuzz/sanitize.sh` sets
-    /// LOADGEN_SANITIZER): its start-up and shut-down are several times slower. Zero in `make test`.
-    static let sanitizerSlackSeconds: Double = ProcessInfo.processInfo.environment["LOADGEN_SANITIZER"] != nil ? 1.5 : 0
+    /// loadgen is a sanitizer build (`Fuzz/sanitize.sh` sets LOADGEN_SANITIZER); false in `make test`.
+    static let isSanitizerBuild = ProcessInfo.processInfo.environment["LOADGEN_SANITIZER"] != nil
+    /// Extra seconds for wall-clock bounds under a sanitizer: start-up and shut-down are several times slower.
+    static let sanitizerSlackSeconds: Double = isSanitizerBuild ? 1.5 : 0
 
     /// The condition of the suites' `.enabled(if:)` trait: skip only when not root and not in CI.
     static var shouldRun: Bool { isRoot || isCI }
