@@ -7,10 +7,15 @@
 #                                 (pid file DIR/nginx.pid) and wait until it listens on
 #                                   127.0.0.1:8080  HTTP/1.1
 #                                   127.0.0.1:8081  HTTP/2 over cleartext with prior knowledge (h2c)
+#                                   127.0.0.1:8443  HTTPS (HTTP/1.1 over TLS 1.2/1.3)
+#                                   127.0.0.1:8444  HTTP/2 over TLS (ALPN h2)
 #                                   127.0.0.1:8079  stub_status at /status (not logged)
-#                                 demo (default): every request of 8080 and 8081 goes to DIR/access-8080.log and
-#                                   DIR/access-8081.log as '$connection $connection_requests $status
-#                                   $server_protocol "$request"'; nginx's default keepalive_requests (1000)
+#                                 TLS: an ECDSA P-256 CA (DIR/tls/ca.pem, for --cacert) and a server certificate
+#                                   for 127.0.0.1 and loadgen.test, made with openssl
+#                                 demo (default): every request of 8080, 8081, 8443 and 8444 goes to
+#                                   DIR/access-PORT.log as '$connection $connection_requests $status
+#                                   $server_protocol "$request" $ssl_protocol $ssl_session_reused';
+#                                   nginx's default keepalive_requests (1000)
 #                                 bench: no access log, keepalive_requests 1000000
 #                                 both: worker_connections 20000, worker_rlimit_nofile 30000 (or the hard
 #                                   limit, when lower), so 10,000 client connections fit
@@ -26,9 +31,25 @@
 NGINX_NETNS_PORT_H1=8080
 NGINX_NETNS_PORT_H2=8081
 NGINX_NETNS_PORT_STATUS=8079
+NGINX_NETNS_PORT_TLS=8443
+NGINX_NETNS_PORT_H2_TLS=8444
+
+# A CA and a server certificate for 127.0.0.1 and loadgen.test (ECDSA P-256, 30 days) in DIR/tls.
+nginx_netns_write_certificates() {
+    local tls=$1/tls
+    mkdir -p "$tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=loadgen test CA" \
+        -keyout "$tls/ca.key" -out "$tls/ca.pem" -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=loadgen.test" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:loadgen.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$tls/ext.cnf"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 30 \
+        -extfile "$tls/ext.cnf" -out "$tls/server.pem" 2>/dev/null
+}
 
 nginx_netns_write_files() {
-    local dir=$1 mode=$2 log_h1 log_h2 tuning nofile=30000 hard
+    local dir=$1 mode=$2 log_h1 log_h2 log_tls log_h2_tls tuning nofile=30000 hard
     # worker_rlimit_nofile above the hard limit fails (with an alert in the error log) where root may not raise
     # it, e.g. in a container: ask for no more than the hard limit then.
     hard=$(ulimit -Hn)
@@ -44,11 +65,15 @@ nginx_netns_write_files() {
     if [[ "$mode" == bench ]]; then
         log_h1="access_log off;"
         log_h2="access_log off;"
+        log_tls="access_log off;"
+        log_h2_tls="access_log off;"
         tuning="keepalive_requests 1000000;"
     else
         # Unbuffered: a line per request is in the file as soon as the request is done.
         log_h1="access_log $dir/access-$NGINX_NETNS_PORT_H1.log lg;"
         log_h2="access_log $dir/access-$NGINX_NETNS_PORT_H2.log lg;"
+        log_tls="access_log $dir/access-$NGINX_NETNS_PORT_TLS.log lg;"
+        log_h2_tls="access_log $dir/access-$NGINX_NETNS_PORT_H2_TLS.log lg;"
         tuning=""
     fi
     cat >"$dir/nginx.conf" <<EOF
@@ -60,7 +85,11 @@ pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 20000; }
 http {
-    log_format lg '\$connection \$connection_requests \$status \$server_protocol "\$request"';
+    log_format lg '\$connection \$connection_requests \$status \$server_protocol "\$request" \$ssl_protocol \$ssl_session_reused';
+    ssl_certificate $dir/tls/server.pem;
+    ssl_certificate_key $dir/tls/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:loadgen:10m;
     access_log off;
     client_body_temp_path $dir/body;
     proxy_temp_path $dir/proxy;
@@ -78,6 +107,16 @@ http {
         listen 127.0.0.1:$NGINX_NETNS_PORT_H2 http2 backlog=4096;
         root $dir/www;
         $log_h2
+    }
+    server {
+        listen 127.0.0.1:$NGINX_NETNS_PORT_TLS ssl backlog=4096;
+        root $dir/www;
+        $log_tls
+    }
+    server {
+        listen 127.0.0.1:$NGINX_NETNS_PORT_H2_TLS ssl http2 backlog=4096;
+        root $dir/www;
+        $log_h2_tls
     }
     server {
         listen 127.0.0.1:$NGINX_NETNS_PORT_STATUS;
@@ -105,6 +144,7 @@ nginx_netns_up() {
     fi
     mkdir -p "$dir"
     nginx_netns_write_files "$dir" "$mode"
+    nginx_netns_write_certificates "$dir" || { echo "nginx-netns: openssl could not make the test certificates" >&2; return 1; }
     if ! nginx_netns_exists "$ns"; then
         ip netns add "$ns"
         echo "$ns" >"$dir/netns"   # `down` deletes only a namespace that `up` created
@@ -118,7 +158,7 @@ nginx_netns_up() {
     # Ready when all three ports listen; at most 10 s. No request is made, so the logs start empty.
     for ((i = 0; i < 100; i++)); do
         ok=1
-        for port in $NGINX_NETNS_PORT_H1 $NGINX_NETNS_PORT_H2 $NGINX_NETNS_PORT_STATUS; do
+        for port in $NGINX_NETNS_PORT_H1 $NGINX_NETNS_PORT_H2 $NGINX_NETNS_PORT_TLS $NGINX_NETNS_PORT_H2_TLS $NGINX_NETNS_PORT_STATUS; do
             nginx_netns_listening "$ns" "$port" || { ok=0; break; }
         done
         if [[ $ok -eq 1 ]]; then return 0; fi
@@ -173,7 +213,7 @@ nginx_netns_down() {
 # Run as a command unless sourced.
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     set -euo pipefail
-    usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+    usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
     [[ $# -ge 2 ]] || usage
     [[ $(id -u) -eq 0 ]] || { echo "nginx-netns: needs root (ip netns); run it with sudo" >&2; exit 1; }
     case "$1" in

@@ -7,7 +7,7 @@ import Foundation
 struct HTTPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "http",
-        abstract: "Send HTTP/1.1 (or, with --http2, h2c) requests at a controlled rate and report exact counts, status codes and latency.",
+        abstract: "Send HTTP/1.1 or HTTP/2 requests (h2c, or h2 over TLS for https://) at a controlled rate and report exact counts, status codes and latency.",
         discussion: """
         URLs are used round-robin. Host names are resolved once, at start, with c-ares inside the target netns \
         (servers: --dns-server, else the target's resolv.conf as for `loadgen dns`).
@@ -16,6 +16,10 @@ struct HTTPCommand: ParsableCommand {
           sudo loadgen http http://10.0.0.2/api --pid 4242 -c 100 --duration 30s --json
           sudo loadgen http http://127.0.0.1/ --netns bench --no-keepalive --rate 200 --count 1000
           sudo loadgen http --http2 http://127.0.0.1:8080/ --netns bench -c 10 --streams 100 --duration 10s
+          sudo loadgen http https://app.test:8443/ --cacert ca.pem --netns bench --rate 2000 --duration 10s
+          sudo loadgen http --http2 https://127.0.0.1:8443/ -k --netns bench -c 10 --duration 10s
+        https:// URLs verify the server's certificate as curl does (system CA store or --cacert, the URL's host, \
+        SNI); HTTP/1.1 writes each request to OpenSSL with exactly one SSL_write; --http2 negotiates h2 by ALPN.
         """
     )
 
@@ -23,8 +27,9 @@ struct HTTPCommand: ParsableCommand {
     @OptionGroup(title: "Target namespace") var target: TargetOptions
     @OptionGroup(title: "Output") var output: OutputOptions
     @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
+    @OptionGroup(title: "TLS (https:// URLs)") var tls: TLSOptions
 
-    @Argument(help: ArgumentHelp("http://HOST[:PORT]/PATH?QUERY (IPv4, [IPv6] or a name), used round-robin; {seq}, {thread}, {rand}, {rand:N} in the path or header values expand per request.", valueName: "URL"))
+    @Argument(help: ArgumentHelp("http[s]://HOST[:PORT]/PATH?QUERY (IPv4, [IPv6] or a name), used round-robin, all of one scheme; {seq}, {thread}, {rand}, {rand:N} in the path or header values expand per request.", valueName: "URL"))
     var urls: [String] = []
 
     @Option(help: ArgumentHelp("Read URLs from FILE, one per line (# comments).", valueName: "FILE"))
@@ -38,7 +43,7 @@ struct HTTPCommand: ParsableCommand {
     @Flag(help: "A new connection per request (sends Connection: close); exercises connect/accept/close.")
     var noKeepalive = false
 
-    @Flag(help: "HTTP/2 over cleartext with prior knowledge (h2c) on http:// URLs, through nghttp2.")
+    @Flag(help: "HTTP/2 through nghttp2: over cleartext with prior knowledge (h2c) on http:// URLs, negotiated by ALPN (h2) on https:// URLs.")
     var http2 = false
 
     @Option(help: ArgumentHelp("HTTP/2: most concurrent streams per connection, up to 1,000,000 (default 100; never more than the server allows).", valueName: "N"),
@@ -81,6 +86,9 @@ struct HTTPCommand: ParsableCommand {
         if result.counters.sent == 0, !connectErrors.isEmpty, !result.interrupted {
             let hosts = config.http!.targets.map(\.url.authority).joined(separator: ", ")
             let why = connectErrors.map { "\($0.name) \(result.connectErrors[$0.rawValue])" }.joined(separator: ", ")
+            if connectErrors.contains(where: \.isDeterministicTLS), let message = result.connectFailure {
+                throw RunExit(code: 1, description: "cannot connect to \(hosts) from inside the target netns (\(why)): \(message)")
+            }
             throw RunExit(code: 1, description: "cannot connect to \(hosts) from inside the target netns (\(why)); is the server running there?")
         }
         if let exit = Reports.verdict(header, result) { throw exit }
@@ -99,6 +107,7 @@ struct HTTPCommand: ParsableCommand {
         let request = try makeRequestParts()
         let salt = UInt64.random(in: 0 ... .max)
         let targets = try makeTargets(try urlTexts(), request: request, salt: salt)
+        let tlsContext = try makeTLSContext(targets)
         let namespaces = try target.open(specs)
         // Names need DNS servers; literals do not.
         var dns: [Endpoint] = []
@@ -118,7 +127,22 @@ struct HTTPCommand: ParsableCommand {
             dns: nil,
             http: .init(targets: targets, connections: connectionCount, keepAlive: !noKeepalive,
                         connectTimeoutNanos: connectTimeout?.nanos ?? 3_000_000_000, dnsServers: dns,
-                        headers: request.headers, body: request.body, streams: streamCount, templateSalt: salt))
+                        headers: request.headers, body: request.body, streams: streamCount, templateSalt: salt,
+                        tls: tlsContext))
+    }
+
+    /// https:// runs: the TLS context, offering h2 (with --http2) or http/1.1 by ALPN. URLs of both schemes in
+    /// one run, and TLS flags without https://, are refused.
+    private func makeTLSContext(_ targets: [HTTPTarget]) throws -> TLSContext? {
+        let tlsCount = targets.filter(\.url.isTLS).count
+        guard tlsCount > 0 else {
+            try tls.checkUnused(without: "give https:// URLs")
+            return nil
+        }
+        guard tlsCount == targets.count else {
+            throw ValidationError("the URLs mix http:// and https://; give URLs of one scheme per run (run two loadgens for both)")
+        }
+        return try tls.context(alpn: http2 ? ["h2"] : ["http/1.1"])
     }
 
     /// What every request shares: the method, the user's headers and the body.
@@ -237,8 +261,8 @@ struct HTTPCommand: ParsableCommand {
             timeoutNanos: config.load.timeoutNanos, count: config.load.count,
             durationNanos: config.load.durationNanos, targets: http.targets.map(\.url.description),
             targetsSource: config.kind == .http2
-                ? "\(http.connections) connections × \(http.streams) streams, h2c"
+                ? "\(http.connections) connections × \(http.streams) streams, \(http.tls == nil ? "h2c" : "h2 over TLS")"
                 : "\(http.connections) connections, \(http.keepAlive ? "keep-alive" : "one per request")",
-            transport: "tcp", workload: [], thresholds: thresholds)
+            transport: http.tls == nil ? "tcp" : "tls", workload: [], thresholds: thresholds)
     }
 }

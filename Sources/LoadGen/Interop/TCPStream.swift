@@ -13,6 +13,12 @@ protocol TCPStreamDelegate: AnyObject {
     func stream(_ stream: TCPStream, didWrite error: UVError?)
     /// A write that `write` could not finish at once has completed.
     func streamDidDrain(_ stream: TCPStream)
+    /// TLS: the handshake completed (`streamDidConnect` reported the TCP connection before it); `stream.tls`
+    /// says what was agreed.
+    func streamDidFinishHandshake(_ stream: TCPStream)
+    /// TLS: the handshake failed, or the TLS connection did afterwards (an alert, a corrupt record). The
+    /// delegate closes the stream.
+    func stream(_ stream: TCPStream, didFailTLS failure: TLSFailure)
 }
 
 /// The read buffer shared by every stream of one loop: libuv fills it right before the read callback, and each
@@ -31,7 +37,8 @@ final class ReadBuffer {
 
 /// One TCP connection (`uv_tcp_t`) with its connect and write requests, allocated together once. Loop thread
 /// only; `close()` stops reading and releases it in the close callback. At most one write is in flight; the
-/// bytes written must stay valid until `didWrite`.
+/// bytes written must stay valid until `didWrite`. With `tls` set (before `connect`) the stream speaks TLS:
+/// `TCPStream+TLS` handshakes after the TCP connect, and reads and writes carry plaintext.
 final class TCPStream {
     private struct Handles {
         var tcp = uv_tcp_t()
@@ -44,7 +51,11 @@ final class TCPStream {
     private let handles: UnsafeMutablePointer<Handles>
     private let readBuffer: ReadBuffer
     unowned(unsafe) let delegate: any TCPStreamDelegate
-    private var closed = false
+    /// TLS over this connection (https, DoT); nil: plain TCP.
+    var tls: TLSStream?
+    private(set) var closed = false
+    /// A `uv_write` is in flight.
+    private(set) var writing = false
     /// A connect was started and libuv has not reported its outcome yet.
     private var connectPending = false
 
@@ -128,15 +139,28 @@ final class TCPStream {
             return
         }
         delegate.streamDidConnect(self)
+        if tls != nil && !closed { startHandshake() }
     }
 
     private func didRead(count: Int) {
         guard !closed else { return }
-        if count > 0 {
+        if let tls {
+            didReadTLS(tls, count: count)
+        } else if count > 0 {
             delegate.stream(self, didRead: UnsafeRawBufferPointer(start: readBuffer.base, count: count))
         } else if count < 0 {
-            delegate.stream(self, didEndWith: count == Int(UV_EOF.rawValue) ? pendingSocketError : UVError(code: Int32(count)))
+            delegate.stream(self, didEndWith: endError(count: count))
         }
+    }
+
+    /// Why a read of `count` < 0 ended the stream: nil for a clean end of file.
+    func endError(count: Int) -> UVError? {
+        count == Int(UV_EOF.rawValue) ? pendingSocketError : UVError(code: Int32(count))
+    }
+
+    /// The shared read buffer holding the `count` bytes just read.
+    func bytesRead(_ count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: readBuffer.base, count: count)
     }
 
     /// Writes `bytes` (kept alive by the caller until `didWrite`). Small writes usually complete at once with
@@ -144,8 +168,15 @@ final class TCPStream {
     /// completion or failure arrives as `didWrite`. A failure of the immediate write is reported before this
     /// returns. Returns true when everything was written at once; otherwise `streamDidDrain` (or `didWrite`
     /// with the error) follows.
+    /// With TLS, `bytes` are plaintext, encrypted at once (they may be reused when this returns).
     @discardableResult
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let tls { return writeTLS(tls, bytes) }
+        return writeRaw(bytes)
+    }
+
+    /// Writes bytes as they are, as `write` describes.
+    func writeRaw(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let base = UnsafeMutableRawPointer(mutating: bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
         var buffer = uv_buf_init(base, UInt32(bytes.count))
         let written = uv_try_write(CUV_tcp_as_stream(tcp), &buffer, 1)
@@ -159,15 +190,20 @@ final class TCPStream {
         let writeRequest = withUnsafeMutablePointer(to: &handles.pointee.write) { $0 }
         let rc = uv_write(writeRequest, CUV_tcp_as_stream(tcp), &buffer, 1) { request, status in
             let stream = TCPStream.from(request!.pointee.data)
+            stream.writing = false
             guard !stream.closed else { return }
             if status < 0 {
                 stream.delegate.stream(stream, didWrite: UVError(code: status))
+            } else if let tls = stream.tls {
+                stream.didDrainTLS(tls)
             } else {
                 stream.delegate.streamDidDrain(stream)
             }
         }
         if rc < 0 {
             delegate.stream(self, didWrite: UVError(code: rc))
+        } else {
+            writing = true
         }
         return false
     }
@@ -190,6 +226,15 @@ final class TCPStream {
         return uv_fileno(CUV_tcp_as_handle(tcp), &fd) == 0 ? fd : -1
     }
 
+    /// Writes what it can of `bytes` now, without a request or a callback (the last bytes of a closing
+    /// connection); false when the socket took less, or nothing.
+    func tryWriteOnce(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
+        var buffer = uv_buf_init(UnsafeMutableRawPointer(mutating: base).assumingMemoryBound(to: CChar.self),
+                                 UInt32(bytes.count))
+        return uv_try_write(CUV_tcp_as_stream(tcp), &buffer, 1) == Int32(bytes.count)
+    }
+
     /// Closes the connection; no delegate call follows. Pending connect and write callbacks are cancelled by
     /// libuv before the close callback releases the stream. Returns true when the handshake had completed but
     /// libuv had not reported the connect yet: a connection the server accepted that the owner never saw (it
@@ -197,6 +242,7 @@ final class TCPStream {
     @discardableResult
     func close() -> Bool {
         guard !closed else { return false }
+        if let tls { sendClosingTLS(tls) }
         closed = true
         var establishedUnreported = false
         if connectPending {

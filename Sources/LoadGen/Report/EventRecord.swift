@@ -58,6 +58,17 @@ struct EventRecord {
         digits(value.magnitude.toUInt64)
     }
 
+    mutating func field(_ name: StaticString, _ value: Bool) {
+        key(name)
+        ascii(value ? "true" : "false")
+    }
+
+    /// JSON null.
+    mutating func nullField(_ name: StaticString) {
+        key(name)
+        ascii("null")
+    }
+
     mutating func field(_ name: StaticString, _ value: StaticString) {
         key(name)
         byte(UInt8(ascii: "\""))

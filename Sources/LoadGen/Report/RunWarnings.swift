@@ -48,6 +48,9 @@ enum RunWarnings {
         case .reset: what = "connections were reset"
         case .closed: what = "the server closed connections"
         case .unreachable: what = "no route to the server"
+        case .tlsUnknownCA, .tlsNameMismatch, .tlsExpired: what = "TLS handshakes failed verifying the certificate (\(kind.name))"
+        case .tlsNotTLS: what = "the server did not speak TLS"
+        case .tlsAlert, .tlsClosed, .tlsALPN, .tlsOther: what = "TLS handshakes failed (\(kind.name))"
         default: what = "connection attempts failed (\(kind.name))"
         }
         return what + when
@@ -85,6 +88,12 @@ enum RunWarnings {
         case .idMismatch: "answers did not match their queries"
         case .unreachable: "no route to the destination; nothing left the host"
         case .other: "local failures"
+        case .tlsUnknownCA, .tlsNameMismatch, .tlsExpired: "the server's certificate did not verify"
+        case .tlsNotTLS: "the server did not speak TLS"
+        case .tlsAlert: "the server sent a TLS alert"
+        case .tlsClosed: "the server closed connections during the TLS handshake"
+        case .tlsALPN: "the server chose another protocol by ALPN"
+        case .tlsOther: "TLS failed"
         }
     }
 }

@@ -2,7 +2,31 @@ extension HTTP1Worker: TCPStreamDelegate {
     func streamDidConnect(_ stream: TCPStream) {
         let client = clients[stream.tag]
         client.localAddress = Resolver.localAddress(of: stream.fileDescriptor)
-        connectionUp(lane: client.lane, fd: stream.fileDescriptor, capacity: 1, now: Loop.nowNanos)
+        if stream.tls != nil {
+            // TCP is up (counted, its netns checked); requests wait for the TLS handshake.
+            socketConnected(fd: stream.fileDescriptor)
+        } else {
+            connectionUp(lane: client.lane, fd: stream.fileDescriptor, capacity: 1, now: Loop.nowNanos)
+        }
+    }
+
+    func streamDidFinishHandshake(_ stream: TCPStream) {
+        let client = clients[stream.tag]
+        client.tls = handshakeFinished(stream)
+        connectionReady(lane: client.lane, capacity: 1, now: Loop.nowNanos)
+    }
+
+    func stream(_ stream: TCPStream, didFailTLS failure: TLSFailure) {
+        let client = clients[stream.tag]
+        let now = Loop.nowNanos
+        if client.slot >= 0 {
+            fail(client, ErrorKind(tls: failure), now: now)
+        } else if client.tls == nil {
+            tlsConnectFailed(lane: client.lane, failure, now: now)
+        } else {
+            // An idle kept-alive connection whose TLS broke: replaced, no event lost.
+            connectionLost(lane: client.lane, now: now)
+        }
     }
 
     func stream(_ stream: TCPStream, didFailToConnect error: UVError) {

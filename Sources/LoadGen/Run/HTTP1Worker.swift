@@ -18,6 +18,8 @@ final class HTTP1Worker: PooledWorker {
         /// The run-wide number of the TCP connection (interleaved across threads) and its local address.
         var connectionNumber: UInt64 = 0
         var localAddress = ""
+        /// https: what this connection's handshake agreed on (nil before it completed).
+        var tls: TLSHandshakeSummary?
         /// Responses this connection carried, and response bytes for the current request.
         var responses = 0
         var bytesForRequest = 0
@@ -74,7 +76,8 @@ final class HTTP1Worker: PooledWorker {
         client.connectionNumber = number
         client.responses = 0
         client.slot = -1
-        let stream = try TCPStream(loop: loop, tag: lane, readBuffer: readBuffer, delegate: self)
+        client.tls = nil
+        let stream = try makeStream(tag: lane, group: pool.group(ofLane: lane), delegate: self)
         client.stream = stream
         try stream.connect(to: endpoints.endpoints[pool.group(ofLane: lane)])
     }
@@ -82,7 +85,7 @@ final class HTTP1Worker: PooledWorker {
     override func closeConnection(lane: Int) -> Bool {
         let client = clients[lane]
         defer { client.stream = nil }
-        return client.stream?.close() == true
+        return closeStream(client.stream)
     }
 
     override func cancelEvents(lane: Int, now: UInt64) {
@@ -172,6 +175,7 @@ final class HTTP1Worker: PooledWorker {
         if lane >= 0 {
             record.field("src", clients[lane].localAddress)
             record.field("connection", clients[lane].connectionNumber)
+            describeTLS(clients[lane].tls, group: pool.group(ofLane: lane), into: &record)
         }
         record.field("dst", endpointNames[endpoints.groupOfTarget[target]])
     }

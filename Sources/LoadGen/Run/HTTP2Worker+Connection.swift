@@ -19,6 +19,8 @@ extension HTTP2Worker {
         var goAwayLastStreamID = Int32.max
         var number: UInt64 = 0
         var localAddress = ""
+        /// https: what the handshake agreed on (nil before it completed).
+        var tls: TLSHandshakeSummary?
 
         @inline(__always)
         private func withWorker<R>(_ body: (HTTP2Worker) -> R) -> R {
@@ -45,6 +47,8 @@ extension HTTP2Worker {
             withWorker { $0.fail(self, kind: ErrorKind(writeError: error), why: error.description) }
         }
         func streamDidDrain(_ stream: TCPStream) { withWorker { $0.didDrain(self) } }
+        func streamDidFinishHandshake(_ stream: TCPStream) { withWorker { $0.didFinishHandshake(self, stream) } }
+        func stream(_ stream: TCPStream, didFailTLS failure: TLSFailure) { withWorker { $0.tlsFailed(self, failure) } }
 
         override func session(_ session: H2Session, didSendRequestOf slot: Int32, headerBlockBytes: Int) {
             withWorker { $0.didSendRequest(slot, headerBlockBytes: headerBlockBytes) }

@@ -11,7 +11,7 @@ extension HTTP2Worker {
             result.h2.responseHeaderBytes += UInt64(session.receivedHeaderBytes)
             result.h2.responseHeaderBlockBytes += UInt64(session.receivedHeaderBlockBytes)
         }
-        let establishedUnreported = connection.stream?.close() == true
+        let establishedUnreported = closeStream(connection.stream)
         connection.stream = nil
         connection.session?.delegate = nil
         draining.removeAll { $0 === connection }
@@ -32,8 +32,32 @@ extension HTTP2Worker {
     func didConnect(_ connection: Connection) {
         connection.localAddress = Resolver.localAddress(of: connection.stream?.fileDescriptor ?? -1)
         socketConnected(fd: connection.stream?.fileDescriptor ?? -1)
-        // The preface and our SETTINGS go out now; requests wait for the server's SETTINGS.
+        // The preface and our SETTINGS go out now (over TLS: once the handshake chose h2); requests wait for the
+        // server's SETTINGS.
+        if connection.stream?.tls == nil { flush(connection) }
+    }
+
+    /// TLS is up: HTTP/2 only if the server selected h2 by ALPN.
+    func didFinishHandshake(_ connection: Connection, _ stream: TCPStream) {
+        guard lanes[connection.lane] === connection else { return }
+        let summary = handshakeFinished(stream)
+        connection.tls = summary
+        guard summary?.alpn == "h2" else {
+            let chosen = summary?.alpn.map { "'\($0)'" } ?? "no protocol"
+            protocolMismatch(lane: connection.lane, kind: .tlsALPN, why: "TLS: the server selected \(chosen) by ALPN, not h2: it does not serve HTTP/2 over TLS on this port; drop --http2 to use HTTP/1.1", now: Loop.nowNanos)
+            return
+        }
         flush(connection)
+    }
+
+    /// A TLS failure: during the handshake a connection failure of its kind, afterwards the connection's.
+    func tlsFailed(_ connection: Connection, _ failure: TLSFailure) {
+        if connection.tls == nil && connection.state == .connecting {
+            guard lanes[connection.lane] === connection else { return }
+            tlsConnectFailed(lane: connection.lane, failure, now: Loop.nowNanos)
+            return
+        }
+        fail(connection, kind: ErrorKind(tls: failure), why: failure.message)
     }
 
     func didReceiveSettings(_ connection: Connection) {

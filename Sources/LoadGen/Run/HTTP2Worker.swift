@@ -59,7 +59,7 @@ final class HTTP2Worker: PooledWorker {
 
     /// The header list of one target, built once.
     private static func template(for target: HTTPTarget, _ http: RunConfig.HTTP) throws -> H2Session.RequestTemplate {
-        var fields = [(":method", target.method), (":scheme", "http"), (":authority", target.url.authority),
+        var fields = [(":method", target.method), (":scheme", target.url.scheme), (":authority", target.url.authority),
                       (":path", target.url.target)]
         let names = Set(http.headers.map { $0.name.lowercased() })
         if !names.contains("user-agent") { fields.append(("user-agent", "loadgen/\(LoadGenVersion.current)")) }
@@ -91,7 +91,7 @@ final class HTTP2Worker: PooledWorker {
         lanes[lane] = connection
         connection.session = try H2Session(bodies: bodies)
         connection.session?.delegate = connection
-        let stream = try TCPStream(loop: loop, tag: lane, readBuffer: readBuffer, delegate: connection)
+        let stream = try makeStream(tag: lane, group: connection.group, delegate: connection)
         connection.stream = stream
         try stream.connect(to: endpoints.endpoints[connection.group])
     }
@@ -162,6 +162,7 @@ final class HTTP2Worker: PooledWorker {
         if logsEvents, let connection = slotConnectionRef[s] {
             record.field("src", connection.localAddress)
             record.field("connection", connection.number)
+            describeTLS(connection.tls, group: connection.group, into: &record)
         }
         record.field("stream", Int(slotStream[s]))
         record.field("dst", endpointNames[endpoints.groupOfTarget[target]])

@@ -1,7 +1,10 @@
 /// Where an HTTP run's requests go: each distinct address and port is a group with its own connections, and
 /// each target belongs to one group. Host names are resolved here, on the calling loop thread, inside its netns.
+/// Over TLS the host name is part of the group too: it is the SNI and what the certificate is checked against.
 struct HTTPEndpoints {
     private(set) var endpoints: [Endpoint] = []
+    /// The URL host of each group (a name or an IP literal).
+    private(set) var hosts: [String] = []
     private(set) var groupOfTarget: [Int] = []
 
     init() {}
@@ -13,12 +16,14 @@ struct HTTPEndpoints {
                 ? target.url.host
                 : try HostLookup.resolve(target.url.host, servers: dnsServers)
             let endpoint = try Endpoint(host: address, port: target.url.port)
-            if let group = groupOf[endpoint.description] {
+            let key = target.url.isTLS ? "\(target.url.host) \(endpoint)" : endpoint.description
+            if let group = groupOf[key] {
                 groupOfTarget.append(group)
             } else {
-                groupOf[endpoint.description] = endpoints.count
+                groupOf[key] = endpoints.count
                 groupOfTarget.append(endpoints.count)
                 endpoints.append(endpoint)
+                hosts.append(target.url.host)
             }
         }
     }

@@ -13,8 +13,17 @@ class PooledWorker: LoadWorker {
     /// Set once `prepare` has connected what it could: from then on a connection that comes up serves waiting
     /// events at once.
     final var prepared = false
-    /// The first connection failure, for the message when the run cannot start.
-    final var firstFailure: String?
+    /// The first connection failure, for the message when the run cannot start (and in the result).
+    final var firstFailure: String? {
+        get { result.connectFailure }
+        set { result.connectFailure = newValue }
+    }
+    /// https: the run's TLS context, and the buffer every TLS stream of this loop decrypts into.
+    final let tlsContext: TLSContext?
+    final lazy var plaintextBuffer = ReadBuffer(size: 64 * 1024)
+    /// The first TLS failure no retry fixes (certificate, port, policy): a run none of whose connections came up
+    /// stops with it.
+    private var deterministicTLSFailure: String?
     /// Connections taken out of service; released at the next housekeeping, never inside their own callbacks.
     private var graveyard: [AnyObject] = []
     private var lastScanNanos: UInt64 = 0
@@ -26,6 +35,7 @@ class PooledWorker: LoadWorker {
          progress: ProgressCell, persistent: Bool) throws {
         let http = config.http!
         connectTimeoutNanos = http.connectTimeoutNanos
+        tlsContext = http.tls
         quiet = config.output.quiet || threadIndex > 0
         threadCount = UInt64(config.load.threads)
         let lanes = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
@@ -126,6 +136,63 @@ class PooledWorker: LoadWorker {
     }
 
     // MARK: Connections
+
+    /// A new stream for a connection to the group's endpoint: TCP, with TLS over it for https (SNI and the
+    /// certificate check use the URL's host).
+    final func makeStream(tag: Int, group: Int, delegate: any TCPStreamDelegate) throws -> TCPStream {
+        let stream = try TCPStream(loop: loop, tag: tag, readBuffer: readBuffer, delegate: delegate)
+        if let tlsContext {
+            do {
+                stream.tls = try TLSStream(context: tlsContext, host: endpoints.hosts[group], plaintext: plaintextBuffer)
+            } catch {
+                stream.close()
+                throw error
+            }
+        }
+        return stream
+    }
+
+    /// Closes a connection's stream, counting its `SSL_write` calls; true when the server had accepted it before
+    /// loadgen heard of it.
+    final func closeStream(_ stream: TCPStream?) -> Bool {
+        guard let stream else { return false }
+        if let tls = stream.tls { result.tls.sslWriteCalls &+= UInt64(tls.engine.sslWriteCalls) }
+        return stream.close()
+    }
+
+    /// The TLS handshake on a connection completed: counted and timed. Returns what it agreed on.
+    @discardableResult
+    final func handshakeFinished(_ stream: TCPStream) -> TLSHandshakeSummary? {
+        guard let summary = stream.tls?.summary else { return nil }
+        result.tls.record(summary)
+        return summary
+    }
+
+    /// The TLS fields of an event record (https only): the version its connection negotiated, the SNI sent (null
+    /// for an IP literal without --sni) and whether the session was resumed.
+    final func describeTLS(_ summary: TLSHandshakeSummary?, group: Int, into record: inout EventRecord) {
+        guard let tlsContext, let summary else { return }
+        record.field("tls_version", summary.version)
+        if let sni = tlsContext.settings.serverName(forHost: endpoints.hosts[group]) {
+            record.field("sni", sni)
+        } else {
+            record.nullField("sni")
+        }
+        record.field("resumed", summary.resumed)
+    }
+
+    /// A TLS failure on the lane's connection before it was up: a connection failure of the TLS kind.
+    final func tlsConnectFailed(lane: Int, _ failure: TLSFailure, now: UInt64) {
+        let kind = ErrorKind(tls: failure)
+        if kind.isDeterministicTLS && deterministicTLSFailure == nil { deterministicTLSFailure = failure.message }
+        connectFailed(lane: lane, kind: kind, why: failure.message, now: now)
+    }
+
+    /// The lane's connection is up but speaks the wrong protocol (ALPN): a connection failure that no retry fixes.
+    final func protocolMismatch(lane: Int, kind: ErrorKind, why: String, now: UInt64) {
+        if deterministicTLSFailure == nil { deterministicTLSFailure = why }
+        connectFailed(lane: lane, kind: kind, why: why, now: now)
+    }
 
     final func connect(lane: Int, now: UInt64) {
         _ = pool.connecting(lane: lane, now: now)
@@ -260,6 +327,10 @@ class PooledWorker: LoadWorker {
         try loop.run(until: start + connectTimeoutNanos) { pool.lanes.contains { $0.phase == .connecting } }
         prepared = true
         guard !pool.lanes.contains(where: { $0.phase == .up }) else { return }
+        if let deterministicTLSFailure {
+            // The certificate, the port or the server's TLS policy: no wait fixes that either.
+            throw RunFailure("cannot \(connectVerb) \(endpoints.description) from inside the target netns: \(deterministicTLSFailure)")
+        }
         if result.connectErrors[ErrorKind.badResponse.rawValue] > 0 {
             // The server answered, in another protocol: no wait fixes that.
             throw RunFailure("cannot \(connectVerb) \(endpoints.description) from inside the target netns: \(firstFailure ?? "the server broke the protocol")")

@@ -58,6 +58,9 @@ struct RunConfig: Sendable {
         var streams = 1
         /// The per-run salt of {rand} placeholders.
         var templateSalt: UInt64 = 0
+        /// https:// targets: the run's one TLS context (verification, client certificate, sessions), shared by every
+        /// connection of every thread; nil for http://.
+        var tls: TLSContext?
     }
 
     var kind: Kind

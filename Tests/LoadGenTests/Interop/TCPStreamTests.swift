@@ -14,6 +14,8 @@ import Testing
         func stream(_ stream: TCPStream, didEndWith error: UVError?) {}
         func stream(_ stream: TCPStream, didWrite error: UVError?) {}
         func streamDidDrain(_ stream: TCPStream) {}
+        func streamDidFinishHandshake(_ stream: TCPStream) {}
+        func stream(_ stream: TCPStream, didFailTLS failure: TLSFailure) {}
     }
 
     /// A TCP socket on 127.0.0.1 at a free port; listening when `listen` is true, else only bound (nothing

@@ -1,4 +1,4 @@
-/// An `http://host[:port]/path?query` URL as loadgen uses it: the host is an IPv4 literal, a bracketed IPv6
+/// An `http://` or `https://host[:port]/path?query` URL as loadgen uses it: the host is an IPv4 literal, a bracketed IPv6
 /// literal or a name; the fragment is dropped.
 struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
     let scheme: String
@@ -9,7 +9,7 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
     let target: String
     let hostIsIPv6: Bool
 
-    static let supportedSchemes = ["http"]
+    static let supportedSchemes = ["http", "https"]
 
     init(parsing text: String) throws(HTTPURLError) {
         guard let schemeEnd = text.range(of: "://") else { throw .malformed(text, "it has no scheme; write http://HOST[:PORT]/PATH") }
@@ -47,7 +47,7 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
                 throw .malformed(text, "'\(host)' is not a host name or address (bracket IPv6 addresses: http://[::1]:8080/)")
             }
         }
-        var port: UInt16 = 80
+        var port: UInt16 = scheme == "https" ? 443 : 80
         if let portText {
             guard let value = Int(portText), value >= 1, value <= 65_535 else {
                 throw .badPort(text, String(portText))
@@ -67,10 +67,16 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
     /// True when the host is an IP literal (no lookup needed).
     var hostIsLiteral: Bool { hostIsIPv6 || Endpoint.isIPv4(host) }
 
-    /// The Host header value: the host (bracketed when IPv6) and the port when it is not 80.
+    /// True for https:// (TLS).
+    var isTLS: Bool { scheme == "https" }
+
+    /// The scheme's default port: 443 for https, 80 for http.
+    var defaultPort: UInt16 { isTLS ? 443 : 80 }
+
+    /// The Host header value: the host (bracketed when IPv6) and the port when it is not the scheme's default.
     var authority: String {
         let h = hostIsIPv6 ? "[\(host)]" : host
-        return port == 80 ? h : "\(h):\(port)"
+        return port == defaultPort ? h : "\(h):\(port)"
     }
 
     var description: String { "\(scheme)://\(authority)\(target)" }
@@ -91,7 +97,7 @@ enum HTTPURLError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .malformed(let url, let why): "'\(url)': \(why)"
         case .unsupportedScheme(let url, let scheme):
-            "'\(url)': scheme '\(scheme)' is not supported\(scheme == "https" ? " (TLS is not supported yet)" : ""); supported: \(HTTPURL.supportedSchemes.map { $0 + "://" }.joined(separator: ", "))"
+            "'\(url)': scheme '\(scheme)' is not supported; supported: \(HTTPURL.supportedSchemes.map { $0 + "://" }.joined(separator: ", "))"
         case .badPort(let url, let port): "'\(url)': port '\(port)' must be a number from 1 to 65535"
         }
     }
