@@ -86,7 +86,7 @@ struct HTTPCommand: ParsableCommand {
         if result.counters.sent == 0, !connectErrors.isEmpty, !result.interrupted {
             let hosts = config.http!.targets.map(\.url.authority).joined(separator: ", ")
             let why = connectErrors.map { "\($0.name) \(result.connectErrors[$0.rawValue])" }.joined(separator: ", ")
-            if connectErrors.contains(where: \.isDeterministicTLS), let message = result.connectFailure {
+            if connectErrors.contains(where: \.isTLS), let message = result.tls.firstFailure {
                 throw RunExit(code: 1, description: "cannot connect to \(hosts) from inside the target netns (\(why)): \(message)")
             }
             throw RunExit(code: 1, description: "cannot connect to \(hosts) from inside the target netns (\(why)); is the server running there?")

@@ -41,6 +41,7 @@ enum RunWarnings {
         }
         let first = result.firstConnectErrorNanos[kind.rawValue]
         let when = first == 0 ? "" : " from \(Wording.sinceOrigin(first, origin: result.originNanos)) on"
+        if kind.isTLS, let message = result.tls.firstFailure { return "TLS handshakes failed\(when) (\(kind.name)): \(message)" }
         let what: String
         switch kind {
         case .refused: what = "the server refused connections"
@@ -71,8 +72,9 @@ enum RunWarnings {
             ? "\(Wording.group(count)) timed out\(when) (no answer within \(TextReport.duration(Double(header.timeoutNanos))))"
             : "\(Wording.group(count)) \(kind.name)\(when) (\(errorCause(kind)))"
         let rest = failed - count
+        let tlsMessage = !timeoutsLead && kind.isTLS ? result.tls.firstFailure.map { " — " + $0 } ?? "" : ""
         let others = rest == 0 ? "" : "; \(Wording.group(rest)) more failed otherwise"
-        return "\(Wording.group(failed)) of \(Wording.count(c.sent, "sent " + header.eventNounSingular, "sent " + header.eventNoun)) failed (\(Wording.percent(failed, of: c.sent))): \(what)\(others)"
+        return "\(Wording.group(failed)) of \(Wording.count(c.sent, "sent " + header.eventNounSingular, "sent " + header.eventNoun)) failed (\(Wording.percent(failed, of: c.sent))): \(what)\(others)\(tlsMessage)"
     }
 
     static func errorCause(_ kind: ErrorKind) -> String {

@@ -20,6 +20,7 @@ extension HTTP1Worker: TCPStreamDelegate {
         let client = clients[stream.tag]
         let now = Loop.nowNanos
         if client.slot >= 0 {
+            noteTLSFailure(failure)
             fail(client, ErrorKind(tls: failure), now: now)
         } else if client.tls == nil {
             tlsConnectFailed(lane: client.lane, failure, now: now)

@@ -57,6 +57,7 @@ extension HTTP2Worker {
             tlsConnectFailed(lane: connection.lane, failure, now: Loop.nowNanos)
             return
         }
+        noteTLSFailure(failure)
         fail(connection, kind: ErrorKind(tls: failure), why: failure.message)
     }
 

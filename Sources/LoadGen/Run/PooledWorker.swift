@@ -13,11 +13,8 @@ class PooledWorker: LoadWorker {
     /// Set once `prepare` has connected what it could: from then on a connection that comes up serves waiting
     /// events at once.
     final var prepared = false
-    /// The first connection failure, for the message when the run cannot start (and in the result).
-    final var firstFailure: String? {
-        get { result.connectFailure }
-        set { result.connectFailure = newValue }
-    }
+    /// The first connection failure, for the message when the run cannot start.
+    final var firstFailure: String?
     /// https: the run's TLS context, and the buffer every TLS stream of this loop decrypts into.
     final let tlsContext: TLSContext?
     final lazy var plaintextBuffer = ReadBuffer(size: 64 * 1024)
@@ -181,9 +178,16 @@ class PooledWorker: LoadWorker {
         record.field("resumed", summary.resumed)
     }
 
+    /// Keeps the first TLS failure's message for the report (a failure after the handshake, too: a TLS 1.3
+    /// server refusing a client certificate alerts only after the client finished its handshake).
+    final func noteTLSFailure(_ failure: TLSFailure) {
+        if result.tls.firstFailure == nil { result.tls.firstFailure = failure.message }
+    }
+
     /// A TLS failure on the lane's connection before it was up: a connection failure of the TLS kind.
     final func tlsConnectFailed(lane: Int, _ failure: TLSFailure, now: UInt64) {
         let kind = ErrorKind(tls: failure)
+        noteTLSFailure(failure)
         if kind.isDeterministicTLS && deterministicTLSFailure == nil { deterministicTLSFailure = failure.message }
         connectFailed(lane: lane, kind: kind, why: failure.message, now: now)
     }

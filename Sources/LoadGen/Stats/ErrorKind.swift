@@ -64,6 +64,9 @@ enum ErrorKind: Int, CaseIterable, Sendable {
         }
     }
 
+    /// True for every TLS kind.
+    var isTLS: Bool { name.hasPrefix("tls_") }
+
     /// True for the TLS kinds whose cause does not go away by retrying (the certificate, the port, the
     /// server's policy): a run none of whose connections came up stops at once with the failure's message.
     var isDeterministicTLS: Bool {

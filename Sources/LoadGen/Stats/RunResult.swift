@@ -18,8 +18,6 @@ struct RunResult: Sendable {
     var retried: UInt64 = 0
     var h2 = H2Counters()
     var tls = TLSCounters()
-    /// The first connection failure's message across threads (thread order).
-    var connectFailure: String?
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     var firstConnectErrorNanos = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     /// The issuing window (DESIGN.md §4): the duration asked for, the span of a paced `--count` schedule, or
@@ -49,7 +47,6 @@ struct RunResult: Sendable {
             retried += t.retried
             h2.add(t.h2)
             tls.add(t.tls)
-            if connectFailure == nil { connectFailure = t.connectFailure }
             for i in connectErrors.indices {
                 connectErrors[i] += t.connectErrors[i]
                 firstConnectErrorNanos[i] = Counters.earliest(firstConnectErrorNanos[i], t.firstConnectErrorNanos[i])

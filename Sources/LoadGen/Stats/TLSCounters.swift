@@ -11,6 +11,8 @@ struct TLSCounters: Sendable {
     var alpn: [String: UInt64] = [:]
     /// `SSL_write` calls, summed when each connection closes (one per HTTP/1.1 request).
     var sslWriteCalls: UInt64 = 0
+    /// The first TLS failure's one-line message (cause and the flag that would help), nil when none failed.
+    var firstFailure: String?
 
     var handshakes: UInt64 { handshakesFull + handshakesResumed }
 
@@ -30,6 +32,7 @@ struct TLSCounters: Sendable {
         ciphers.merge(other.ciphers, uniquingKeysWith: +)
         alpn.merge(other.alpn, uniquingKeysWith: +)
         sslWriteCalls += other.sslWriteCalls
+        if firstFailure == nil { firstFailure = other.firstFailure }
     }
 
     /// The value most handshakes agreed on (ties: the smallest name, so reports are stable); nil when none.

@@ -36,8 +36,6 @@ struct ThreadResult: Sendable {
     var h2 = H2Counters()
     /// TLS handshakes and SSL_write calls (zero without TLS).
     var tls = TLSCounters()
-    /// The first connection failure's one-line message (what the user can act on), nil when none failed.
-    var connectFailure: String?
     /// Connection attempts that failed, by kind (not requests: a request is sent only on a connected socket).
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     /// When each kind of connection failure first happened (monotonic ns, 0: never).

@@ -25,11 +25,15 @@ final class HTTPFaultServer: ServerFixture {
         case h2Silent
         /// h2c: GOAWAY (last stream 0) on the first connection's first streams; later connections get no SETTINGS.
         case h2GoAwayThenStall
+        /// A TLS port that never completes a handshake: after the ClientHello it closes (`close`), never answers
+        /// (`stall`) or sends a fatal handshake_failure alert (`alert`).
+        case tls(String)
 
         var script: String {
             switch self {
             case .http1Reset, .http1Silent, .http1Drop: "http1_fault_server.py"
             case .h2Refuse, .h2Silent, .h2GoAwayThenStall: "h2_fault_server.py"
+            case .tls: "tls_fault_server.py"
             }
         }
 
@@ -42,6 +46,7 @@ final class HTTPFaultServer: ServerFixture {
             case .h2Refuse(let every): ["--mode", "refuse", "--every", "\(every)"]
             case .h2Silent: ["--mode", "silent"]
             case .h2GoAwayThenStall: ["--mode", "goaway-stall"]
+            case .tls(let mode): ["--mode", mode]
             }
         }
     }
@@ -65,6 +70,9 @@ final class HTTPFaultServer: ServerFixture {
 
     /// `http://127.0.0.1:PORT` + `path`.
     func url(_ path: String = "/") -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// `https://127.0.0.1:PORT` + `path`.
+    func httpsURL(_ path: String = "/") -> String { "https://127.0.0.1:\(port)\(path)" }
 
     private init(namespace: NetworkNamespace, port: Int, directory: URL, process: ChildProcess) {
         self.namespace = namespace

@@ -19,7 +19,9 @@ import Glibc
 /// `groundTruthLog: true` every request (but /echo's) is also logged with what joins it with loadgen's events log
 /// (`groundTruthLog(expected:)`): `$server_port $connection $connection_requests $status $server_protocol "$arg_id"
 /// "$http_x_seq" "$request"`. A second server on 127.0.0.1:`statusPort` answers stub_status, whose `accepts`
-/// counter (`acceptedConnections()`) is every connection nginx accepted on `port` (and `h2Port`). Use
+/// counter (`acceptedConnections()`) is every connection nginx accepted on `port` (and `h2Port`). With `tls` it
+/// also serves HTTPS on `tlsPort` and h2 over TLS (ALPN) on `h2TLSPort` with the given certificate, logging to
+/// `tlsAccessLog()` with the protocol, `$ssl_protocol` and `$ssl_session_reused` of each request. Use
 /// `NginxServer.with(in:port:) { nginx in ... }`, which stops nginx (master and worker) and removes its directory
 /// whatever the body did; `killHard()` SIGKILLs both mid-run.
 final class NginxServer: ServerFixture {
@@ -33,6 +35,9 @@ final class NginxServer: ServerFixture {
     let statusPort: Int
     /// The h2c port (started with `h2c: true`).
     let h2Port: Int?
+    /// HTTPS and h2-over-TLS ports (started with `tls`).
+    let tlsPort: Int?
+    let h2TLSPort: Int?
     let directory: URL
     private let process: ChildProcess
     /// Worker PIDs seen so far (children of the master), so that none outlives the fixture.
@@ -45,6 +50,27 @@ final class NginxServer: ServerFixture {
     var echoLogPath: String { directory.appendingPathComponent("echo.log").path }
     var errorLogPath: String { directory.appendingPathComponent("error.log").path }
     var groundTruthLogPath: String { directory.appendingPathComponent("groundtruth.log").path }
+    var tlsAccessLogPath: String { directory.appendingPathComponent("tls-access.log").path }
+
+    /// What the TLS servers present: a certificate chain and its key, and the CA whose client certificates
+    /// they require (nil: none asked for).
+    struct TLSSetup {
+        var cert: String
+        var key: String
+        var clientCA: String?
+
+        /// The suite's good server certificate (localhost, 127.0.0.1).
+        static func good() throws -> TLSSetup {
+            let certificates = try TLSCertificates.shared()
+            return TLSSetup(cert: certificates.serverCert, key: certificates.serverKey)
+        }
+    }
+
+    /// `https://127.0.0.1:TLSPORT` + `path`; `http2`: the h2-over-TLS port.
+    func httpsURL(_ path: String = "/", http2: Bool = false, host: String = "127.0.0.1") -> String {
+        guard let port = http2 ? h2TLSPort : tlsPort else { preconditionFailure("nginx was started without tls") }
+        return "https://\(host):\(port)\(path)"
+    }
 
     /// `http://127.0.0.1:PORT` + `path`.
     func url(_ path: String = "/") -> String { "http://127.0.0.1:\(port)\(path)" }
@@ -55,11 +81,14 @@ final class NginxServer: ServerFixture {
         return "http://127.0.0.1:\(h2Port)\(path)"
     }
 
-    private init(namespace: NetworkNamespace, port: Int, statusPort: Int, h2Port: Int?, directory: URL, process: ChildProcess) {
+    private init(namespace: NetworkNamespace, port: Int, statusPort: Int, h2Port: Int?, tlsPorts: (Int, Int)?,
+                 directory: URL, process: ChildProcess) {
         self.namespace = namespace
         self.port = port
         self.statusPort = statusPort
         self.h2Port = h2Port
+        tlsPort = tlsPorts?.0
+        h2TLSPort = tlsPorts?.1
         self.directory = directory
         self.process = process
     }
@@ -68,10 +97,10 @@ final class NginxServer: ServerFixture {
     /// closes it; `h2c`: also serve h2c on `h2Port`; `groundTruthLog`: also write the ground-truth log), runs
     /// `body`, and stops nginx whatever `body` did.
     static func with<R>(in namespace: NetworkNamespace, port: Int? = nil, keepaliveRequests: Int = 1_000_000,
-                        h2c: Bool = false, groundTruthLog: Bool = false,
+                        h2c: Bool = false, groundTruthLog: Bool = false, tls: TLSSetup? = nil,
                         _ body: (NginxServer) async throws -> R) async throws -> R {
         try await using(try await start(in: namespace, port: port, keepaliveRequests: keepaliveRequests, h2c: h2c,
-                                        groundTruthLog: groundTruthLog), body)
+                                        groundTruthLog: groundTruthLog, tls: tls), body)
     }
 
     /// A free port on the host that is none of `taken`.
@@ -82,15 +111,21 @@ final class NginxServer: ServerFixture {
     }
 
     static func start(in namespace: NetworkNamespace, port requested: Int? = nil, keepaliveRequests: Int = 1_000_000,
-                      h2c: Bool = false, groundTruthLog: Bool = false) async throws -> NginxServer {
+                      h2c: Bool = false, groundTruthLog: Bool = false, tls: TLSSetup? = nil) async throws -> NginxServer {
         let binary = try IntegrationEnvironment.requireTool("nginx", package: "nginx-light")
         var port = requested ?? 0
         if requested == nil { port = try await freePort(besides: []) }
         let statusPort = try await freePort(besides: [port])
         var h2Port: Int?
         if h2c { h2Port = try await freePort(besides: [port, statusPort]) }
+        var tlsPorts: (Int, Int)?
+        if tls != nil {
+            let first = try await freePort(besides: [port, statusPort] + (h2Port.map { [$0] } ?? []))
+            tlsPorts = (first, try await freePort(besides: [port, statusPort, first] + (h2Port.map { [$0] } ?? [])))
+        }
         let directory = try TemporaryDirectory.make(prefix: "nginx")
         let dir = directory.path
+        let tlsServers = tls.map { NginxServer.tlsServers($0, ports: tlsPorts!, dir: dir) } ?? ""
         let groundTruthAccessLog = groundTruthLog ? "access_log \(dir)/groundtruth.log groundtruth;" : ""
         let h2Server = h2Port.map { "server { listen 127.0.0.1:\($0) http2; root \(dir)/www; }" } ?? ""
         // `user root`: the worker reads the temporary directory wherever TMPDIR points (nobody may not).
@@ -121,6 +156,7 @@ final class NginxServer: ServerFixture {
                     location = /echo { access_log \(dir)/echo.log echo; access_log \(dir)/access.log lg; return 200 "ok"; }
                 }
                 \(h2Server)
+                \(tlsServers)
                 server {
                     listen 127.0.0.1:\(statusPort);
                     access_log off;
@@ -143,13 +179,13 @@ final class NginxServer: ServerFixture {
             try namespace.spawn([binary, "-c", "\(dir)/nginx.conf", "-g", "daemon off;"])
         }
         return try await NginxServer(namespace: namespace, port: port, statusPort: statusPort, h2Port: h2Port,
-                                     directory: directory, process: process)
+                                     tlsPorts: tlsPorts, directory: directory, process: process)
             .ready { try await $0.waitUntilReady() }
     }
 
     /// Ready = every port listens and the worker runs. No request is made, so the logs and counters start empty.
     private func waitUntilReady() async throws {
-        let ports = [port, statusPort] + (h2Port.map { [$0] } ?? [])
+        let ports = [port, statusPort] + (h2Port.map { [$0] } ?? []) + [tlsPort, h2TLSPort].compactMap { $0 }
         try await process.waitUntilReady("nginx", "listen on 127.0.0.1:\(port) in \(namespace.name)",
                                          log: { "\(process.stderrSoFar) \(errorLog)" }) {
             recordWorkers()
@@ -274,7 +310,7 @@ final class NginxServer: ServerFixture {
     /// line for 50 ms. With it: no new line for 0.2 s after it reached `expected` lines, or for 0.5 s before
     /// (nginx writes a line when it finalizes a request, which can be just after the client saw the response);
     /// waiting past `expected` lets lines beyond it (a request sent twice) show up.
-    private func settledLines(_ path: String, expected: Int? = nil, seconds: Double = 2) async throws -> [String] {
+    func settledLines(_ path: String, expected: Int? = nil, seconds: Double = 2) async throws -> [String] {
         func read() -> [String] {
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             return text.split(separator: "\n").map(String.init)

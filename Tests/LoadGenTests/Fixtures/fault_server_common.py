@@ -27,6 +27,14 @@ def next_number(name):
         return _counters[name]
 
 
+def receive(sock):
+    """What the client sent next (up to 64 KiB); b"" when it closed or reset the connection."""
+    try:
+        return sock.recv(65536)
+    except ConnectionError:
+        return b""
+
+
 def parser(modes):
     """The arguments every fault server takes: --port, --log, --mode (one of `modes`)."""
     result = argparse.ArgumentParser()

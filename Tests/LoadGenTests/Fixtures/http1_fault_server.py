@@ -23,7 +23,7 @@ import socketserver
 import struct
 import time
 
-from fault_server_common import log, next_number, parser, serve
+from fault_server_common import log, next_number, parser, receive, serve
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -33,10 +33,7 @@ class Handler(socketserver.BaseRequestHandler):
         buffered = b""
         while True:
             while b"\r\n\r\n" not in buffered:
-                try:
-                    data = self.request.recv(65536)
-                except ConnectionError:
-                    data = b""
+                data = receive(self.request)
                 if not data:
                     log(f"eof {conn}")
                     return
