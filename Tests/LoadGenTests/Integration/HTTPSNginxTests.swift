@@ -137,3 +137,26 @@ import Testing
         }
     }
 }
+
+extension HTTPSNginxTests {
+    @Test("h2 over TLS against nghttpd: every request completed on 4 connections, 4 full handshakes as the kernel's PassiveOpens, ALPN h2")
+    func nghttpd() async throws {
+        try await NetworkNamespace.with { ns in
+            try await NghttpdServer.with(in: ns, tls: true) { server in
+                let run = try await LoadGen.run(
+                    try Self.arguments(server.url, netns: ns, ["--http2", "-c", "4", "--streams", "20", "--count", "4000"]),
+                    deadline: 30)
+                let report = try run.report()
+                try FaultRun.expectInvariants(report, intended: 4000)
+                #expect(try report.completed == 4000 && report.counts("status") == ["200": 4000], "\(HTTP1Run.summary(report))")
+                let tls = try Self.tls(report)
+                #expect(try tls.string("alpn") == "h2")
+                #expect(try tls.int("handshakes_full") + tls.int("handshakes_resumed") == 4)
+                #expect(try tls.int("ssl_write_calls") > 0)
+                let tcp = try await ns.tcpSNMPCounters()
+                #expect(tcp["PassiveOpens"] == 4 && tcp["ActiveOpens"] == 4, "\(tcp)")
+                #expect(server.isRunning, "nghttpd survived: \(server.log)")
+            }
+        }
+    }
+}
