@@ -126,7 +126,8 @@ enum IGTraceSSLFormat {
 
     /// Records for the join, or counts for the calls whose request line cannot be read.
     private static func join(_ writes: [Write], into set: inout ObservedSet) {
-        // With --record-data on, an empty buf is a call whose bytes start with a NUL (HTTP/2 frames), not a request.
+        // With --record-data on (some buf has text), an empty buf is a call whose bytes start with a NUL (HTTP/2
+        // frames), not a request; without it every buf is empty.
         let dataRecorded = writes.contains { $0.request.recordsData }
         var absent = 0
         var truncated = 0
@@ -137,11 +138,11 @@ enum IGTraceSSLFormat {
                                                   time: write.time))
             case .notHTTP1:
                 set.ignore("SSL_write calls that do not start with an HTTP/1.1 request line")
-            case .absent where dataRecorded:
+            case .empty where dataRecorded:
                 set.ignore("SSL_write calls with an empty buf (binary data)")
-            case .absent:
+            case .absent, .empty:
                 absent += 1
-            case .truncated:
+            case .truncated, .unbuffered:
                 truncated += 1
             }
         }
@@ -211,17 +212,25 @@ enum SSLWriteRequest: Equatable {
     case request(method: String, target: String)
     /// It starts with something else (an HTTP/2 preface, another protocol).
     case notHTTP1
-    /// No buf, or an empty one.
+    /// No buf field.
     case absent
+    /// An empty buf: --record-data=false, or bytes that start with a NUL.
+    case empty
     /// It ends before the request line does.
     case truncated
+    /// Nothing buffered of a request: its len is a multiple of IG's buffer size.
+    case unbuffered
 
     /// Reads `buf` (as IG's JSON decodes it) of a call that returned `len`. A request line ends with CR LF, or with
     /// the four characters `\r\n` when the buf was escaped once more.
     init(buf: String?, len: Int64?) {
-        guard let buf, !buf.isEmpty else {
+        guard let buf else {
+            self = .absent
+            return
+        }
+        guard !buf.isEmpty else {
             // A len that is a multiple of IG's buffer leaves nothing buffered: the request is there, unread.
-            if let len, len % IGTraceSSLFormat.maxBuffer == 0 { self = .truncated } else { self = .absent }
+            if let len, len % IGTraceSSLFormat.maxBuffer == 0 { self = .unbuffered } else { self = .empty }
             return
         }
         let bytes = Array(buf.utf8)
@@ -243,7 +252,12 @@ enum SSLWriteRequest: Equatable {
     }
 
     /// Whether the tracer recorded data for this call (a non-empty buf).
-    var recordsData: Bool { self != .absent }
+    var recordsData: Bool {
+        switch self {
+        case .request, .notHTTP1, .truncated: true
+        case .absent, .empty, .unbuffered: false
+        }
+    }
 
     private static func lineEnd(_ bytes: [UInt8]) -> Int? {
         var escaped: Int?

@@ -156,6 +156,11 @@ extension VerifySuites {
             #expect(report.matched == 1 && report.countedOnly == 0 && report.exitCode == 0)
             #expect(report.ignored.first { $0.reason.hasPrefix("SSL_write calls that do not start") }?.count == 2)
             #expect(report.ignored.contains { $0.reason == "SSL_write calls with an empty buf (binary data)" })
+            // A record without the buf field is counted even when others have data.
+            let missingField = try verify(events: events(0..<2), observed: lines([
+                S.igImageSSL(buf: S.requestBuf(seq: 0)), S.igImageSSL(buf: nil, seq: 1),
+            ]))
+            #expect(missingField.matched == 2 && missingField.matchedByCount == 1 && missingField.exitCode == 0)
         }
 
         @Test func requestLines() {
@@ -169,7 +174,8 @@ extension VerifySuites {
             #expect(SSLWriteRequest(buf: "GET /x HTTP/1.1", len: nil) == .truncated)
             #expect(SSLWriteRequest(buf: "\u{FFFD}\u{1}", len: 50) == .notHTTP1)
             #expect(SSLWriteRequest(buf: nil, len: 40) == .absent)
-            #expect(SSLWriteRequest(buf: "", len: 16_384) == .truncated)
+            #expect(SSLWriteRequest(buf: "", len: 40) == .empty)
+            #expect(SSLWriteRequest(buf: "", len: 16_384) == .unbuffered)
         }
 
         @Test func requestTargetsOfURLs() {
