@@ -34,6 +34,7 @@ HARNESSES=(
     "dns-answer|DNSAnswer|$DNS $P/DNS/DNSRcode.swift $P/DNS/AnswerLedger.swift $S/Stats/DNSCounters.swift"
     "verify-ig-trace-dns|VerifyIGTraceDNS|$VERIFY"
     "verify-ig-trace-tcp|VerifyIGTraceTCP|$VERIFY"
+    "verify-ig-trace-ssl|VerifyIGTraceSSL|$VERIFY"
     "verify-tshark-fields|VerifyTsharkFields|$VERIFY"
     "verify-jsonl|VerifyJSONLines|$VERIFY"
     "verify-events-log|VerifyEventLog|$VERIFY"

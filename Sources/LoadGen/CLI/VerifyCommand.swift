@@ -31,6 +31,15 @@ struct VerifyCommand: ParsableCommand {
                          (type or operation "connect") join HTTP connections by
                          (src, dst) and netns_id when present; accept and close
                          are counted. Reported per connection, not per request.
+          ig-trace-ssl   Inspektor Gadget's trace_ssl JSON (ig run trace_ssl
+                         -o json): SSL_write calls (operation libssl_SSL_write)
+                         of loadgen's process (the log's pid; else comm
+                         loadgen) join HTTP/1.1 events to https:// URLs by
+                         request line: buf starts with METHOD TARGET HTTP/1.1
+                         (one SSL_write per request). Calls without a buf, or
+                         with one cut before the line ends, are counted against
+                         the requests left unmatched instead. Reads, handshakes
+                         and other processes are counted, not joined.
           tshark-fields  tshark -T fields -E header=y -e frame.time_epoch
                          -e dns.id -e dns.qry.name -e dns.flags.response
                          Columns named by the header line, or by --columns.
@@ -68,6 +77,9 @@ struct VerifyCommand: ParsableCommand {
                --name 'q{seq}.example.test' --rate 5k -d 10s --events ev.jsonl
           loadgen verify --events ev.jsonl --observed observed.json \\
                --format ig-trace-dns
+          sudo ig run trace_ssl -o json > ssl.json &
+          loadgen verify --events ev.jsonl --observed ssl.json \\
+               --format ig-trace-ssl
           tshark -r cap.pcap -T fields -E header=y -e frame.time_epoch \\
                -e dns.id -e dns.qry.name -e dns.flags.response > obs.tsv
           loadgen verify --events ev.jsonl --observed obs.tsv \\
@@ -83,7 +95,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("What the tracer printed; - for stdin.", valueName: "FILE"))
     var observed: String
 
-    @Option(help: ArgumentHelp("The observed file's format: ig-trace-dns, ig-trace-tcp, tshark-fields or jsonl.", valueName: "FMT"))
+    @Option(help: ArgumentHelp("The observed file's format: ig-trace-dns, ig-trace-tcp, ig-trace-ssl, tshark-fields or jsonl.", valueName: "FMT"))
     var format: String
 
     @Option(help: ArgumentHelp("jsonl: the join fields, [EVENT_FIELD=]PATH[:CONVERSION], comma-separated (repeatable).", valueName: "PATH[,PATH]"))
@@ -164,7 +176,7 @@ struct VerifyCommand: ParsableCommand {
                     }
                     options.columns = names
                 }
-            case .igTraceDNS, .igTraceTCP:
+            case .igTraceDNS, .igTraceTCP, .igTraceSSL:
                 break
             }
         } catch let error as VerifyUsageError {

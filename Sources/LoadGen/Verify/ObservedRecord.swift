@@ -77,6 +77,9 @@ struct ObservedSet {
     private var ignoredIndex: [String: Int] = [:]
     /// Remarks for the report (a missing optional column, ...).
     var notes: [String] = []
+    /// Observations whose key could not be read (trace_ssl calls without their request line): they are counted
+    /// against the units the join leaves unmatched, not joined.
+    var countedOnly = 0
 
     init(keyNames: [String], noun: String) {
         self.keyNames = keyNames

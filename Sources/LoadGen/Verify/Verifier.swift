@@ -2,6 +2,7 @@
 enum VerifyFormat: String, CaseIterable {
     case igTraceDNS = "ig-trace-dns"
     case igTraceTCP = "ig-trace-tcp"
+    case igTraceSSL = "ig-trace-ssl"
     case tsharkFields = "tshark-fields"
     case jsonl
 }
@@ -24,7 +25,11 @@ enum Verifier {
     static func run(events: UnsafeBufferPointer<UInt8>, eventsFile: String,
                     observed: UnsafeBufferPointer<UInt8>, observedFile: String,
                     options: VerifyOptions) throws(VerifyInputError) -> VerifyReport {
-        let extraPaths = options.format == .jsonl ? JSONLinesFormat.eventPaths(options.keys) : []
+        let extraPaths = switch options.format {
+        case .jsonl: JSONLinesFormat.eventPaths(options.keys)
+        case .igTraceSSL: IGTraceSSLFormat.eventPaths
+        case .igTraceDNS, .igTraceTCP, .tsharkFields: [[String]]()
+        }
         let log = try VerifyEventLog.parse(events, file: eventsFile, extraPaths: extraPaths)
         let (units, otherKinds) = makeUnits(log, options: options)
         try checkGroundTruth(units: units.count, events: log.count, file: eventsFile, format: options.format)
@@ -32,6 +37,8 @@ enum Verifier {
         switch options.format {
         case .igTraceDNS: set = try IGTraceDNSFormat.parse(observed, file: observedFile)
         case .igTraceTCP: set = try IGTraceTCPFormat.parse(observed, file: observedFile)
+        case .igTraceSSL:
+            set = try IGTraceSSLFormat.parse(observed, file: observedFile, pids: IGTraceSSLFormat.pids(log))
         case .tsharkFields: set = try TsharkFieldsFormat.parse(observed, file: observedFile, columns: options.columns)
         case .jsonl:
             set = try JSONLinesFormat.parse(observed, file: observedFile, keys: options.keys, filters: options.filters,
@@ -52,6 +59,7 @@ enum Verifier {
         let wanted = switch format {
         case .igTraceDNS, .tsharkFields: "DNS query (loadgen dns --events)"
         case .igTraceTCP: "HTTP request (loadgen http --events)"
+        case .igTraceSSL: "HTTP/1.1 request over TLS (loadgen http --events, https:// URLs)"
         case .jsonl: "event"
         }
         throw .noGroundTruth(file: file, "no events to verify against (--events): none of its \(events) events is a \(wanted), which --format \(format.rawValue) joins")
@@ -118,6 +126,8 @@ enum Verifier {
                 if key != nil || e.connection != nil { index[connection] = units.count }
                 units.append(VerifyUnit(seq: e.seq, key: key, netns: e.netns, sent: e.sent, connection: e.connection))
             }
+        case .igTraceSSL:
+            return IGTraceSSLFormat.makeUnits(log)
         case .jsonl:
             for e in log {
                 units.append(VerifyUnit(seq: e.seq, key: JSONLinesFormat.eventKey(e, keys: options.keys), netns: e.netns,

@@ -19,6 +19,7 @@ extension VerifyReport {
         row("observed", observed, observedNote)
         var matchedNote = captureRatio.map { _ in "capture ratio \(VerifyReport.ratioText(matched, generated)) (\(VerifyReport.percentText(matched, generated)))" } ?? ""
         if matchedReceivedOnly > 0 { matchedNote += "; \(matchedReceivedOnly) seen only on the receiving side" }
+        if countedOnly > 0 { matchedNote += "; \(matchedByCount) by count only (\(countedOnly) observed without a key)" }
         row("matched", matched, matchedNote)
         row("missed", missed)
         row("unexpected", unexpected, unexpectedOtherNetns > 0 ? "\(unexpectedOtherNetns) with a key generated in another netns" : "")
@@ -76,6 +77,7 @@ extension VerifyReport {
         let clocks = delayClocks.map { "\($0.rawValue) clock − \($0.sentField)" }.joined(separator: ", ")
         var text = "tracer time on the \(clocks)"
         if format == .igTraceTCP { text += " of the connection's first request (the connect precedes it)" }
+        if format == .igTraceSSL { text += " (trace_ssl stamps the SSL_write's return)" }
         return text
     }
 
@@ -118,6 +120,8 @@ extension VerifyReport {
             ("ignored", .object(ignored.map { ($0.reason, .int(Int64($0.count))) })),
             ("matched", .int(Int64(matched))),
             ("matched_received_side_only", .int(Int64(matchedReceivedOnly))),
+            ("matched_by_count", .int(Int64(matchedByCount))),
+            ("observed_counted_only", .int(Int64(countedOnly))),
             ("missed", .int(Int64(missed))),
             ("capture_ratio", generated == 0 ? .null : .number(VerifyReport.ratioText(matched, generated))),
             ("unexpected", .int(Int64(unexpected))),

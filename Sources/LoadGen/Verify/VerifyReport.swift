@@ -64,6 +64,10 @@ struct VerifyReport {
     /// Whether the tracer reported network namespaces (and they had to match).
     var netnsMatched: Bool
     var notes: [String]
+    /// Observations without a readable key (`ObservedSet.countedOnly`), and how many of the units the join left
+    /// unmatched they account for (included in `matched`).
+    var countedOnly = 0
+    var matchedByCount = 0
 
     /// 0 when nothing generated was missed, 3 when something was (a CI job gates on it), 1 when nothing was
     /// generated (no ground truth is never a pass; `Verifier.run` refuses such a log before it gets here).
@@ -77,19 +81,10 @@ struct VerifyReport {
         self.format = format
         self.eventsFile = eventsFile
         self.observedFile = observedFile
-        switch format {
-        case .igTraceDNS, .tsharkFields: unitNoun = "DNS queries"
-        case .igTraceTCP: unitNoun = "HTTP connections"
-        case .jsonl: unitNoun = "events"
-        }
+        unitNoun = VerifyReport.unitNoun(format)
         observedNoun = set.noun
         keyNames = set.keyNames
-        let numeric: [Bool]
-        switch format {
-        case .igTraceDNS, .tsharkFields: numeric = [true, false]
-        case .igTraceTCP: numeric = [false, false]
-        case .jsonl: numeric = options.keys.map { $0.conversion == .number || $0.conversion == .hex }
-        }
+        let numeric = VerifyReport.numericKeyParts(format, options: options)
         func parts(_ key: String) -> [KeyPart] {
             zip(set.keyNames, VerifyKey.parts(key)).enumerated().map { i, pair in
                 KeyPart(name: pair.0, value: pair.1, numeric: i < numeric.count && numeric[i] && Int64(pair.1) != nil)
@@ -100,7 +95,7 @@ struct VerifyReport {
         generatedEvents = units.reduce(0) { $0 + $1.events }
         self.otherKindEvents = otherKindEvents
         unkeyed = units.reduce(0) { $0 + ($1.key == nil ? 1 : 0) }
-        observed = set.records.count
+        observed = set.records.count + set.countedOnly
         observedReceived = set.records.reduce(0) { $0 + ($1.side == .received ? 1 : 0) }
         ignored = set.ignored
         matched = join.matched
@@ -124,13 +119,54 @@ struct VerifyReport {
         delaysWithoutSentTime = join.delaysWithoutSentTime
         netnsMatched = set.records.contains { $0.netns != nil && $0.side == .sent }
         notes = set.notes
+        creditByCount(set.countedOnly, joined: set.records.count)
+        addNotes()
+    }
+
+    private static func unitNoun(_ format: VerifyFormat) -> String {
+        switch format {
+        case .igTraceDNS, .tsharkFields: "DNS queries"
+        case .igTraceTCP: "HTTP connections"
+        case .igTraceSSL: "HTTP/1.1 requests over TLS"
+        case .jsonl: "events"
+        }
+    }
+
+    /// Which key parts are numbers (printed as JSON numbers).
+    private static func numericKeyParts(_ format: VerifyFormat, options: VerifyOptions) -> [Bool] {
+        switch format {
+        case .igTraceDNS, .tsharkFields: [true, false]
+        case .igTraceTCP, .igTraceSSL: [false, false]
+        case .jsonl: options.keys.map { $0.conversion == .number || $0.conversion == .hex }
+        }
+    }
+
+    /// Counts the observations without a key against the units the join left unmatched: those they cover are
+    /// matched (which ones cannot be told, so no missed unit is named), the rest are unexpected.
+    private mutating func creditByCount(_ counted: Int, joined: Int) {
+        guard counted > 0 else { return }
+        countedOnly = counted
+        matchedByCount = min(counted, missed)
+        matched += matchedByCount
+        missed -= matchedByCount
+        unexpected += counted - matchedByCount
+        missedSamples = []
+        if joined == 0 {
+            notes.append("the per-event join was not possible: none of the \(counted) \(observedNoun) has a readable request line; they were counted against the \(generated) \(unitNoun) generated")
+        } else {
+            notes.append("\(counted) \(observedNoun) without a readable request line were counted against the \(matchedByCount + missed) \(unitNoun) the join left unmatched")
+        }
+        if missed > 0 { notes.append("which \(unitNoun) were missed cannot be told: some observations were only counted") }
+    }
+
+    private mutating func addNotes() {
         if generated == 0 {
             notes.append("the events log has no \(unitNoun); check --events and --format")
         } else if observed == 0 {
             notes.append("no \(observedNoun) in the observed file; check --observed and --format")
         }
         if unkeyed > 0 {
-            let fields = format == .igTraceTCP ? "src/dst" : keyNames.joined(separator: "/")
+            let fields = format == .igTraceTCP ? "src/dst" : format == .igTraceSSL ? "method/url" : keyNames.joined(separator: "/")
             notes.append("\(unkeyed) of the \(unitNoun) have no \(fields) in the log and cannot be matched")
         }
         if delaysWithoutSentTime > 0 {

@@ -24,6 +24,7 @@ import Testing
     @Test func formatsAndTheirOptions() throws {
         #expect(try options(base + ["--format", "ig-trace-dns"]).format == .igTraceDNS)
         #expect(try options(base + ["--format", "ig-trace-tcp"]).format == .igTraceTCP)
+        #expect(try options(base + ["--format", "ig-trace-ssl"]).format == .igTraceSSL)
         let tshark = try options(base + ["--format", "tshark-fields", "--columns", "frame.time_epoch, dns.id,dns.qry.name"])
         #expect(tshark.columns == ["frame.time_epoch", "dns.id", "dns.qry.name"])
         let jsonl = try options(base + ["--format", "jsonl", "--key", "id=dns.id:hex", "--key", "qname=dns.name",
@@ -34,10 +35,11 @@ import Testing
     }
 
     @Test func usageErrors() {
-        #expect(usageError(base + ["--format", "pcap"])?.contains("use one of ig-trace-dns, ig-trace-tcp, tshark-fields, jsonl") == true)
+        #expect(usageError(base + ["--format", "pcap"])?.contains("use one of ig-trace-dns, ig-trace-tcp, ig-trace-ssl, tshark-fields, jsonl") == true)
         #expect(usageError(base + ["--format", "jsonl"])?.contains("needs --key") == true)
         #expect(usageError(base + ["--format", "ig-trace-dns", "--key", "id"])?.contains("--key applies to --format jsonl only") == true)
         #expect(usageError(base + ["--format", "ig-trace-dns", "--columns", "dns.id"])?.contains("--columns applies") == true)
+        #expect(usageError(base + ["--format", "ig-trace-ssl", "--key", "url"])?.contains("--key applies to --format jsonl only") == true)
         #expect(usageError(base + ["--format", "jsonl", "--key", "id:bogus"])?.contains("unknown conversion 'bogus'") == true)
         #expect(usageError(base + ["--format", "tshark-fields", "--columns", "dns.id,,x"])?.contains("an empty name") == true)
         #expect(usageError(["--events", "-", "--observed", "-", "--format", "jsonl", "--key", "id"])?.contains("both be stdin") == true)
@@ -46,7 +48,7 @@ import Testing
 
     @Test func helpDocumentsFormatsKeysAndExitCodes() {
         let help = VerifyCommand.helpMessage(columns: 120)
-        for text in ["ig-trace-dns", "ig-trace-tcp", "tshark-fields", "jsonl", "[EVENT_FIELD=]PATH[:CONVERSION]",
+        for text in ["ig-trace-dns", "ig-trace-tcp", "ig-trace-ssl", "libssl_SSL_write", "tshark-fields", "jsonl", "[EVENT_FIELD=]PATH[:CONVERSION]",
                      "--key id=dns.id:hex,qname=dns.name", "sent_boottime_ns", "Exit status: 0", "3 something was"] {
             #expect(help.contains(text), "\(text)")
         }

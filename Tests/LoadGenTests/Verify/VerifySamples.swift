@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LoadGen
 
@@ -110,6 +111,44 @@ enum VerifySamples {
         var fraction = String(time % 1_000_000_000)
         fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
         return "\(time / 1_000_000_000).\(fraction)\t0x\(hex4(id))\t\(name)\t\(responseText ?? (response ? "1" : "0"))"
+    }
+}
+
+extension VerifySamples {
+    /// An HTTP/1.1-over-TLS event line as `loadgen http --events` writes it for `url` (`{seq}` expanded).
+    static func httpsEvent(seq: Int, url: String = "https://127.0.0.1:8443/x?n={seq}", method: String = "GET",
+                           pid: Int = 123) -> String {
+        let sentOffset = Int64(seq) * 1_000_000
+        let expanded = url.replacingOccurrences(of: "{seq}", with: String(seq))
+        return #"{"seq":\#(seq),"thread":0,"pid":\#(pid),"tid":124,"netns":\#(netns),"kind":"http1","intended":\#(1_000_000 + sentOffset),"sent":\#(1_000_010 + sentOffset),"done":\#(1_000_090 + sentOffset),"sent_boottime_ns":\#(baseBoottimeNanos + sentOffset),"sent_wall":"\#(wallText(baseWallNanos + sentOffset))","outcome":"completed","method":"\#(method)","url":"\#(expanded)","status":200,"src":"127.0.0.1:40001","dst":"127.0.0.1:8443","connection":1}"#
+    }
+
+    /// The request loadgen writes for event `seq` of `httpsEvent`, JSON-escaped as Inspektor Gadget prints `buf`.
+    static func requestBuf(seq: Int, target: String? = nil, method: String = "GET") -> String {
+        let path = target ?? "/x?n=\(seq)"
+        return #"\#(method) \#(path) HTTP/1.1\r\nHost: 127.0.0.1:8443\r\nUser-Agent: loadgen/0.1.0\r\n\r\n"#
+    }
+
+    /// Inspektor Gadget's image-based `ig run trace_ssl -o json` record. Field names from inspektor-gadget
+    /// `gadgets/trace_ssl/program.bpf.c` (struct event: timestamp_raw, proc, operation_raw, latency_ns, len,
+    /// error_raw, buf; enum operation: libssl_SSL_write = 2) and `gadgets/trace_ssl/gadget.yaml` (operation, buf,
+    /// len, latency_ns); `proc` as in the trace_dns and trace_tcp samples; `buf` is the escaped C string
+    /// (`pkg/datasource/formatters/json/json.go`). `buf: nil` leaves the field out.
+    static func igImageSSL(operation: String = "libssl_SSL_write", buf: String?, len: Int = 78, seq: Int = 0,
+                           pid: Int = 123, comm: String = "loadgen", delayNanos: Int64 = 15_000) -> String {
+        let time = baseWallNanos + Int64(seq) * 1_000_000 + delayNanos
+        let raw = ["libssl_SSL_do_handshake": 0, "libssl_SSL_read": 1, "libssl_SSL_write": 2][operation] ?? 9
+        let bufField = buf.map { #","buf":"\#($0)""# } ?? ""
+        return #"{"runtime":{"containerName":"bench","containerId":"3c9e2a7f1b7d"},"k8s":{"node":"","namespace":"","podName":"","containerName":""},"timestamp":"\#(wallText(time))","timestamp_raw":\#(time),"proc":{"comm":"\#(comm)","pid":\#(pid),"tid":124,"creds":{"uid":0,"gid":0},"parent":{"comm":"bash","pid":100},"mntns_id":4026532256},"operation":"\#(operation)","operation_raw":\#(raw),"latency_ns":23000,"len":\#(len)\#(bufField)}"#
+    }
+
+    /// The earlier image-based trace_ssl record: the process fields at the top level (`program.bpf.c` with
+    /// `gadget/mntns_filter.h`: mntns_id, comm, pid, tid, uid, gid), no `proc` object.
+    static func igOlderSSL(operation: String = "libssl_SSL_write", buf: String?, len: Int = 78, seq: Int = 0,
+                           pid: Int = 123) -> String {
+        let time = baseWallNanos + Int64(seq) * 1_000_000 + 15_000
+        let bufField = buf.map { #","buf":"\#($0)""# } ?? ""
+        return #"{"runtime":{"containerName":"bench"},"k8s":{"node":""},"timestamp":"\#(wallText(time))","mntns_id":4026532256,"comm":"loadgen","pid":\#(pid),"tid":124,"uid":0,"gid":0,"operation":"\#(operation)","latency_ns":23000,"len":\#(len)\#(bufField)}"#
     }
 }
 
