@@ -80,16 +80,22 @@ final class BPFTrace {
 
     /// Stops bpftrace (SIGINT; it prints its maps and exits) and returns the maps: `@name[key]` (or `@name`) to value.
     func finish() throws -> [String: Int] {
+        try finishWithOutput().maps
+    }
+
+    /// Stops bpftrace and returns its maps and every other line it printed.
+    func finishWithOutput() throws -> (maps: [String: Int], lines: [Substring]) {
         let outcome = process.stop(signal: SIGINT, grace: 10)
         guard !outcome.killedAfterDeadline else {
             throw FixtureError("bpftrace did not exit within 10 s of SIGINT: \(outcome.stderr)")
         }
+        let lines = outcome.stdout.split(separator: "\n")
         var maps: [String: Int] = [:]
-        for line in outcome.stdout.split(separator: "\n") where line.hasPrefix("@") {
+        for line in lines where line.hasPrefix("@") {
             guard let colon = line.lastIndex(of: ":"),
                   let value = Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)) else { continue }
             maps[String(line[..<colon])] = value
         }
-        return maps
+        return (maps, lines.filter { !$0.hasPrefix("@") })
     }
 }
