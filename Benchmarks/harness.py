@@ -43,6 +43,8 @@ class Load:
     streams: Optional[int] = None
     seconds: Optional[float] = None
     only: Optional[tuple] = None
+    # A variant of the same shape that clients run differently (e.g. "handshake": a new TLS connection per request).
+    mode: Optional[str] = None
 
     def __post_init__(self) -> None:
         if (self.concurrency is None) == (self.rate is None):
@@ -57,6 +59,8 @@ class Load:
         key = f"open-{self.rate:g}" if self.is_open else f"closed-{self.concurrency}"
         if self.connections is not None:
             key += f"-c{self.connections}" + (f"x{self.streams}" if self.streams is not None else "")
+        if self.mode is not None:
+            key += f"-{self.mode}"
         return key
 
     def runs(self, client: str) -> bool:
@@ -65,9 +69,10 @@ class Load:
     def describe(self) -> str:
         if self.connections is not None:
             over = f"{fmt_int(self.connections)} conns" + (f" × {self.streams}" if self.streams is not None else "")
+            mode = f", {self.mode}" if self.mode is not None else ""
             if self.is_open:
-                return f"open {fmt_int(self.rate)}/s, {over}"
-            return f"closed loop, {over}"
+                return f"open {fmt_int(self.rate)}/s, {over}{mode}"
+            return f"closed loop, {over}{mode}"
         if self.is_open:
             return f"open loop at {fmt_int(self.rate)}/s"
         return f"closed loop, {fmt_int(self.concurrency)} in flight"

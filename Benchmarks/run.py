@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dns_bench  # noqa: E402
 import http1_bench  # noqa: E402
 import http2_bench  # noqa: E402
+import tls_bench  # noqa: E402
 from harness import render_markdown, run_section  # noqa: E402
 
 
@@ -61,7 +62,7 @@ def parse_args(argv: list) -> argparse.Namespace:
 # Each section module has preflight(loadgen) -> [problems], versions(loadgen) -> {tool: version} and
 # make_section(loadgen, netns, workdir) -> harness.Section, or make_sections(...) -> [harness.Section] when it
 # compares against more than one server (HTTP/2: nghttpd and nginx, each in a namespace of its own).
-SECTIONS = {"dns": dns_bench, "http1": http1_bench, "http2": http2_bench}
+SECTIONS = {"dns": dns_bench, "http1": http1_bench, "http2": http2_bench, "tls": tls_bench}
 
 
 def make_sections(module, loadgen: str, netns: str, workdir: Path) -> list:
