@@ -2,7 +2,8 @@ import ArgumentParser
 import CLoadGenSys
 import Foundation
 
-/// `loadgen dns`: DNS queries through c-ares, at a rate or closed loop, from inside a netns.
+/// `loadgen dns`: DNS queries through c-ares (UDP, TCP), or over TLS (RFC 7858) or HTTPS (RFC 8484) on the
+/// connection pool, at a rate or closed loop, from inside a netns.
 struct DNSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dns",
@@ -13,6 +14,11 @@ struct DNSCommand: ParsableCommand {
         Examples:
           sudo loadgen dns --netns bench --server 127.0.0.1 --name a.example.test --rate 20k --duration 10s
           sudo loadgen dns --pid 4242 --names-file queries.txt --concurrency 100 --count 1M --json
+          sudo loadgen dns --netns bench --transport tls --server 127.0.0.1 --cacert ca.pem -c 2 --rate 2000 --duration 10s
+          sudo loadgen dns --netns bench --transport https --doh-method get --server 127.0.0.1 -k --rate 1000
+        DNS over TLS pipelines queries on --connections kept-open connections (port 853 by default), matching \
+        answers by ID and question; DNS over HTTPS sends each query as an HTTP/2 request (ALPN h2, port 443 by \
+        default) with DNS ID 0. Both verify the server's certificate against --sni, else the server's address.
         """
     )
 
@@ -35,11 +41,31 @@ struct DNSCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Query type for --name and for lines without one: A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT, CAA, HTTPS, SVCB, ANY, TYPEnnn.", valueName: "TYPE"))
     var type: String = "A"
 
-    @Flag(help: "DNS over TCP (one pipelined connection per server and thread).")
+    @Flag(help: "DNS over TCP (one pipelined connection per server and thread); the same as --transport tcp.")
     var tcp = false
+
+    @Option(help: ArgumentHelp("How queries travel: udp (default), tcp, tls (DNS over TLS, RFC 7858; port 853) or https (DNS over HTTPS, RFC 8484; port 443).", valueName: "TRANSPORT"))
+    var transport: DNSTransport?
+
+    @Option(name: [.customShort("c"), .long],
+            help: ArgumentHelp("--transport tls|https: connections across all threads, up to 100,000 (default one per thread); queries are spread over them, many in flight on each.", valueName: "N"),
+            transform: Count.parser(max: 100_000))
+    var connections: Count?
+
+    @Option(help: ArgumentHelp("--transport https: post (the query as an application/dns-message body, default) or get (base64url in ?dns=).", valueName: "METHOD"))
+    var dohMethod: RunConfig.DoH.Method?
+
+    @Option(help: ArgumentHelp("--transport https: the path of the DNS endpoint (default /dns-query).", valueName: "PATH"))
+    var dohPath: String?
+
+    @Option(help: ArgumentHelp("--transport tls|https: give up on a connection attempt after DUR, from 1ms to 1h (default 3s).", valueName: "DUR"),
+            transform: TimeSpan.parser(from: .millisecond, to: .hour))
+    var connectTimeout: TimeSpan?
 
     @Flag(help: "Over UDP, send a query whose answer has the TC bit set again over TCP (counted once; tc_fallbacks).")
     var tcFallback = false
+
+    @OptionGroup(title: "TLS (--transport tls|https)") var tls: TLSOptions
 
     @OptionGroup(title: "Thresholds (exit 4 when one is breached)") var thresholds: ThresholdOptions
 
@@ -64,12 +90,14 @@ struct DNSCommand: ParsableCommand {
         let threadsPerTarget = parsed.threads
         try target.apply(to: &parsed, targets: specs.count)
         let questions = try makeQuestions()
+        let transport = try chosenTransport()
+        let tlsContext = try checkTransportOptions(transport, threads: parsed.threads)
         // Open the namespaces first: a missing one is the error to report, not its missing resolv.conf.
         let targets = try target.open(specs)
-        let found = try makeServers(specs: specs)
+        let found = try makeServers(specs: specs, defaultPort: UInt16(transport.defaultPort))
         let concurrency = try DNSCommand.concurrency(parsed)
-        try DNSCommand.reserveFiles(threads: parsed.threads, servers: found.servers.count)
-        return RunConfig(
+        try DNSCommand.reserveFiles(threads: parsed.threads, servers: found.servers.count + (connections.map { Int($0.value) } ?? 0))
+        var config = RunConfig(
             kind: .dns,
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: concurrency,
@@ -77,16 +105,18 @@ struct DNSCommand: ParsableCommand {
             output: try output.settings(),
             targets: targets, threadsPerTarget: threadsPerTarget,
             dns: .init(servers: found.servers, serversByTarget: found.byTarget, serversSource: found.source,
-                       questions: questions, tcp: tcp, tcFallback: tcFallback))
+                       questions: questions, tcp: transport == .tcp, tcFallback: tcFallback))
+        try configurePool(&config, transport: transport, tls: tlsContext)
+        return config
     }
 
     /// The servers of every target (each target's own list, and all of them without repeats) and where they came
     /// from.
-    private func makeServers(specs: [NetNamespace.Spec]) throws -> (servers: [Endpoint], byTarget: [[Endpoint]], source: String) {
+    private func makeServers(specs: [NetNamespace.Spec], defaultPort: UInt16) throws -> (servers: [Endpoint], byTarget: [[Endpoint]], source: String) {
         var byTarget: [[Endpoint]] = []
         var sources: [String] = []
         for spec in specs.isEmpty ? [nil] : specs.map(Optional.some) {
-            let (found, source) = try NameServers.choose(explicit: servers, flag: "--server", spec: spec)
+            let (found, source) = try NameServers.choose(explicit: servers, flag: "--server", spec: spec, defaultPort: defaultPort)
             byTarget.append(found)
             if !sources.contains(source) { sources.append(source) }
         }
@@ -169,7 +199,7 @@ struct DNSCommand: ParsableCommand {
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
             timeoutNanos: config.load.timeoutNanos, count: config.load.count,
             durationNanos: config.load.durationNanos, targets: config.dns!.servers.map(\.description),
-            targetsSource: config.dns!.serversSource, transport: config.dns!.tcp ? "tcp" : "udp",
+            targetsSource: DNSCommand.source(config.dns!), transport: config.dns!.transport.rawValue,
             workload: config.dns!.questions.map { "\($0.template?.written ?? $0.name.description) \($0.type)" },
             thresholds: thresholds)
     }

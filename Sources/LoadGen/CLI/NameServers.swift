@@ -5,12 +5,14 @@ import Foundation
 /// for `--netns NAME` when it exists (what `ip netns exec` shows the target), /proc/PID/root/etc/resolv.conf for
 /// `--pid PID`, else /etc/resolv.conf.
 enum NameServers {
-    static func choose(explicit: [String], flag: String, spec: NetNamespace.Spec?) throws -> ([Endpoint], String) {
+    /// `defaultPort`: for servers given without one, and for every resolv.conf entry (which has none).
+    static func choose(explicit: [String], flag: String, spec: NetNamespace.Spec?,
+                       defaultPort: UInt16 = 53) throws -> ([Endpoint], String) {
         if !explicit.isEmpty {
             var endpoints: [Endpoint] = []
             for text in explicit {
                 do {
-                    endpoints.append(try Endpoint(parsing: text, defaultPort: 53))
+                    endpoints.append(try Endpoint(parsing: text, defaultPort: defaultPort))
                 } catch {
                     throw ValidationError("\(flag): \(error.description)")
                 }
@@ -22,7 +24,7 @@ enum NameServers {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RunFailure("no \(flag) given and \(path) cannot be read; give \(flag) ADDR[:PORT]")
         }
-        let found = ResolvConf.nameservers(in: String(decoding: data, as: UTF8.self))
+        let found = ResolvConf.nameservers(in: String(decoding: data, as: UTF8.self), port: defaultPort)
         guard !found.isEmpty else {
             throw RunFailure("no \(flag) given and \(path) lists no usable nameserver; give \(flag) ADDR[:PORT]")
         }

@@ -18,85 +18,14 @@ class H2SessionDelegate {
     func sessionDidReceiveSettings(_ session: H2Session) {}
     /// The server reset a stream (RST_STREAM); its close follows.
     func sessionDidReceiveReset(_ session: H2Session) {}
+    /// Response body bytes of `slot`'s stream (only for a session made with `readsBodies`); valid during the call.
+    func session(_ session: H2Session, didReceiveData data: UnsafeRawBufferPointer, of slot: Int32) {}
 }
 
 /// A client-side nghttp2 1.52 session for one connection: requests are submitted with prebuilt header lists,
 /// received bytes go in through `receive`, frames to send come out of `produceOutput` into an output buffer
 /// the connection writes (one write in flight). Loop thread only; `close()` (or deinit) deletes the session.
 final class H2Session {
-    /// Header fields built once per target, with stable storage for nghttp2's NO_COPY flags.
-    final class RequestTemplate: @unchecked Sendable {
-        let fields: UnsafeMutablePointer<nghttp2_nv>
-        let count: Int
-        let body: UnsafeRawBufferPointer
-        /// Bytes of the header list as RFC 7541 counts them (name + value + 32 per field): HPACK's input.
-        let uncompressedBytes: Int
-        private let storage: UnsafeMutableRawBufferPointer
-        /// Field values with placeholders, by field index; expanded per request into `scratch`.
-        private let valueTemplates: [(Int, NameTemplate)]
-        private let scratchFields: UnsafeMutablePointer<nghttp2_nv>
-        private let scratch: UnsafeMutablePointer<UInt8>
-
-        /// True when some field value has placeholders.
-        var isTemplated: Bool { !valueTemplates.isEmpty }
-
-        init(fields pairs: [(String, String)], body: [UInt8], salt: UInt64 = 0) throws(NameTemplateError) {
-            var templates: [(Int, NameTemplate)] = []
-            for (i, pair) in pairs.enumerated() {
-                if let template = try NameTemplate(pair.1, salt: salt) { templates.append((i, template)) }
-            }
-            valueTemplates = templates
-            scratchFields = .allocate(capacity: max(1, pairs.count))
-            scratch = .allocate(capacity: max(1, templates.reduce(0) { $0 + $1.1.maxLength }))
-            let names = pairs.map { Array($0.0.utf8) }, values = pairs.map { Array($0.1.utf8) }
-            let total = names.reduce(0) { $0 + $1.count } + values.reduce(0) { $0 + $1.count } + body.count
-            storage = .allocate(byteCount: max(1, total), alignment: 8)
-            fields = .allocate(capacity: pairs.count)
-            count = pairs.count
-            var offset = 0
-            var uncompressed = 0
-            for i in pairs.indices {
-                let name = storage.baseAddress! + offset
-                storage.baseAddress!.advanced(by: offset).copyMemory(from: names[i], byteCount: names[i].count)
-                offset += names[i].count
-                let value = storage.baseAddress! + offset
-                storage.baseAddress!.advanced(by: offset).copyMemory(from: values[i], byteCount: values[i].count)
-                offset += values[i].count
-                fields[i] = nghttp2_nv(name: name.assumingMemoryBound(to: UInt8.self),
-                                       value: value.assumingMemoryBound(to: UInt8.self),
-                                       namelen: names[i].count, valuelen: values[i].count,
-                                       flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue))
-                uncompressed += names[i].count + values[i].count + 32
-            }
-            let bodyStart = storage.baseAddress! + offset
-            bodyStart.copyMemory(from: body, byteCount: body.count)
-            self.body = UnsafeRawBufferPointer(start: bodyStart, count: body.count)
-            uncompressedBytes = uncompressed
-        }
-
-        deinit {
-            fields.deallocate()
-            storage.deallocate()
-            scratchFields.deallocate()
-            scratch.deallocate()
-        }
-
-        /// The fields for one request: the prebuilt ones, or with placeholders expanded (copied by nghttp2).
-        func fields(sequence: UInt64, thread: Int) -> UnsafePointer<nghttp2_nv> {
-            guard !valueTemplates.isEmpty else { return UnsafePointer(fields) }
-            scratchFields.update(from: fields, count: count)
-            var offset = 0
-            for (index, template) in valueTemplates {
-                let n = template.expand(sequence: sequence, thread: thread, into: scratch + offset)
-                scratchFields[index].value = scratch + offset
-                scratchFields[index].valuelen = n
-                scratchFields[index].flags = UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue)
-                offset += n
-            }
-            return UnsafePointer(scratchFields)
-        }
-    }
-
     private var session: OpaquePointer?
     /// Not retained: the delegate owns the session and clears this before it goes.
     var delegate: H2SessionDelegate? {
@@ -133,11 +62,12 @@ final class H2Session {
     static let windowSize: Int32 = (1 << 30)
 
     /// A session with a body table of its own (tests, single connections).
-    convenience init(slotCapacity: Int) throws(H2Error) {
-        try self.init(bodies: H2BodyTable(slotCapacity: slotCapacity))
+    convenience init(slotCapacity: Int, readsBodies: Bool = false) throws(H2Error) {
+        try self.init(bodies: H2BodyTable(slotCapacity: slotCapacity), readsBodies: readsBodies)
     }
 
-    init(bodies: H2BodyTable) throws(H2Error) {
+    /// `readsBodies`: response bodies reach the delegate (DNS over HTTPS); otherwise nghttp2 drops them unseen.
+    init(bodies: H2BodyTable, readsBodies: Bool = false) throws(H2Error) {
         output = .allocate(byteCount: outputCapacity, alignment: 16)
         self.bodies = bodies
         var callbacks: OpaquePointer?
@@ -157,6 +87,11 @@ final class H2Session {
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { session, streamID, errorCode, user in
             H2Session.with(user) { $0.didClose(streamID: streamID, errorCode: errorCode) }
+        }
+        if readsBodies {
+            nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, user in
+                H2Session.with(user) { $0.didReceiveData(streamID: streamID, UnsafeRawBufferPointer(start: data, count: length)) }
+            }
         }
         nghttp2_session_callbacks_set_error_callback2(callbacks) { _, _, message, length, user in
             let text = String(decoding: UnsafeRawBufferPointer(start: message, count: length), as: UTF8.self)
@@ -206,14 +141,20 @@ final class H2Session {
 
     /// Submits a request for `slot` and returns its stream ID, or 0 when the session cannot take a new stream
     /// (GOAWAY, IDs exhausted). The HEADERS frame goes out with the next `produceOutput`.
-    func submit(_ request: RequestTemplate, slot: Int32, sequence: UInt64 = 0, thread: Int = 0) -> Int32 {
+    /// `path` and `body` replace the template's `:path` and body (and its `content-length`) for this request;
+    /// `body` must stay valid until the stream closes.
+    func submit(_ request: RequestTemplate, slot: Int32, sequence: UInt64 = 0, thread: Int = 0,
+                path: UnsafeRawBufferPointer? = nil, body: UnsafeRawBufferPointer? = nil) -> Int32 {
         guard let session, !goAwayReceived else { return 0 }
-        let fields = request.fields(sequence: sequence, thread: thread)
+        let fields = path == nil && body == nil
+            ? request.fields(sequence: sequence, thread: thread)
+            : request.fields(path: path, bodyLength: body?.count)
         let user = UnsafeMutableRawPointer(bitPattern: Int(slot) + 1)
         let streamID: Int32
-        if request.body.count > 0 {
+        let requestBody = body ?? request.body
+        if requestBody.count > 0 {
             bodies.offsets[Int(slot)] = 0
-            bodies.bodies[Int(slot)] = request.body
+            bodies.bodies[Int(slot)] = requestBody
             var provider = nghttp2_data_provider()
             provider.source.ptr = user
             provider.read_callback = { session, _, buffer, length, flags, source, user in
@@ -343,6 +284,11 @@ final class H2Session {
                 notify { $0.session(self, didReceiveStatus: status, of: slot) }
             }
         }
+        return 0
+    }
+
+    private func didReceiveData(streamID: Int32, _ data: UnsafeRawBufferPointer) -> Int32 {
+        if let slot = slot(of: streamID) { notify { $0.session(self, didReceiveData: data, of: slot) } }
         return 0
     }
 

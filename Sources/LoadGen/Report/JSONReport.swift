@@ -57,7 +57,7 @@ enum JSONReport {
             ("per_thread", .array(result.threads.map(thread))),
             ("per_netns", .array(result.byNetns.map(netnsPart))),
         ]
-        if header.transport == "tls" { members.append(("tls", TLSReport.json(result.tls))) }
+        if header.transport == "tls" || header.transport == "https" { members.append(("tls", TLSReport.json(result.tls))) }
         if header.kind == "http2" {
             let h = result.h2
             members.append(("http2", .object([

@@ -18,7 +18,7 @@ struct ReportHeader: Sendable {
     var targets: [String]
     /// Where the targets came from ("--server", "/etc/netns/x/resolv.conf").
     var targetsSource: String
-    /// "udp" or "tcp" for DNS.
+    /// "udp", "tcp", "tls" or "https" for DNS; "tcp" or "tls" for HTTP.
     var transport: String
     /// The questions or URLs, for the report (at most a few are shown).
     var workload: [String]

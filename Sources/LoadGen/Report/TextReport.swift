@@ -94,7 +94,7 @@ enum TextReport {
         let bytes = Wording.count(result.bytesReceived, "byte", grouped: false)
         let connections = Wording.count(result.connectionsOpened, "connection", grouped: false)
         lines.append("  traffic   \(bytes) received, \(connections) opened, connect errors: \(connectErrors.isEmpty ? "none" : connectErrors.joined(separator: "  "))")
-        if header.transport == "tls" { lines.append(TLSReport.line(result.tls)) }
+        if header.transport == "tls" || header.transport == "https" { lines.append(TLSReport.line(result.tls)) }
         if header.kind == "http2" {
             let h = result.h2
             let counted = [Wording.count(h.streamsOpened, "stream", grouped: false), Wording.count(h.goAwaysReceived, "GOAWAY", grouped: false),

@@ -16,10 +16,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     private let slotResolver: UnsafeMutablePointer<Int32>
     private var resolvers: [Resolver] = []
     private var ids: [IDAllocator] = []
-    private let packets: [UnsafeMutableRawBufferPointer]
-    private let questions: [DNSQuestion]
-    /// Expanded template text, for building packets and event records.
-    private let nameScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 512)
+    private let queries: DNSQueries
     private let transport: String
     private var serverNames: [String] = []
     private var qtypeNames: [String] = []
@@ -44,15 +41,8 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         slotResolver.initialize(repeating: 0, count: capacity)
         slotRetried = .allocate(capacity: capacity)
         slotRetried.initialize(repeating: false, count: capacity)
-        questions = dns.questions
+        queries = DNSQueries(questions: dns.questions)
         transport = dns.tcp ? "tcp" : "udp"
-        packets = dns.questions.map { question in
-            let bytes = DNSMessage.query(name: question.name, type: question.type)
-            // Templates are rebuilt per query into the same buffer: room for the longest name.
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 12 + 256 + 4), alignment: 2)
-            buffer.copyBytes(from: bytes)
-            return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(question.template == nil ? bytes.count : buffer.count)])
-        }
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         let timeoutMillis = Int((config.load.timeoutNanos + 999_999) / 1_000_000)
@@ -86,8 +76,6 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         slotID.deallocate()
         slotResolver.deallocate()
         slotRetried.deallocate()
-        nameScratch.deallocate()
-        for packet in packets { packet.deallocate() }
     }
 
     override func housekeeping(now: UInt64) {
@@ -117,17 +105,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
 
     /// The query of `slot` (its question, expanded, with its ID), in a buffer valid until the next call.
     private func packet(slot: Int32) -> UnsafeRawBufferPointer {
-        let sequence = slots.sequence[Int(slot)]
-        let questionIndex = packets.count == 1 ? 0 : Int(sequence % UInt64(packets.count))
-        var packet = UnsafeRawBufferPointer(packets[questionIndex])
-        if let template = questions[questionIndex].template {
-            let n = template.expand(sequence: sequence, thread: result.threadIndex, into: nameScratch)
-            let length = DNSMessage.writeQuery(name: UnsafeBufferPointer(start: nameScratch, count: n),
-                                               type: questions[questionIndex].type, into: packets[questionIndex].baseAddress!)
-            packet = UnsafeRawBufferPointer(rebasing: packet[0..<length])
-        }
-        DNSMessage.setID(slotID[Int(slot)], in: packets[questionIndex])
-        return packet
+        queries.packet(sequence: slots.sequence[Int(slot)], thread: result.threadIndex, id: slotID[Int(slot)])
     }
 
     private func allServersBackingOff(now: UInt64) -> Bool {
@@ -178,18 +156,9 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
 
     override func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {
         let s = Int(slot)
-        let sequence = slots.sequence[s]
-        let question = questions.count == 1 ? questions[0] : questions[Int(sequence % UInt64(questions.count))]
         let server = Int(slotResolver[s])
         record.field("id", Int(slotID[s]))
-        if let template = question.template {
-            let n = template.expand(sequence: sequence, thread: result.threadIndex, into: nameScratch)
-            record.field("qname", bytes: UnsafeRawBufferPointer(start: nameScratch, count: n))
-        } else {
-            record.field("qname", question.name.text)
-        }
-        record.field("qtype", question.type.name)
-        if case .answered(let code) = completion { record.field("rcode", DNSRcode.name(code)) }
+        queries.describe(sequence: slots.sequence[s], thread: result.threadIndex, rcode: completion.code, into: &record)
         record.field("src", resolvers[server].localAddress)
         record.field("dst", serverNames[server])
         record.field("transport", transport)

@@ -77,9 +77,7 @@ final class HTTP1Worker: PooledWorker {
         client.responses = 0
         client.slot = -1
         client.tls = nil
-        let stream = try makeStream(tag: lane, group: pool.group(ofLane: lane), delegate: self)
-        client.stream = stream
-        try stream.connect(to: endpoints.endpoints[pool.group(ofLane: lane)])
+        try connectStream(lane: lane, delegate: self) { client.stream = $0 }
     }
 
     override func closeConnection(lane: Int) -> Bool {

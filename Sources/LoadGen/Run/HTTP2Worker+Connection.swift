@@ -65,5 +65,8 @@ extension HTTP2Worker {
         }
         override func sessionDidReceiveSettings(_ session: H2Session) { withWorker { $0.didReceiveSettings(self) } }
         override func sessionDidReceiveReset(_ session: H2Session) { withWorker { $0.result.h2.resetsReceived += 1 } }
+        override func session(_ session: H2Session, didReceiveData data: UnsafeRawBufferPointer, of slot: Int32) {
+            withWorker { $0.doh?.receive(data, slot: slot) }
+        }
     }
 }

@@ -44,7 +44,8 @@ extension HTTP2Worker {
         connection.tls = summary
         guard summary?.alpn == "h2" else {
             let chosen = summary?.alpn.map { "'\($0)'" } ?? "no protocol"
-            protocolMismatch(lane: connection.lane, kind: .tlsALPN, why: "TLS: the server selected \(chosen) by ALPN, not h2: it does not serve HTTP/2 over TLS on this port; drop --http2 to use HTTP/1.1", now: Loop.nowNanos)
+            let advice = doh == nil ? "; drop --http2 to use HTTP/1.1" : ", so no DNS over HTTPS (RFC 8484 needs HTTP/2)"
+            protocolMismatch(lane: connection.lane, kind: .tlsALPN, why: "TLS: the server selected \(chosen) by ALPN, not h2: it does not serve HTTP/2 over TLS on this port\(advice)", now: Loop.nowNanos)
             return
         }
         flush(connection)

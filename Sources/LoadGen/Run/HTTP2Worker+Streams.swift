@@ -5,11 +5,23 @@ extension HTTP2Worker {
         // Borrowed, not retained (a retain and release per request showed in profiles): the connection owns
         // its session, the worker its templates, and submitting calls back into neither.
         let sequence = slots.sequence[s], thread = result.threadIndex
+        if let doh {
+            let (streamID, headerBytes) = doh.submit(slot: slot, sequence: sequence, thread: thread,
+                                                     group: connection.group, session: connection.session.unsafelyUnwrapped)
+            opened(slot, streamID: streamID, headerBytes: headerBytes, on: connection)
+            return
+        }
         let streamID = Unmanaged.passUnretained(connection.session.unsafelyUnwrapped)._withUnsafeGuaranteedRef { session in
             Unmanaged.passUnretained(templates[target])._withUnsafeGuaranteedRef { template in
                 session.submit(template, slot: slot, sequence: sequence, thread: thread)
             }
         }
+        opened(slot, streamID: streamID, headerBytes: templates[target].uncompressedBytes, on: connection)
+    }
+
+    /// The request of `slot` was submitted as stream `streamID` (0: the session took no new stream).
+    private func opened(_ slot: Int32, streamID: Int32, headerBytes: Int, on connection: Connection) {
+        let s = Int(slot)
         guard streamID > 0 else {
             // The session takes no new stream (GOAWAY on its way): the event waits for another connection.
             pool.release(lane: connection.lane)
@@ -23,7 +35,7 @@ extension HTTP2Worker {
         slotTimedOut[s] = false
         connection.active += 1
         result.h2.streamsOpened += 1
-        result.h2.requestHeaderBytes += UInt64(templates[target].uncompressedBytes)
+        result.h2.requestHeaderBytes += UInt64(headerBytes)
         pendingFlush = true
     }
 
@@ -45,7 +57,7 @@ extension HTTP2Worker {
         if slotTimedOut[s] {
             finishSlot(slot, .timedOut, now: now)
         } else if complete {
-            finishSlot(slot, .answered(code: Int(slotStatus[s])), now: now)
+            finishSlot(slot, doh?.outcome(slot: slot, status: Int(slotStatus[s])) ?? .answered(code: Int(slotStatus[s])), now: now)
         } else if ledger.phase(of: slot) == .waiting {
             // Its HEADERS never left: it simply waits for another connection.
             pool.waitFirst(slot: slot, group: connection.group, since: waitOrigin(slot))

@@ -18,6 +18,8 @@ final class HTTP2Worker: PooledWorker {
     var nextConnectionID: Int32 = 0
     /// Request bodies in flight, shared by every session of this worker.
     let bodies: H2BodyTable
+    /// DNS over HTTPS (`loadgen dns --transport https`): the requests carry DNS queries; nil for HTTP runs.
+    let doh: DoHRequests?
     // Per slot: the connection (by ID) and stream carrying it, its status, whether its timeout reset it.
     let slotStatus: UnsafeMutablePointer<Int32>
     let slotConnection: UnsafeMutablePointer<Int32>
@@ -41,6 +43,7 @@ final class HTTP2Worker: PooledWorker {
         streamsPerConnection = http.streams
         let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
         bodies = H2BodyTable(slotCapacity: capacity)
+        doh = try http.doh.map { try DoHRequests($0, authorities: http.targets.map(\.url.authority), slotCapacity: capacity) }
         slotStatus = .allocate(capacity: capacity)
         slotStatus.initialize(repeating: 0, count: capacity)
         slotConnection = .allocate(capacity: capacity)
@@ -89,7 +92,7 @@ final class HTTP2Worker: PooledWorker {
         let connection = Connection(worker: self, id: nextConnectionID, lane: lane, group: pool.group(ofLane: lane))
         connection.number = number
         lanes[lane] = connection
-        connection.session = try H2Session(bodies: bodies)
+        connection.session = try H2Session(bodies: bodies, readsBodies: doh != nil)
         connection.session?.delegate = connection
         let stream = try makeStream(tag: lane, group: connection.group, delegate: connection)
         connection.stream = stream
@@ -153,10 +156,14 @@ final class HTTP2Worker: PooledWorker {
 
     // MARK: Reports
 
-    override var eventKind: StaticString { "http2" }
+    override var eventKind: StaticString { doh == nil ? "http2" : "dns" }
 
     override func describeEvent(slot: Int32, _ completion: Completion, into record: inout EventRecord) {
         let s = Int(slot)
+        if let doh {
+            doh.queries.describe(sequence: slots.sequence[s], thread: result.threadIndex, rcode: completion.code, into: &record)
+            record.field("transport", "https")
+        }
         let target = Int(slots.sequence[s] % UInt64(targets.count))
         describeRequest(slot: slot, targets[target], completion, scratch: urlScratch, into: &record)
         if logsEvents, let connection = slotConnectionRef[s] {

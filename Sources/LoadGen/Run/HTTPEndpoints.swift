@@ -28,6 +28,13 @@ struct HTTPEndpoints {
         }
     }
 
+    /// DNS servers (IP literals), one group each; queries go round-robin over them.
+    init(servers: [Endpoint]) {
+        endpoints = servers
+        hosts = servers.map(\.host)
+        groupOfTarget = Array(servers.indices)
+    }
+
     var description: String { endpoints.map(\.description).joined(separator: ", ") }
 }
 

@@ -124,6 +124,12 @@ final class LoadThread: @unchecked Sendable {
 
     private func makeWorker(loop: Loop, netnsInode inode: UInt64) throws -> LoadWorker {
         switch config.kind {
+        case .dns where config.dns!.transport == .tls:
+            return try DoTWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                 stop: stop, progress: progress)
+        case .dns where config.dns!.transport == .https:
+            return try HTTP2Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                   stop: stop, progress: progress)
         case .dns:
             return try DNSWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
                                  stop: stop, progress: progress)

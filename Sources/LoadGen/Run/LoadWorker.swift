@@ -193,6 +193,12 @@ class LoadWorker {
         case timedOut
         case cancelled
         case failed(ErrorKind)
+
+        /// The answer's code, when answered.
+        var code: Int? {
+            if case .answered(let code) = self { return code }
+            return nil
+        }
     }
 
     /// Ends an event at `atNanos`: the ledger decides what it counts as (an event that never went out is not

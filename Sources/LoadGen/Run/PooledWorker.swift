@@ -1,4 +1,4 @@
-/// The connection pool shared by HTTP/1.1 and HTTP/2 (and every later stream kind): `PoolCore`'s decisions
+/// The connection pool shared by HTTP/1.1, HTTP/2 and DNS over TLS (and every later stream kind): `PoolCore`'s decisions
 /// carried out with libuv — connects and their timeouts, backoff, the netns check of every socket, one mapping
 /// from transport errors to error kinds, events waiting for a connection (given up after `--timeout` as
 /// `not_sent: no_connection`), and retired connections kept alive until the next tick so that none is released
@@ -30,12 +30,12 @@ class PooledWorker: LoadWorker {
 
     init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64, stop: StopSignal,
          progress: ProgressCell, persistent: Bool) throws {
-        let http = config.http!
-        connectTimeoutNanos = http.connectTimeoutNanos
-        tlsContext = http.tls
+        let setup = config.pool
+        connectTimeoutNanos = setup.connectTimeoutNanos
+        tlsContext = setup.tls
         quiet = config.output.quiet || threadIndex > 0
         threadCount = UInt64(config.load.threads)
-        let lanes = Int(LoadPlan.share(of: UInt64(http.connections), thread: UInt64(threadIndex),
+        let lanes = Int(LoadPlan.share(of: UInt64(setup.connections), thread: UInt64(threadIndex),
                                        of: UInt64(config.load.threads)))
         let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
         retriedSlot = .allocate(capacity: capacity)
@@ -46,7 +46,11 @@ class PooledWorker: LoadWorker {
                         waitCapacity: 1)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
-        endpoints = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
+        if let http = config.http {
+            endpoints = try HTTPEndpoints(targets: http.targets, dnsServers: http.dnsServers)
+        } else {
+            endpoints = HTTPEndpoints(servers: config.dns!.servers(ofThread: threadIndex, in: config))
+        }
         pool = PoolCore(groups: endpoints.endpoints.count, lanes: lanes,
                         settings: .init(connectTimeoutNanos: connectTimeoutNanos,
                                         waitTimeoutNanos: config.load.timeoutNanos, persistent: persistent),
@@ -147,6 +151,15 @@ class PooledWorker: LoadWorker {
             }
         }
         return stream
+    }
+
+    /// Opens a stream to the lane's endpoint: handed to `keep` (so that `closeConnection` finds it whatever
+    /// happens next), then connecting.
+    final func connectStream(lane: Int, delegate: any TCPStreamDelegate, keep: (TCPStream) -> Void) throws {
+        let group = pool.group(ofLane: lane)
+        let stream = try makeStream(tag: lane, group: group, delegate: delegate)
+        keep(stream)
+        try stream.connect(to: endpoints.endpoints[group])
     }
 
     /// Closes a connection's stream, counting its `SSL_write` calls; true when the server had accepted it before

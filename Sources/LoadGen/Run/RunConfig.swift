@@ -39,6 +39,27 @@ struct RunConfig: Sendable {
         var tcp: Bool
         /// A truncated UDP answer sends its query again over TCP (`--tc-fallback`).
         var tcFallback = false
+        /// How queries travel: udp and tcp through c-ares, tls (RFC 7858) and https (RFC 8484) on the pool.
+        var transport = DNSTransport.udp
+        /// DNS over TLS: the connections across all threads and how long a connect may take.
+        var connections = 1
+        var connectTimeoutNanos: UInt64 = 3_000_000_000
+        /// DNS over TLS: the run's TLS context (DNS over HTTPS has it in `http.tls`).
+        var tls: TLSContext?
+
+        /// The servers loop thread `index` asks: its target's own, or every server.
+        func servers(ofThread index: Int, in config: RunConfig) -> [Endpoint] {
+            serversByTarget.isEmpty ? servers : serversByTarget[config.target(ofThread: index)]
+        }
+    }
+
+    /// DNS over HTTPS (RFC 8484): how the queries travel as HTTP/2 requests.
+    struct DoH: Sendable {
+        enum Method: String, Sendable { case post, get }
+        var method: Method
+        /// The path of the DNS endpoint, e.g. /dns-query.
+        var path: String
+        var questions: [DNSQuestion]
     }
 
     struct HTTP: Sendable {
@@ -61,6 +82,8 @@ struct RunConfig: Sendable {
         /// https:// targets: the run's one TLS context (verification, client certificate, sessions), shared by every
         /// connection of every thread; nil for http://.
         var tls: TLSContext?
+        /// DNS over HTTPS: the requests carry DNS queries (`loadgen dns --transport https`).
+        var doh: DoH?
     }
 
     var kind: Kind
@@ -94,6 +117,13 @@ struct RunConfig: Sendable {
                  threadIndex: UInt64(index), threadCount: UInt64(load.threads),
                  maxInFlight: Int(LoadPlan.share(of: UInt64(load.concurrency), thread: UInt64(index),
                                                  of: UInt64(load.threads))))
+    }
+
+    /// The connection pool's connections, connect timeout and TLS context: HTTP's, or DNS over TLS's.
+    var pool: (connections: Int, connectTimeoutNanos: UInt64, tls: TLSContext?) {
+        if let http { return (http.connections, http.connectTimeoutNanos, http.tls) }
+        let dns = dns!
+        return (dns.connections, dns.connectTimeoutNanos, dns.tls)
     }
 
     /// How long a stopped run waits for answers before cancelling what is still in flight.

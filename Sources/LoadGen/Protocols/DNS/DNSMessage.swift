@@ -72,4 +72,32 @@ enum DNSMessage {
     static func isTruncated(_ message: UnsafeRawBufferPointer) -> Bool {
         message.count >= headerBytes && message[2] & 0x02 != 0
     }
+
+    /// True when the QR bit says the message is a response.
+    @inline(__always)
+    static func isResponse(_ message: UnsafeRawBufferPointer) -> Bool {
+        message.count >= headerBytes && message[2] & 0x80 != 0
+    }
+
+    /// True when `answer` is a response to `query` (a query loadgen built: one question, no compression): the
+    /// same ID, one question, and that question equal to the query's (names compared ASCII-case-insensitively,
+    /// as servers may echo them in another case). Reads only within both buffers, whatever the answer holds.
+    static func answers(_ query: UnsafeRawBufferPointer, with answer: UnsafeRawBufferPointer) -> Bool {
+        guard query.count > headerBytes, answer.count >= query.count, isResponse(answer),
+              answer[0] == query[0], answer[1] == query[1], answer[4] == 0, answer[5] == 1 else { return false }
+        // Walk the query's name (ours, well formed): label lengths, the type and the class must be equal;
+        // letters inside labels may differ in case.
+        var i = headerBytes
+        while i < query.count - 4 {
+            let length = Int(query[i])
+            guard answer[i] == query[i], i + 1 + length <= query.count - 4 else { return false }
+            for j in (i + 1)..<(i + 1 + length) where answer[j] != query[j] {
+                guard answer[j] | 0x20 == query[j] | 0x20, (0x61...0x7A).contains(query[j] | 0x20) else { return false }
+            }
+            i += 1 + length
+            if length == 0 { break }
+        }
+        for j in i..<query.count where answer[j] != query[j] { return false }
+        return true
+    }
 }
