@@ -15,7 +15,11 @@ extension HTTP1IntegrationTests {
 
         static let usageCases: [Case] = [
             Case(label: "ftp://x/", arguments: ["ftp://x/"], mentions: ["ftp", "http://"]),
-            Case(label: "https:// says which schemes are supported", arguments: ["https://127.0.0.1/"], mentions: ["https", "http://"]),
+            Case(label: "ftp:// says which schemes are supported", arguments: ["ftp://127.0.0.1/"], mentions: ["ftp", "http://", "https://"]),
+            Case(label: "-k on an http:// URL names the flag", arguments: ["-k", "http://127.0.0.1/"], mentions: ["--insecure", "https://"]),
+            Case(label: "--tls-min 1.1", arguments: ["--tls-min", "1.1", "https://127.0.0.1/"], mentions: ["--tls-min", "1.2 or 1.3"]),
+            Case(label: "--cacert that does not exist", arguments: ["--cacert", "/nonexistent/ca.pem", "https://127.0.0.1/"],
+                 mentions: ["--cacert", "/nonexistent/ca.pem"]),
             Case(label: "port 70000", arguments: ["http://127.0.0.1:70000/"], mentions: ["70000"]),
             Case(label: "port 0", arguments: ["http://127.0.0.1:0/"], mentions: ["port"]),
             Case(label: "unclosed IPv6 bracket", arguments: ["http://[::1/"], mentions: ["[::1"]),

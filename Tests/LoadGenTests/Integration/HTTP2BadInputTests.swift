@@ -17,8 +17,10 @@ extension HTTP2IntegrationTests {
             Case(label: "--streams abc", arguments: ["--http2", "--streams", "abc", "URL"] + bounded, exitCode: 2, mentions: ["--streams", "abc"]),
             Case(label: "--streams 5 without --http2", arguments: ["--streams", "5", "URL"] + bounded, exitCode: 2,
                  mentions: ["--streams", "--http2"]),
-            Case(label: "--http2 with an https URL", arguments: ["--http2", "https://127.0.0.1/"] + bounded, exitCode: 2,
-                 mentions: ["https", "TLS", "not supported"]),
+            Case(label: "--http2 with URLs of both schemes", arguments: ["--http2", "https://127.0.0.1/", "URL"] + bounded, exitCode: 2,
+                 mentions: ["http://", "https://", "one scheme"]),
+            Case(label: "--http2 with a TLS flag on http://", arguments: ["--http2", "--sni", "a.test", "URL"] + bounded, exitCode: 2,
+                 mentions: ["--sni", "https://"]),
             Case(label: "--http2 --no-keepalive", arguments: ["--http2", "--no-keepalive", "URL"] + bounded, exitCode: 2,
                  mentions: ["--no-keepalive", "--http2"]),
         ]

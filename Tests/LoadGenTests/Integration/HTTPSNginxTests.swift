@@ -77,7 +77,7 @@ import Testing
                 let tls = try Self.tls(resumed)
                 #expect(try tls.int("handshakes_resumed") == log.filter(\.resumed).count, "nginx's \\$ssl_session_reused")
                 #expect(try tls.int("handshakes_full") == log.filter { !$0.resumed }.count)
-                #expect(try tls.int("handshakes_resumed") >= 290, "sessions are resumed: \(tls.object)")
+                #expect(try tls.int("handshakes_resumed") >= 240, "sessions are resumed (all but the first few): \(tls.object)")
                 #expect(try resumed.int("connections_opened") == 300)
 
                 let full = try await LoadGen.run(
