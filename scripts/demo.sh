@@ -9,8 +9,10 @@
 #      612-byte index.html and logging every request, and runs
 #        BIN http http://127.0.0.1:8080/ --netns NS -c 50 --rate 5000 --duration 3s
 #        BIN http --http2 http://127.0.0.1:8081/ --netns NS -c 4 --streams 50 --rate 5000 --duration 3s
+#        BIN http https://127.0.0.1:8443/ --netns NS --cacert CA --sni loadgen.test --no-keepalive ...
 #      each followed by the number of requests nginx logged (and the connections they came on) next to
-#      loadgen's `completed`, and for HTTP/2 whether every logged request was HTTP/2.0.
+#      loadgen's `completed`, for HTTP/2 whether every logged request was HTTP/2.0, and for HTTPS the TLS
+#      version and how many handshakes nginx saw resumed ($ssl_session_reused) next to loadgen's count.
 # The namespace and the servers are removed again on success, failure and Ctrl-C alike. About 15 s.
 # Needs root and the packages of `make setup` (iproute2, knot, nginx-light).
 set -euo pipefail
@@ -169,4 +171,16 @@ if [[ $interrupted -eq 1 ]]; then echo "demo: interrupted" >&2; exit 130; fi
 
 run_http "HTTP/2" "$NGINX_NETNS_PORT_H2" \
     http --http2 "http://127.0.0.1:$NGINX_NETNS_PORT_H2/" --netns "$ns" -c 4 --streams 50 --rate 5000 --duration 3s
+if [[ $interrupted -eq 1 ]]; then echo "demo: interrupted" >&2; exit 130; fi
+
+# HTTPS: the certificate (for loadgen.test and 127.0.0.1, by the CA nginx-netns.sh made) verified as curl would,
+# against the name sent as SNI; a TLS connection per request, sessions resumed.
+run_http "HTTPS" "$NGINX_NETNS_PORT_TLS" \
+    http "https://127.0.0.1:$NGINX_NETNS_PORT_TLS/" --netns "$ns" --cacert "$nginx_dir/tls/ca.pem" \
+    --sni loadgen.test --no-keepalive -c 4 --rate 500 --duration 3s
+tls_resumed=$(sed -n 's/.*full, \([0-9,]\+\) resumed.*/\1/p' "$report" | head -n 1)
+printf '  %-32s %s\n' "TLS as nginx logged it" \
+    "$(awk '{n[$(NF-1) " " ($NF == "r" ? "resumed" : "full")]++} END {for (k in n) printf "%s %d  ", k, n[k]}' \
+        "$nginx_dir/access-$NGINX_NETNS_PORT_TLS.log")" \
+    "loadgen handshakes resumed" "${tls_resumed:-?}"
 if [[ $interrupted -eq 1 ]]; then echo "demo: interrupted" >&2; exit 130; fi
