@@ -89,6 +89,11 @@ extension TCPStream {
 
     /// Encrypts `bytes` with one `SSL_write` and sends the ciphertext; true when it all went out at once.
     func writeTLS(_ tls: TLSStream, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard tls.engine.isHandshakeComplete else {
+            // A caller bug, not the peer's: fail the connection instead of trapping in the engine.
+            delegate.stream(self, didFailTLS: .other("a write before the TLS handshake completed"))
+            return false
+        }
         do {
             try tls.engine.write(bytes)
         } catch {
