@@ -58,21 +58,23 @@ enum JSONReport {
             ("per_netns", .array(result.byNetns.map(netnsPart))),
         ]
         if header.transport == "tls" || header.transport == "https" { members.append(("tls", TLSReport.json(result.tls))) }
-        if header.kind == "http2" {
-            let h = result.h2
-            members.append(("http2", .object([
-                ("streams_opened", .uint(h.streamsOpened)),
-                ("goaways_received", .uint(h.goAwaysReceived)),
-                ("resets_received", .uint(h.resetsReceived)),
-                ("retried", .uint(h.retried)),
-                ("request_header_bytes", .uint(h.requestHeaderBytes)),
-                ("request_header_bytes_hpack", .uint(h.requestHeaderBlockBytes)),
-                ("response_header_bytes", .uint(h.responseHeaderBytes)),
-                ("response_header_bytes_hpack", .uint(h.responseHeaderBlockBytes)),
-                ("header_compression_saved", .double(H2Counters.saving(h))),
-            ])))
-        }
+        if header.kind == "http2" { members.append(("http2", http2(result.h2))) }
         return .object(members)
+    }
+
+    /// HTTP/2 bookkeeping: streams, GOAWAYs, resets, retries and what HPACK saved.
+    static func http2(_ h: H2Counters) -> JSON {
+        .object([
+            ("streams_opened", .uint(h.streamsOpened)),
+            ("goaways_received", .uint(h.goAwaysReceived)),
+            ("resets_received", .uint(h.resetsReceived)),
+            ("retried", .uint(h.retried)),
+            ("request_header_bytes", .uint(h.requestHeaderBytes)),
+            ("request_header_bytes_hpack", .uint(h.requestHeaderBlockBytes)),
+            ("response_header_bytes", .uint(h.responseHeaderBytes)),
+            ("response_header_bytes_hpack", .uint(h.responseHeaderBlockBytes)),
+            ("header_compression_saved", .double(H2Counters.saving(h))),
+        ])
     }
 
     /// Answers per status class: 1xx … 5xx (HTTP).
