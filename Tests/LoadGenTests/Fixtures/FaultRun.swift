@@ -173,7 +173,9 @@ enum KilledServerSchedule: String, CaseIterable, Sendable, CustomStringConvertib
         try FaultRun.expectWindow(report, seconds: Self.seconds, sourceLocation: sourceLocation)
         let summary = FaultRun.summary(report)
         let sent = try report.sent, notSent = try report.int("not_sent"), reasons = try FaultRun.notSentReasons(report)
-        #expect(sent >= 1500 && sent < Self.intended, "about 1 s at 2000/s went out before the kill: \(summary)",
+        // The kill comes 1 s after the spawn; start-up (up to 0.25 s, 0.5 s under a sanitizer) is not sending time.
+        let least = IntegrationEnvironment.isSanitizerBuild ? 1000 : 1500
+        #expect(sent >= least && sent < Self.intended, "about 1 s at 2000/s went out before the kill: \(summary)",
                 sourceLocation: sourceLocation)
         #expect(try report.completed >= 1000, "requests before the kill were answered: \(summary)", sourceLocation: sourceLocation)
         #expect(notSent > 0 && reasons["stopped", default: 0] == 0, "\(summary)", sourceLocation: sourceLocation)
