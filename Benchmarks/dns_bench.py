@@ -220,14 +220,17 @@ def lost_cell(r: Results, load: Load, tool: str) -> str:
     return text
 
 
-def versions(loadgen: str) -> dict:
-    dnsperf = "?"
+def dnsperf_version() -> str:
     try:
         p = subprocess.run(["dnsperf", "-h"], capture_output=True, text=True, timeout=10)
-        m = re.search(r"Version\s+(\S+)", p.stdout + p.stderr)
-        dnsperf = m.group(1) if m else "?"
     except OSError as e:
-        dnsperf = f"unavailable ({e.strerror})"
+        return f"unavailable ({e.strerror})"
+    m = re.search(r"Version\s+(\S+)", p.stdout + p.stderr)
+    return m.group(1) if m else "?"
+
+
+def versions(loadgen: str) -> dict:
+    dnsperf = dnsperf_version()
     knot = first_line(["knotd", "--version"])
     m = re.search(r"version\s+(\S+)", knot)
     return {"loadgen": first_line([loadgen, "--version"]), "dnsperf": dnsperf, "knot": m.group(1) if m else knot}

@@ -2,10 +2,10 @@
 """Peer benchmarks: loadgen against the established tool for each protocol, on the same server, in one go.
 
     sudo python3 Benchmarks/run.py --loadgen .build/release/loadgen [--seconds 10] [--repeat 3] [--json FILE]
-                                   [--only dns|http1|http2 ...]
+                                   [--only dns|dnstls|http1|http2|tls ...]
 
-Sections: DNS (loadgen vs dnsperf, Knot DNS), HTTP/1.1 (loadgen vs wrk, nginx) and HTTP/2 (loadgen vs
-h2load, nghttpd and nginx). For each, starts the server in a network namespace of its own, runs every load with both clients `--repeat` times
+Sections: DNS (loadgen vs dnsperf, Knot DNS), DNS over TLS and HTTPS (loadgen vs dnsperf, unbound), HTTP/1.1
+(loadgen vs wrk, nginx) and HTTP/2 (loadgen vs h2load, nghttpd and nginx). For each, starts the server in a network namespace of its own, runs every load with both clients `--repeat` times
 (alternating which goes first), prints the medians as a Markdown table with the targets, and removes the
 namespace and the server again, also on Ctrl-C or an error. See Benchmarks/README.md.
 """
@@ -26,6 +26,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dns_bench  # noqa: E402
+import dns_tls_bench  # noqa: E402
 import http1_bench  # noqa: E402
 import http2_bench  # noqa: E402
 import tls_bench  # noqa: E402
@@ -62,7 +63,7 @@ def parse_args(argv: list) -> argparse.Namespace:
 # Each section module has preflight(loadgen) -> [problems], versions(loadgen) -> {tool: version} and
 # make_section(loadgen, netns, workdir) -> harness.Section, or make_sections(...) -> [harness.Section] when it
 # compares against more than one server (HTTP/2: nghttpd and nginx, each in a namespace of its own).
-SECTIONS = {"dns": dns_bench, "http1": http1_bench, "http2": http2_bench, "tls": tls_bench}
+SECTIONS = {"dns": dns_bench, "dnstls": dns_tls_bench, "http1": http1_bench, "http2": http2_bench, "tls": tls_bench}
 
 
 def make_sections(module, loadgen: str, netns: str, workdir: Path) -> list:
