@@ -38,6 +38,7 @@ HARNESSES=(
     "verify-tshark-fields|VerifyTsharkFields|$VERIFY"
     "verify-jsonl|VerifyJSONLines|$VERIFY"
     "verify-events-log|VerifyEventLog|$VERIFY"
+    "dot-stream|DoTStream|$DNS $P/DNS/DNSRcode.swift $P/DNS/AnswerLedger.swift $S/Stats/DNSCounters.swift $P/DNS/DNSStreamFramer.swift $P/DNS/DNSQueryTable.swift $S/Scheduling/IDAllocator.swift"
     "cli-arguments|CLIArguments|$S/CLI/Quantity.swift $S/Stats/Threshold.swift $S/Scheduling/Pacer.swift"
 )
 
