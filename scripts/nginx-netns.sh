@@ -34,19 +34,8 @@ NGINX_NETNS_PORT_STATUS=8079
 NGINX_NETNS_PORT_TLS=8443
 NGINX_NETNS_PORT_H2_TLS=8444
 
-# A CA and a server certificate for 127.0.0.1 and loadgen.test (ECDSA P-256, 30 days) in DIR/tls.
-nginx_netns_write_certificates() {
-    local tls=$1/tls
-    mkdir -p "$tls"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=loadgen test CA" \
-        -keyout "$tls/ca.key" -out "$tls/ca.pem" -addext basicConstraints=critical,CA:TRUE \
-        -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=loadgen.test" \
-        -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:loadgen.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$tls/ext.cnf"
-    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 30 \
-        -extfile "$tls/ext.cnf" -out "$tls/server.pem" 2>/dev/null
-}
+# shellcheck source=test-certs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/test-certs.sh"
 
 nginx_netns_write_files() {
     local dir=$1 mode=$2 log_h1 log_h2 log_tls log_h2_tls tuning nofile=30000 hard
@@ -144,7 +133,7 @@ nginx_netns_up() {
     fi
     mkdir -p "$dir"
     nginx_netns_write_files "$dir" "$mode"
-    nginx_netns_write_certificates "$dir" || { echo "nginx-netns: openssl could not make the test certificates" >&2; return 1; }
+    test_certs_write "$dir" || { echo "nginx-netns: openssl could not make the test certificates" >&2; return 1; }
     if ! nginx_netns_exists "$ns"; then
         ip netns add "$ns"
         echo "$ns" >"$dir/netns"   # `down` deletes only a namespace that `up` created

@@ -24,19 +24,8 @@
 UNBOUND_NETNS_PORT_TLS=853
 UNBOUND_NETNS_PORT_HTTPS=443
 
-# A CA and a server certificate for 127.0.0.1 and loadgen.test (ECDSA P-256, 30 days) in DIR/tls.
-unbound_netns_write_certificates() {
-    local tls=$1/tls
-    mkdir -p "$tls"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=loadgen test CA" \
-        -keyout "$tls/ca.key" -out "$tls/ca.pem" -addext basicConstraints=critical,CA:TRUE \
-        -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null || return 1
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=loadgen.test" \
-        -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null || return 1
-    printf 'subjectAltName=IP:127.0.0.1,DNS:loadgen.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$tls/ext.cnf"
-    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 30 \
-        -extfile "$tls/ext.cnf" -out "$tls/server.pem" 2>/dev/null
-}
+# shellcheck source=test-certs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/test-certs.sh"
 
 unbound_netns_write_config() {
     local dir=$1
@@ -120,7 +109,7 @@ unbound_netns_up() {
     fi
     mkdir -p "$dir"
     unbound_netns_write_config "$dir"
-    unbound_netns_write_certificates "$dir" || { echo "unbound-netns: openssl could not make the test certificates" >&2; return 1; }
+    test_certs_write "$dir" || { echo "unbound-netns: openssl could not make the test certificates" >&2; return 1; }
     unbound-checkconf "$dir/unbound.conf" >"$dir/unbound-start.log" 2>&1 || {
         echo "unbound-netns: the unbound configuration does not load:" >&2; cat "$dir/unbound-start.log" >&2; return 1; }
     if ! unbound_netns_exists "$ns"; then
