@@ -194,11 +194,17 @@ extension NetworkNamespace {
     /// accepted (`PassiveOpens`) — including handshakes completed into the listen backlog of a server that died
     /// before accepting them, which loadgen sees as connects reset — and every connection attempt loadgen counts
     /// as refused is one the kernel failed (`AttemptFails`, which also counts attempts loadgen abandoned itself).
-    func expectConnectionsMatchKernel(_ report: LoadGenReport, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    /// `killRace`: a SIGKILL races the handshakes in flight as the listener closes — the client saw the SYN-ACK
+    /// (a connect loadgen counts) while the closing listener dropped the final ACK (no child socket, no
+    /// `PassiveOpens`) and reset it — so up to one connection per connection slot (`-c`) the kernel never counted;
+    /// seen under ThreadSanitizer's slowdown. Never fewer than the kernel counted.
+    func expectConnectionsMatchKernel(_ report: LoadGenReport, killRace slots: Int = 0,
+                                      sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let tcp = try await tcpSNMPCounters()
         let connectErrors = try report.counts("connect_errors")
         let opened = try report.int("connections_opened"), refused = connectErrors["refused", default: 0]
-        #expect(tcp["PassiveOpens"] == opened,
+        let passive = tcp["PassiveOpens"] ?? -1
+        #expect(passive >= 0 && (passive...passive + slots).contains(opened),
                 "the server's kernel accepted \(tcp["PassiveOpens"] ?? -1), loadgen opened \(opened) (connect errors \(connectErrors))",
                 sourceLocation: sourceLocation)
         #expect(refused <= tcp["AttemptFails"] ?? 0, "loadgen counted \(refused) refused connects, the kernel failed \(tcp["AttemptFails"] ?? -1)",

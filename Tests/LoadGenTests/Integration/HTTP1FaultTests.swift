@@ -17,7 +17,7 @@ extension HTTP1IntegrationTests {
                     #expect(!(try await ns.isListening(port: port, tcp: true)), "nothing listens after the kill")
                     let report = try run.report()
                     try schedule.expectKilledServerRun(run, report)
-                    try await ns.expectConnectionsMatchKernel(report)
+                    try await ns.expectConnectionsMatchKernel(report, killRace: 4)
                     // nginx logs a request right after writing its response; the SIGKILL can fall between the two
                     // for the one request its single worker is finishing, so loadgen may count one more, never fewer.
                     let log = try await nginx.accessLog()

@@ -25,14 +25,14 @@ extension HTTP2IntegrationTests {
                         #expect(!(try await ns.isListening(port: nghttpd.port, tcp: true)), "nothing listens after the kill")
                         let report = try run.report()
                         try Faults.expectKilled(run, report, schedule)
-                        try await ns.expectConnectionsMatchKernel(report)
+                        try await ns.expectConnectionsMatchKernel(report, killRace: 4)
                     }
                 case .nginx:
                     try await NginxServer.with(in: ns, h2c: true) { nginx in
                         let run = try await Faults.runKilled(ns: ns, url: nginx.h2URL(), schedule) { nginx.killHard() }
                         let report = try run.report()
                         try Faults.expectKilled(run, report, schedule)
-                        try await ns.expectConnectionsMatchKernel(report)
+                        try await ns.expectConnectionsMatchKernel(report, killRace: 4)
                         // As for HTTP/1.1: the SIGKILL can fall between nginx's response and its log line.
                         let log = try await nginx.accessLog()
                         let unlogged = try report.completed - log.count
