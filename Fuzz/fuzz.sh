@@ -19,7 +19,7 @@ SECONDS_EACH=${FUZZ_SECONDS:-60}
 S=Sources/LoadGen
 P=$S/Protocols
 
-HTTP1_PARSER="$P/HTTP1/HTTP1ResponseParser.swift $P/HTTP1/HTTP1ResponseParser+Head.swift $P/HTTP1/HTTP1ResponseParser+Bytes.swift $P/HTTP1/HTTP1ResponseParser+Chunked.swift"
+HTTP1_PARSER="$P/HTTP1/HTTP1ResponseParser.swift $P/HTTP1/HTTP1ResponseParser+Head.swift $P/HTTP1/HTTP1ResponseParser+StatusLine.swift $P/HTTP1/HTTP1ResponseParser+Bytes.swift $P/HTTP1/HTTP1ResponseParser+Chunked.swift"
 URL="$P/HTTP/HTTPURL.swift $P/Endpoint.swift"
 DNS="$P/DNS/DNSMessage.swift $P/DNS/DNSName.swift $P/DNS/DNSType.swift $P/DNS/NamesFile.swift $P/NameTemplate.swift Fuzz/Support/DNSQueryCheck.swift"
 VERIFY="$(ls $S/Verify/*.swift | tr '\n' ' ') $S/Report/JSON.swift $S/Report/ReportHeader.swift $S/Report/Wording.swift $S/Stats/Threshold.swift Fuzz/Support/VerifyFuzz.swift"

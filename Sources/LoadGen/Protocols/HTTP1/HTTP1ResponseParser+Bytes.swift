@@ -68,6 +68,33 @@ extension HTTP1ResponseParser {
         return i
     }
 
+    /// The index of the first byte from `start` that is not a token byte, or `end`: eight bytes at a time while
+    /// they are letters and dashes (nearly every header name), then byte by byte. Both tests are exact per byte
+    /// (no carry crosses a byte), so the first flagged byte is the first that is neither.
+    @inline(__always)
+    static func skipTokenBytes(_ p: UnsafeRawPointer, from start: Int, to end: Int) -> Int {
+        var i = start
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        while i &+ 8 <= end {
+            let x = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            // A letter folds to 0x61...0x7A; bytes of 0x80 and above are never letters.
+            let folded = (x | 0x2020_2020_2020_2020) & lows
+            let letters = (folded &+ 0x1F1F_1F1F_1F1F_1F1F) & ~(folded &+ 0x0505_0505_0505_0505) & ~x & highs
+            // A dash is a zero byte of x ^ "--------".
+            let d = x ^ 0x2D2D_2D2D_2D2D_2D2D
+            let dashes = ~(((d & lows) &+ lows) | d) & highs
+            let others = ~(letters | dashes) & highs
+            if others != 0 {
+                i &+= others.trailingZeroBitCount &>> 3
+                break
+            }
+            i &+= 8
+        }
+        while i < end, isTokenByte(byte(p, i)) { i &+= 1 }
+        return i
+    }
+
     /// True when `length` bytes at `start`, all of them token or list-token bytes, equal `word` (lowercase
     /// letters and "-") ignoring case. For such bytes `b | 0x20` is exact: only the same letter in either case
     /// gives a lowercase letter, and only "-" gives "-" (0x0D, the other, is neither kind of byte).

@@ -46,11 +46,12 @@ extension HTTP1ResponseParser {
             }
             switch state {
             case .statusStart, .statusStartLF, .version, .versionMinor, .afterVersion:
+                if state == .statusStart && statusLineAtOnce(p, &c) { continue }
                 try statusLineStart(p, &c)
             case .statusCodeStart, .statusCode, .afterCode, .reason, .statusLineLF:
                 try statusLineRest(p, &c)
             case .lineStart, .sectionEndLF:
-                if try lineStart(p, &c) { return (c.i, true) }
+                if try headerLines(p, &c) { return (c.i, true) }
             case .headerName:
                 try headerName(p, &c)
             case .value, .valueLF:
@@ -61,96 +62,18 @@ extension HTTP1ResponseParser {
         }
     }
 
-    /// One step at `c.i < c.limit` in the status line up to the space after the version, empty lines before it
-    /// included.
+    /// Header lines from `c.i < c.limit`, one after another while their bytes are here: a line's name, colon
+    /// and value in order, without a return to `parseSection`'s dispatch for each step. Returns true when the
+    /// section ended; false where a step needs more input, or a state only the dispatch handles comes next.
     @inline(__always)
-    private mutating func statusLineStart(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) {
-        switch state {
-        case .statusStart:
-            let b = Self.byte(p, c.i)
-            c.i &+= 1
-            if b == UInt8(ascii: "H") {
-                state = .version
-                index = 1
-            } else if b == Byte.lf {
-                c.startLine()
-            } else if b == Byte.cr {
-                state = .statusStartLF
-            } else {
-                throw .badStatusLine
-            }
-        case .statusStartLF:
-            guard Self.byte(p, c.i) == Byte.lf else { throw .badStatusLine }
-            c.i &+= 1
-            state = .statusStart
-            c.startLine()
-        case .version:
-            let prefix: StaticString = "HTTP/1."
-            guard Self.byte(p, c.i) == prefix.utf8Start[index] else { throw .badStatusLine }
-            c.i &+= 1
-            index &+= 1
-            if index == prefix.utf8CodeUnitCount { state = .versionMinor }
-        case .versionMinor:
-            let b = Self.byte(p, c.i)
-            guard Self.isDigit(b) else { throw .badStatusLine }
-            c.i &+= 1
-            isHTTP10 = b == Byte.zero
-            state = .afterVersion
-        default: // .afterVersion
-            guard Self.byte(p, c.i) == Byte.sp else { throw .badStatusLine }
-            c.i &+= 1
-            state = .statusCodeStart
-        }
-    }
-
-    /// One step at `c.i < c.limit` in the status line from the status code on, its line ending included.
-    @inline(__always)
-    private mutating func statusLineRest(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) {
-        switch state {
-        case .statusCodeStart:
-            let b = Self.byte(p, c.i)
-            c.i &+= 1
-            if b == Byte.sp { return }
-            guard Self.isDigit(b) else { throw .badStatusLine }
-            status = Int(b &- Byte.zero)
-            index = 1
-            state = .statusCode
-        case .statusCode:
-            let b = Self.byte(p, c.i)
-            guard Self.isDigit(b) else { throw .badStatusLine }
-            c.i &+= 1
-            status = status &* 10 &+ Int(b &- Byte.zero)
-            index &+= 1
-            if index == 3 {
-                guard status >= 100 else { throw .badStatusLine }
-                state = .afterCode
-            }
-        case .afterCode:
-            // A space and a reason phrase, or the line's end at once (left for `.reason` to read).
-            let b = Self.byte(p, c.i)
-            if b == Byte.sp {
-                c.i &+= 1
-            } else if b != Byte.cr && b != Byte.lf {
-                throw .badStatusLine
-            }
-            state = .reason
-        case .reason:
-            c.i = Self.skipFieldBytes(p, from: c.i, to: c.limit)
-            if c.i >= c.limit { return }
-            // CRLF or a bare LF: either way `.statusLineLF` reads the LF and starts the header lines.
-            let b = Self.byte(p, c.i)
-            if b == Byte.cr {
-                c.i &+= 1
-            } else if b != Byte.lf {
-                throw .badStatusLine
-            }
-            state = .statusLineLF
-        default: // .statusLineLF
-            guard Self.byte(p, c.i) == Byte.lf else { throw .badStatusLine }
-            c.i &+= 1
-            state = .lineStart
-            previousKind = .none
-            c.startLine()
+    private mutating func headerLines(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) -> Bool {
+        while true {
+            if try lineStart(p, &c) { return true }
+            guard state == .headerName, c.i < c.limit else { return false }
+            try headerName(p, &c)
+            guard state == .value, c.i < c.limit else { return false }
+            repeat { try value(p, &c) } while state == .value && c.i < c.limit
+            guard state == .lineStart, c.i < c.limit else { return false }
         }
     }
 
@@ -201,7 +124,7 @@ extension HTTP1ResponseParser {
     @inline(__always)
     private mutating func headerName(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) {
         let span = c.i
-        while c.i < c.limit, Self.isTokenByte(Self.byte(p, c.i)) { c.i &+= 1 }
+        c.i = Self.skipTokenBytes(p, from: c.i, to: c.limit)
         let ended = c.i < c.limit
         if candidates != 0 {
             if !ended || index != 0 {
