@@ -27,6 +27,8 @@ struct CLoadGenSys_udp_batch {
     int recv_fd;
     int received;
     int next;
+    /* receive headers from 0 the kernel may have written since they were last set (msg_namelen, msg_controllen, msg_flags) */
+    int dirty;
     int short_read;
     struct mmsghdr *recv_msgs;
     struct iovec *recv_iov;
@@ -37,6 +39,22 @@ struct CLoadGenSys_udp_batch {
     int error_fd;
     int error;
 };
+
+/* Points receive headers 0..<count at their buffers with the full lengths. */
+static void set_recv_headers(CLoadGenSys_udp_batch *b, int count) {
+    for (int i = 0; i < count; i++) {
+        b->recv_iov[i].iov_base = b->recv_data + (size_t)i * CLOADGENSYS_DATAGRAM_MAX;
+        b->recv_iov[i].iov_len = CLOADGENSYS_DATAGRAM_MAX;
+        struct msghdr *h = &b->recv_msgs[i].msg_hdr;
+        h->msg_name = &b->recv_addr[i];
+        h->msg_namelen = sizeof b->recv_addr[i];
+        h->msg_iov = &b->recv_iov[i];
+        h->msg_iovlen = 1;
+        h->msg_control = b->recv_control + (size_t)i * CLOADGENSYS_CONTROL_MAX;
+        h->msg_controllen = CLOADGENSYS_CONTROL_MAX;
+        h->msg_flags = 0;
+    }
+}
 
 CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create(int capacity) {
     CLoadGenSys_udp_batch *b = calloc(1, sizeof *b);
@@ -63,6 +81,7 @@ CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create(int capacity) {
         b->send_msgs[i].msg_hdr.msg_iov = &b->send_iov[i];
         b->send_msgs[i].msg_hdr.msg_iovlen = 1;
     }
+    set_recv_headers(b, capacity);
     return b;
 }
 
@@ -160,18 +179,9 @@ ssize_t CLoadGenSys_udp_batch_recv(CLoadGenSys_udp_batch *b, int fd, void *buf, 
             errno = EAGAIN;
             return -1;
         }
-        for (int i = 0; i < b->capacity; i++) {
-            b->recv_iov[i].iov_base = b->recv_data + (size_t)i * CLOADGENSYS_DATAGRAM_MAX;
-            b->recv_iov[i].iov_len = CLOADGENSYS_DATAGRAM_MAX;
-            struct msghdr *h = &b->recv_msgs[i].msg_hdr;
-            h->msg_name = &b->recv_addr[i];
-            h->msg_namelen = sizeof b->recv_addr[i];
-            h->msg_iov = &b->recv_iov[i];
-            h->msg_iovlen = 1;
-            h->msg_control = b->recv_control + (size_t)i * CLOADGENSYS_CONTROL_MAX;
-            h->msg_controllen = CLOADGENSYS_CONTROL_MAX;
-            h->msg_flags = 0;
-        }
+        /* Only the headers the last recvmmsg filled need setting again: not all `capacity` per call. */
+        set_recv_headers(b, b->dirty);
+        b->dirty = 0;
         int n;
         do {
             n = recvmmsg(fd, b->recv_msgs, (unsigned)b->capacity, MSG_DONTWAIT, NULL);
@@ -181,6 +191,7 @@ ssize_t CLoadGenSys_udp_batch_recv(CLoadGenSys_udp_batch *b, int fd, void *buf, 
             return -1;
         }
         b->received = n;
+        b->dirty = n;
         b->short_read = n < b->capacity;
     }
     struct mmsghdr *m = &b->recv_msgs[b->next++];
