@@ -14,20 +14,30 @@
 final class DNSWorker: LoadWorker, ResolverDelegate {
     private let slotID: UnsafeMutablePointer<UInt16>
     private let slotResolver: UnsafeMutablePointer<Int32>
-    private var resolvers: [Resolver] = []
-    private var ids: [IDAllocator] = []
+    // Per server, touched on every query: the channel, its query IDs and its back-off. Each lives in memory of
+    // its own, not as a stored property, which the runtime would check for exclusive access on every use (see
+    // `LoopOwned`).
+    private let resolversStorage = LoopOwned([Resolver]())
+    private var resolvers: [Resolver] {
+        unsafeAddress { UnsafePointer(resolversStorage.pointer) }
+        unsafeMutableAddress { resolversStorage.pointer }
+    }
+    private let idsStorage = LoopOwned([IDAllocator]())
+    private var ids: [IDAllocator] {
+        unsafeAddress { UnsafePointer(idsStorage.pointer) }
+        unsafeMutableAddress { idsStorage.pointer }
+    }
     private let queries: DNSQueries
     private let transport: String
     private var serverNames: [String] = []
     private var qtypeNames: [String] = []
-    private var rcodeCounts = [UInt64](repeating: 0, count: 16)
     private let useTCP: Bool
     /// Per slot: its query was already sent again after its connection was lost.
     private let slotRetried: UnsafeMutablePointer<Bool>
     private var retried: UInt64 = 0
     /// Per server: the current backoff and when it ends (monotonic ns, 0: not backing off).
-    private var backoffNanos: [UInt64] = []
-    private var backoffUntil: [UInt64] = []
+    private let backoffNanos: UnsafeMutablePointer<UInt64>
+    private let backoffUntil: UnsafeMutablePointer<UInt64>
 
     override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
                   stop: StopSignal, progress: ProgressCell) throws {
@@ -43,10 +53,14 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         slotRetried.initialize(repeating: false, count: capacity)
         queries = DNSQueries(questions: dns.questions)
         transport = dns.tcp ? "tcp" : "udp"
+        let servers = dns.serversByTarget.isEmpty ? dns.servers : dns.serversByTarget[config.target(ofThread: threadIndex)]
+        backoffNanos = .allocate(capacity: servers.count)
+        backoffNanos.initialize(repeating: 0, count: servers.count)
+        backoffUntil = .allocate(capacity: servers.count)
+        backoffUntil.initialize(repeating: 0, count: servers.count)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         let timeoutMillis = Int((config.load.timeoutNanos + 999_999) / 1_000_000)
-        let servers = dns.serversByTarget.isEmpty ? dns.servers : dns.serversByTarget[config.target(ofThread: threadIndex)]
         for (i, server) in servers.enumerated() {
             let resolver = try Resolver(loop: loop, server: server, useTCP: dns.tcp, tcFallback: dns.tcFallback,
                                         timeoutMillis: timeoutMillis, slotCapacity: capacity,
@@ -58,8 +72,6 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
             // Spread threads' ID sequences apart.
             ids.append(IDAllocator(start: UInt16(truncatingIfNeeded: threadIndex &* 40_503 &+ i &* 7_919)))
         }
-        backoffNanos = Array(repeating: 0, count: resolvers.count)
-        backoffUntil = Array(repeating: 0, count: resolvers.count)
     }
 
     /// Reading answers only on ticks (their kernel timestamps keep the latencies exact) saves a wake-up per
@@ -76,6 +88,10 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         slotID.deallocate()
         slotResolver.deallocate()
         slotRetried.deallocate()
+        backoffNanos.deallocate()
+        backoffUntil.deallocate()
+        resolversStorage.free()
+        idsStorage.free()
     }
 
     override func housekeeping(now: UInt64) {
@@ -109,7 +125,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     }
 
     private func allServersBackingOff(now: UInt64) -> Bool {
-        !backoffUntil.contains { $0 <= now }
+        !resolvers.indices.contains { backoffUntil[$0] <= now }
     }
 
     /// Closed loop: backs off only the server `slot` went to; pauses the thread's issuing once every server backs
@@ -142,14 +158,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     override func finishResult() {
         for resolver in resolvers { result.dns.add(resolver.ledger.counters) }
         result.retried += retried
-        for (code, count) in rcodeCounts.enumerated() where count > 0 {
-            result.counters.codes[code, default: 0] += count
-        }
         if useTCP { result.connectionsOpened = UInt64(result.socketsOpened) }
-    }
-
-    override func countCode(_ code: Int) {
-        rcodeCounts[code & 0xF] += 1
     }
 
     override var eventKind: StaticString { "dns" }

@@ -31,7 +31,6 @@ final class DoTWorker: PooledWorker {
     private let slotLastLane: UnsafeMutablePointer<Int32>
     /// The frame being written: the length prefix and the query.
     private let frame = UnsafeMutableRawPointer.allocate(byteCount: 2 + DNSQueries.maxQueryBytes, alignment: 2)
-    private var rcodeCounts = [UInt64](repeating: 0, count: 16)
     private var endpointNames: [String] = []
     /// Queries each connection carries at once.
     private let pipelineDepth: Int
@@ -194,16 +193,9 @@ final class DoTWorker: PooledWorker {
         record.field("transport", "tls")
     }
 
-    override func countCode(_ code: Int) {
-        rcodeCounts[code & 0xF] += 1
-    }
-
     override func finishResult() {
         result.dns.add(table.ledger.counters)
         result.dns.idMismatches += runts
-        for (code, count) in rcodeCounts.enumerated() where count > 0 {
-            result.counters.codes[code, default: 0] += count
-        }
     }
 
     func countRunts(_ count: Int) { runts &+= UInt64(count) }

@@ -8,7 +8,12 @@ final class HTTP1Worker: PooledWorker {
     final class Client {
         let lane: Int
         var stream: TCPStream?
-        var parser = HTTP1ResponseParser()
+        private let parserStorage = LoopOwned(HTTP1ResponseParser())
+        /// This connection's response parser (see `LoopOwned` for why it is not a stored property).
+        var parser: HTTP1ResponseParser {
+            unsafeAddress { UnsafePointer(parserStorage.pointer) }
+            unsafeMutableAddress { parserStorage.pointer }
+        }
         /// The event on this connection, or -1.
         var slot: Int32 = -1
         var target = 0
@@ -28,11 +33,16 @@ final class HTTP1Worker: PooledWorker {
         var requestBuffer: UnsafeMutablePointer<UInt8>?
 
         init(lane: Int) { self.lane = lane }
-        deinit { requestBuffer?.deallocate() }
+        deinit {
+            requestBuffer?.deallocate()
+            parserStorage.free()
+        }
     }
 
     let targets: [HTTPTarget]
     let requests: [UnsafeRawBufferPointer]
+    /// Per target: a HEAD request (its response has no body), looked up once rather than compared per request.
+    let targetIsHead: [Bool]
     /// The longest request any target can expand to (head template plus body).
     let maxRequestLength: Int
     /// The lane each slot's event went out on (for event records), or -1.
@@ -41,7 +51,6 @@ final class HTTP1Worker: PooledWorker {
     let keepAlive: Bool
     private let urlScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 8_192)
     private var endpointNames: [String] = []
-    private var statusCounts = [UInt64](repeating: 0, count: 600)
 
     init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
          stop: StopSignal, progress: ProgressCell) throws {
@@ -52,6 +61,7 @@ final class HTTP1Worker: PooledWorker {
             buffer.copyBytes(from: target.request)
             return UnsafeRawBufferPointer(rebasing: buffer[0..<target.request.count])
         }
+        targetIsHead = http.targets.map(\.isHead)
         maxRequestLength = HTTP1Request.bufferCapacity(for: http.targets)
         keepAlive = http.keepAlive
         let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
@@ -105,7 +115,7 @@ final class HTTP1Worker: PooledWorker {
         client.sinceNanos = now
         client.status = 0
         client.bytesForRequest = 0
-        client.parser.expectResponse(isHead: targets[target].isHead)
+        client.parser.expectResponse(isHead: targetIsHead[target])
         slotLane[Int(slot)] = Int32(lane)
         markSent(slot: slot, atNanos: now)
         guard let template = targets[target].headTemplate else {
@@ -176,19 +186,5 @@ final class HTTP1Worker: PooledWorker {
             describeTLS(clients[lane].tls, group: pool.group(ofLane: lane), into: &record)
         }
         record.field("dst", endpointNames[endpoints.groupOfTarget[target]])
-    }
-
-    override func countCode(_ code: Int) {
-        if code >= 0 && code < statusCounts.count {
-            statusCounts[code] += 1
-        } else {
-            result.counters.codes[code, default: 0] += 1
-        }
-    }
-
-    override func finishResult() {
-        for (code, count) in statusCounts.enumerated() where count > 0 {
-            result.counters.codes[code, default: 0] += count
-        }
     }
 }

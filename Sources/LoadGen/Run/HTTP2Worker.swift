@@ -27,7 +27,6 @@ final class HTTP2Worker: PooledWorker {
     let slotTimedOut: UnsafeMutablePointer<Bool>
     /// The connection of each slot for event records (only kept with --events: a reference costs a retain).
     var slotConnectionRef: [Connection?]
-    private var statusCounts = [UInt64](repeating: 0, count: 600)
     /// The time of the read being processed (0 outside one).
     var batchNanos: UInt64 = 0
     var pendingFlush = false
@@ -173,15 +172,5 @@ final class HTTP2Worker: PooledWorker {
         }
         record.field("stream", Int(slotStream[s]))
         record.field("dst", endpointNames[endpoints.groupOfTarget[target]])
-    }
-
-    override func countCode(_ code: Int) {
-        if code >= 0 && code < statusCounts.count { statusCounts[code] += 1 } else { result.counters.codes[code, default: 0] += 1 }
-    }
-
-    override func finishResult() {
-        for (code, count) in statusCounts.enumerated() where count > 0 {
-            result.counters.codes[code, default: 0] += count
-        }
     }
 }

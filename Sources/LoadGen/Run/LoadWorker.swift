@@ -8,11 +8,20 @@ import CLoadGenSys
 /// which lets `uv_run` return.
 class LoadWorker {
     let loop: Loop
-    final var scheduler: Scheduler
+    private let schedulerStorage: LoopOwned<Scheduler>
+    final var scheduler: Scheduler {
+        unsafeAddress { UnsafePointer(schedulerStorage.pointer) }
+        unsafeMutableAddress { schedulerStorage.pointer }
+    }
     /// Every event's phase and fate (the one lifecycle of DESIGN.md §2).
     final let ledger: EventLedger
     final let slots: SlotTable
-    final var result = ThreadResult()
+    private let resultStorage = LoopOwned(ThreadResult())
+    /// What this thread counted (see `LoopOwned` for why it is not a stored property).
+    final var result: ThreadResult {
+        unsafeAddress { UnsafePointer(resultStorage.pointer) }
+        unsafeMutableAddress { resultStorage.pointer }
+    }
     final private(set) var origin: UInt64 = 0
     final let timeoutNanos: UInt64
     private var timer: TickTimer?
@@ -29,6 +38,9 @@ class LoadWorker {
     /// The ground-truth log (`--events`), one record per sent event as it finishes.
     private let eventLog: EventLog?
     private let tid = Int(CLoadGenSys_gettid())
+    /// Counts of the answer codes below `denseCodes` (see `countCode`).
+    private let codeTable = UnsafeMutablePointer<UInt64>.allocate(capacity: LoadWorker.denseCodes)
+    static let denseCodes = 600
 
     /// Housekeeping (timeouts, stop requests, progress) runs at least this often.
     static let housekeepingNanos: UInt64 = 10_000_000
@@ -39,22 +51,28 @@ class LoadWorker {
         self.stop = stop
         self.progress = progress
         let plan = config.plan(thread: threadIndex)
-        scheduler = Scheduler(plan: plan)
+        schedulerStorage = LoopOwned(Scheduler(plan: plan))
         timeoutNanos = config.load.timeoutNanos
         tickNanos = config.load.tickNanos
         stopGraceNanos = config.stopGraceNanos
         ledger = EventLedger(capacity: max(1, plan.maxInFlight))
         slots = ledger.slots
+        eventLog = config.output.events.map(EventLog.init(sink:))
         result.threadIndex = threadIndex
         result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
-        eventLog = config.output.events.map(EventLog.init(sink:))
+        codeTable.initialize(repeating: 0, count: LoadWorker.denseCodes)
         timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }
     }
 
     /// A worker whose subclass init threw after this init finished is released unrun: its timer's poll is still
     /// open on the loop (idempotent after `finish`, which closed it).
-    deinit { timer?.close() }
+    deinit {
+        timer?.close()
+        schedulerStorage.free()
+        resultStorage.free()
+        codeTable.deallocate()
+    }
 
     // MARK: What a protocol provides
 
@@ -280,9 +298,14 @@ class LoadWorker {
     /// Why events that still wait for a connection when the run ends were never sent.
     final var unsentReason: NotSentReason { stopLevelSeen > 0 ? .stopped : .noConnection }
 
-    /// Counts an answer code; subclasses with a dense code space override it with an array.
-    func countCode(_ code: Int) {
-        result.counters.codes[code, default: 0] += 1
+    /// Counts an answer code (an HTTP status, a DNS rcode): below `denseCodes` in a table merged into the
+    /// result when the thread finishes, as a dictionary update per event costs more than parsing the event.
+    final func countCode(_ code: Int) {
+        if code >= 0 && code < LoadWorker.denseCodes {
+            codeTable[code] += 1
+        } else {
+            result.counters.codes[code, default: 0] += 1
+        }
     }
 
     /// Issuing is over (count or duration used up, or stopped): what the schedule intended but never issued is
@@ -301,6 +324,9 @@ class LoadWorker {
         result.endNanos = max(result.endNanos, now)
         eventLog?.flush()
         if result.issuingEndNanos == 0 { didEndIssuing(now: now) }
+        for code in 0..<LoadWorker.denseCodes where codeTable[code] > 0 {
+            result.counters.codes[code, default: 0] += codeTable[code]
+        }
         finishResult()
         progress.publish(result.counters)
     }

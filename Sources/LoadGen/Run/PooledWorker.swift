@@ -4,7 +4,12 @@
 /// `not_sent: no_connection`), and retired connections kept alive until the next tick so that none is released
 /// inside its own callback. A protocol subclass opens, uses and closes connections on lanes. Loop thread only.
 class PooledWorker: LoadWorker {
-    final var pool: PoolCore
+    private let poolStorage: LoopOwned<PoolCore>
+    /// The connection pool (see `LoopOwned` for why it is not a stored property).
+    final var pool: PoolCore {
+        unsafeAddress { UnsafePointer(poolStorage.pointer) }
+        unsafeMutableAddress { poolStorage.pointer }
+    }
     final var endpoints: HTTPEndpoints
     final let readBuffer = ReadBuffer()
     final let connectTimeoutNanos: UInt64
@@ -42,8 +47,9 @@ class PooledWorker: LoadWorker {
         retriedSlot.initialize(repeating: false, count: capacity)
         // Names resolve on this thread, inside the netns; the pool is sized once they are known.
         endpoints = HTTPEndpoints()
-        pool = PoolCore(groups: 1, lanes: 0, settings: .init(connectTimeoutNanos: 1, waitTimeoutNanos: 1, persistent: persistent),
-                        waitCapacity: 1)
+        poolStorage = LoopOwned(PoolCore(groups: 1, lanes: 0, settings: .init(connectTimeoutNanos: 1, waitTimeoutNanos: 1,
+                                                                              persistent: persistent),
+                                         waitCapacity: 1))
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         if let http = config.http {
@@ -57,7 +63,10 @@ class PooledWorker: LoadWorker {
                         waitCapacity: capacity)
     }
 
-    deinit { retriedSlot.deallocate() }
+    deinit {
+        retriedSlot.deallocate()
+        poolStorage.free()
+    }
 
     // MARK: What a protocol provides
 
