@@ -68,6 +68,10 @@ extension HTTP1ResponseParser {
     @inline(__always)
     private mutating func headerLines(_ p: UnsafeRawPointer, _ c: inout SectionCursor) throws(ParseError) -> Bool {
         while true {
+            if state == .lineStart && otherHeaderLineAtOnce(p, &c) {
+                if c.i < c.limit { continue }
+                return false
+            }
             if try lineStart(p, &c) { return true }
             guard state == .headerName, c.i < c.limit else { return false }
             try headerName(p, &c)

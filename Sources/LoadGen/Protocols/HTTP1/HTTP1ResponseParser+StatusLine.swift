@@ -27,6 +27,32 @@ extension HTTP1ResponseParser {
         return true
     }
 
+    /// A whole header line before `c.limit` that is none of the framing headers — `Name: value` and CRLF, as
+    /// most are — read at once, ending in the state the step-by-step path ends in. Anything else (Content-Length,
+    /// Transfer-Encoding or Connection outside trailers, obs-fold, the empty line, a bare LF, a byte not allowed,
+    /// a line not all here yet) returns false with nothing consumed, for the steps to read.
+    @inline(__always)
+    mutating func otherHeaderLineAtOnce(_ p: UnsafeRawPointer, _ c: inout SectionCursor) -> Bool {
+        let start = c.i
+        let nameEnd = Self.skipTokenBytes(p, from: start, to: c.limit)
+        guard nameEnd > start, nameEnd < c.limit, Self.byte(p, nameEnd) == Byte.colon else { return false }
+        let length = nameEnd &- start
+        if !inTrailers && Self.matchName(p, at: start, length: length) != 0 { return false }
+        let valueEnd = Self.skipFieldBytes(p, from: nameEnd &+ 1, to: c.limit)
+        guard valueEnd &+ 1 < c.limit, Self.byte(p, valueEnd) == Byte.cr, Self.byte(p, valueEnd &+ 1) == Byte.lf else {
+            return false
+        }
+        candidates = 0
+        index = length
+        kind = .other
+        phase = .before
+        previousKind = .other
+        state = .lineStart
+        c.i = valueEnd &+ 2
+        c.startLine()
+        return true
+    }
+
     /// One step at `c.i < c.limit` in the status line up to the space after the version, empty lines before it
     /// included.
     @inline(__always)
