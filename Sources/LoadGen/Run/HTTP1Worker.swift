@@ -41,8 +41,6 @@ final class HTTP1Worker: PooledWorker {
 
     let targets: [HTTPTarget]
     let requests: [UnsafeRawBufferPointer]
-    /// Per target: a HEAD request (its response has no body), looked up once rather than compared per request.
-    let targetIsHead: [Bool]
     /// The longest request any target can expand to (head template plus body).
     let maxRequestLength: Int
     /// The lane each slot's event went out on (for event records), or -1.
@@ -61,7 +59,6 @@ final class HTTP1Worker: PooledWorker {
             buffer.copyBytes(from: target.request)
             return UnsafeRawBufferPointer(rebasing: buffer[0..<target.request.count])
         }
-        targetIsHead = http.targets.map(\.isHead)
         maxRequestLength = HTTP1Request.bufferCapacity(for: http.targets)
         keepAlive = http.keepAlive
         let capacity = max(1, config.plan(thread: threadIndex).maxInFlight)
@@ -115,7 +112,7 @@ final class HTTP1Worker: PooledWorker {
         client.sinceNanos = now
         client.status = 0
         client.bytesForRequest = 0
-        client.parser.expectResponse(isHead: targetIsHead[target])
+        client.parser.expectResponse(isHead: targets[target].isHead)
         slotLane[Int(slot)] = Int32(lane)
         markSent(slot: slot, atNanos: now)
         guard let template = targets[target].headTemplate else {

@@ -12,6 +12,14 @@ struct HTTPTarget: Sendable {
     var urlTemplate: NameTemplate?
     /// The URL as event records show it.
     var urlText: String { url.description }
-    /// Head requests get no body in the response whatever its headers say.
-    var isHead: Bool { method == "HEAD" }
+    /// Head requests get no body in the response whatever its headers say (decided once, read per request).
+    let isHead: Bool
+
+    init(url: HTTPURL, method: String, request: [UInt8], body: [UInt8] = []) {
+        self.url = url
+        self.method = method
+        self.request = request
+        self.body = body
+        isHead = method == "HEAD"
+    }
 }
