@@ -51,6 +51,10 @@ final class EventLedger {
     private let phases: UnsafeMutablePointer<Phase>
     /// When each slot's event was issued (its wait for a connection starts then).
     let issuedNanos: UnsafeMutablePointer<UInt64>
+    /// When each slot's event first went on the wire. A retried event's `--timeout` runs from here, so that
+    /// retries (GOAWAY, REFUSED_STREAM) never stretch a run past its schedule + timeout; its service time still
+    /// runs from the send that was answered (`slots.sentNanos`).
+    let firstSentNanos: UnsafeMutablePointer<UInt64>
 
     init(capacity: Int) {
         slots = SlotTable(capacity: capacity)
@@ -58,11 +62,14 @@ final class EventLedger {
         phases.initialize(repeating: .free, count: capacity)
         issuedNanos = .allocate(capacity: capacity)
         issuedNanos.initialize(repeating: 0, count: capacity)
+        firstSentNanos = .allocate(capacity: capacity)
+        firstSentNanos.initialize(repeating: 0, count: capacity)
     }
 
     deinit {
         phases.deallocate()
         issuedNanos.deallocate()
+        firstSentNanos.deallocate()
     }
 
     @inline(__always)
@@ -88,6 +95,7 @@ final class EventLedger {
         switch phases[s] {
         case .waiting:
             result.counters.sent &+= 1
+            firstSentNanos[s] = now
             if result.firstSentNanos == 0 { result.firstSentNanos = now }
             if now > result.lastSentNanos { result.lastSentNanos = now }
         case .retrying:

@@ -98,7 +98,8 @@ extension HTTP2Worker {
         for s in 0..<slots.capacity where slotConnection[s] == connection.id {
             let slot = Int32(s)
             slotConnection[s] = -1
-            if ledger.phase(of: slot) == .waiting {
+            if ledger.phase(of: slot) != .inFlight {
+                // Its HEADERS never left on this connection (a first send or a retry): it waits again.
                 pool.waitFirst(slot: slot, group: connection.group, since: waitOrigin(slot))
             } else {
                 finishSlot(slot, .failed(kind), now: now)

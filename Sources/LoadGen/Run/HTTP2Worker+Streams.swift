@@ -54,13 +54,17 @@ extension HTTP2Worker {
         slotConnection[s] = -1
         if lanes[connection.lane] === connection { pool.release(lane: connection.lane) }
         let now = self.now
+        // `.waiting` or `.retrying`: its HEADERS never left on this connection (a retry can sit behind a write in
+        // flight when the connection closes).
+        let phase = ledger.phase(of: slot)
         if slotTimedOut[s] {
             finishSlot(slot, .timedOut, now: now)
         } else if complete {
             finishSlot(slot, doh?.outcome(slot: slot, status: Int(slotStatus[s])) ?? .answered(code: Int(slotStatus[s])), now: now)
-        } else if ledger.phase(of: slot) == .waiting {
-            // Its HEADERS never left: it simply waits for another connection.
+        } else if phase != .inFlight {
+            // Its HEADERS never left: it simply waits for another connection (a retry is not counted again).
             pool.waitFirst(slot: slot, group: connection.group, since: waitOrigin(slot))
+            return
         } else if slotStream[s] > connection.goAwayLastStreamID {
             // Above the GOAWAY's last stream ID: never processed; always safe to send again.
             retry(slot: slot, now: now)

@@ -123,11 +123,12 @@ final class HTTP2Worker: PooledWorker {
 
     // MARK: Housekeeping
 
-    /// Streams past their timeout are reset; their close is counted as a timeout.
+    /// Streams past their timeout (from their first send: a retry gets no new one) are reset; their close is
+    /// counted as a timeout.
     override func housekeepEvents(now: UInt64) {
         var touched: [Connection] = []
         for s in 0..<slots.capacity where slotConnection[s] >= 0 && !slotTimedOut[s]
-            && ledger.phase(of: Int32(s)) == .inFlight && now - slots.sentNanos[s] >= timeoutNanos {
+            && ledger.phase(of: Int32(s)) == .inFlight && now - min(now, ledger.firstSentNanos[s]) >= timeoutNanos {
             slotTimedOut[s] = true
             if let connection = connection(withID: slotConnection[s]) {
                 connection.session?.cancel(streamID: slotStream[s])

@@ -101,9 +101,10 @@ class PooledWorker: LoadWorker {
     }
 
     /// Where an event's wait for a connection counts from: its intended time, so that it is given up `--timeout`
-    /// after it was due (as a held-back event is), not a timeout after it was finally issued.
+    /// after it was due (as a held-back event is), not a timeout after it was finally issued; a retry's from its
+    /// first send, so that it times out as if it had stayed on the wire.
     final func waitOrigin(_ slot: Int32) -> UInt64 {
-        slots.intendedNanos[Int(slot)]
+        ledger.phase(of: slot) == .retrying ? ledger.firstSentNanos[Int(slot)] : slots.intendedNanos[Int(slot)]
     }
 
     /// Gives waiting events of the group to connections with room.

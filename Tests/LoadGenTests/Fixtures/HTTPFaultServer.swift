@@ -25,6 +25,9 @@ final class HTTPFaultServer: ServerFixture {
         case h2Silent
         /// h2c: GOAWAY (last stream 0) on the first connection's first streams; later connections get no SETTINGS.
         case h2GoAwayThenStall
+        /// h2c: every connection gets SETTINGS, then nothing is read for `stallMs` (the client's writes back up),
+        /// then GOAWAY (last stream 0): every stream is sent back, and retries land on backed-up connections.
+        case h2GoAwayUnread(stallMs: Int)
         /// A TLS port that never completes a handshake: after the ClientHello it closes (`close`), never answers
         /// (`stall`) or sends a fatal handshake_failure alert (`alert`).
         case tls(String)
@@ -32,7 +35,7 @@ final class HTTPFaultServer: ServerFixture {
         var script: String {
             switch self {
             case .http1Reset, .http1Silent, .http1Drop: "http1_fault_server.py"
-            case .h2Refuse, .h2Silent, .h2GoAwayThenStall: "h2_fault_server.py"
+            case .h2Refuse, .h2Silent, .h2GoAwayThenStall, .h2GoAwayUnread: "h2_fault_server.py"
             case .tls: "tls_fault_server.py"
             }
         }
@@ -46,6 +49,7 @@ final class HTTPFaultServer: ServerFixture {
             case .h2Refuse(let every): ["--mode", "refuse", "--every", "\(every)"]
             case .h2Silent: ["--mode", "silent"]
             case .h2GoAwayThenStall: ["--mode", "goaway-stall"]
+            case .h2GoAwayUnread(let stallMs): ["--mode", "goaway-unread", "--stall-ms", "\(stallMs)"]
             case .tls(let mode): ["--mode", mode]
             }
         }

@@ -10,6 +10,9 @@ Modes:
                 none was processed, all may be retried; it goes on reading (and logging) what the client still
                 sends. Every later connection is accepted and then left without the server's SETTINGS, so the
                 retries wait.
+  goaway-unread every connection sends its SETTINGS, then reads nothing for --stall-ms (the client's writes back
+                up), then sends GOAWAY(last stream ID 0, NO_ERROR) and discards what follows: every stream is
+                sent back for a retry, and retries land on connections whose writes are still backed up.
 
 One line per fact goes to --log, flushed at once, so the test reads the server's side of every count:
   accept CONN
@@ -18,16 +21,19 @@ One line per fact goes to --log, flushed at once, so the test reads the server's
   recv N CONN STREAM PATH     stream N read and left unanswered (silent, goaway-stall)
   goaway CONN STREAMS         GOAWAY sent after STREAMS streams on CONN
   stall CONN                  a connection left without SETTINGS
+  unread CONN BYTES           goaway-unread: BYTES the client sent on CONN after its GOAWAY, until it closed
   eof CONN                    the client closed the connection
   error CONN TEXT             the h2 library rejected what the client sent
 """
 import socketserver
+import time
 
 import h2.config
 import h2.connection
 import h2.errors
 import h2.events
 import h2.exceptions
+import h2.settings
 import hyperframe.frame
 
 from fault_server_common import log, next_number, parser, serve
@@ -48,6 +54,9 @@ class Handler(socketserver.BaseRequestHandler):
             log(f"stall {self.conn}")
             self.drain()
             return
+        if ARGS.mode == "goaway-unread":
+            self.goaway_unread()
+            return
         config = h2.config.H2Configuration(client_side=False, header_encoding="utf-8", validate_inbound_headers=False)
         self.h2 = h2.connection.H2Connection(config=config)
         self.sent_goaway = False
@@ -62,6 +71,22 @@ class Handler(socketserver.BaseRequestHandler):
         self.request.sendall(frame.serialize())
         self.sent_goaway = True
         log(f"goaway {self.conn} {streams}")
+
+    def goaway_unread(self):
+        config = h2.config.H2Configuration(client_side=False)
+        connection = h2.connection.H2Connection(config=config)
+        connection.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1000})
+        connection.initiate_connection()
+        self.request.sendall(connection.data_to_send())
+        time.sleep(ARGS.stall_ms / 1000)
+        self.send_goaway(0)
+        total = 0
+        while True:
+            data = receive(self.request)
+            if not data:
+                break
+            total += len(data)
+        log(f"unread {self.conn} {total}")
 
     def drain(self):
         """Reads and discards until the client closes."""
@@ -107,8 +132,9 @@ class Handler(socketserver.BaseRequestHandler):
 
 def main():
     global ARGS
-    arguments = parser(["refuse", "silent", "goaway-stall"])
+    arguments = parser(["refuse", "silent", "goaway-stall", "goaway-unread"])
     arguments.add_argument("--every", type=int, default=0)
+    arguments.add_argument("--stall-ms", type=int, default=300)
     ARGS = arguments.parse_args()
     serve(ARGS, Handler)
 

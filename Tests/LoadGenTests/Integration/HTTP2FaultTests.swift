@@ -95,6 +95,34 @@ extension HTTP2IntegrationTests {
                 }
             }
         }
+
+        @Test("GOAWAY on every connection after 300 ms of unread 4 KiB requests: retries on backed-up connections end as timeouts from their first send, on time")
+        func goAwayOnBackedUpConnections() async throws {
+            try await NetworkNamespace.with { ns in
+                try await HTTPFaultServer.with(in: ns, mode: .h2GoAwayUnread(stallMs: 300)) { server in
+                    // Each request a unique 4 KiB path (HPACK cannot shrink it): the unread connections back up,
+                    // and the retries a GOAWAY sends back queue behind writes still in flight.
+                    let path = "/{seq}" + String(repeating: "a", count: 4096)
+                    let run = try await LoadGen.run(
+                        HTTP2Run.arguments(netns: ns, url: server.url(path),
+                                           ["-c", "4", "--streams", "200", "--rate", "2000", "--count", "4000", "--timeout", "1s"]),
+                        deadline: 15)
+                    let report = try FaultRun.report(run)
+                    let log = try await server.log()
+                    try FaultRun.expectInvariants(report, intended: 4000)
+                    try FaultRun.expectEndedOnTime(run, report, schedule: 2, timeout: 1)
+                    let summary = FaultRun.summary(report)
+                    // The server processed nothing: every request sent timed out; none completed or failed.
+                    #expect(try report.sent > 0 && report.timeouts == report.sent, "\(summary)")
+                    #expect(try report.completed == 0 && report.errors == 0, "\(summary)")
+                    #expect(try report.http2Count("retried") > report.sent, "each sent stream came back at least once: \(summary)")
+                    #expect(try report.int("connections_opened") == log.count("accept"), "the server accepted \(log.count("accept")); \(summary)")
+                    #expect(try report.http2Count("goaways_received") <= log.count("goaway") && log.count("goaway") > 0,
+                            "the server sent \(log.count("goaway")) GOAWAYs; \(summary)")
+                    #expect(log.count("error") == 0, "\(log.filter { $0.event == "error" }.prefix(3))")
+                }
+            }
+        }
     }
 }
 

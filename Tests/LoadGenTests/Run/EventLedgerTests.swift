@@ -101,6 +101,16 @@ import Testing
         #expect(result.lastSentNanos == 1_000, "the retry is not a new send")
     }
 
+    @Test mutating func aRetryKeepsItsFirstSendForItsTimeout() {
+        let slot = issue(0, at: 1_000)
+        ledger.sent(slot, at: 1_200, into: &result)
+        ledger.requeue(slot)
+        ledger.sent(slot, at: 5_000, into: &result)
+        // Its --timeout runs from the first send (retries never stretch a run); service from the answered send.
+        #expect(ledger.firstSentNanos[Int(slot)] == 1_200)
+        #expect(ledger.slots.sentNanos[Int(slot)] == 5_000)
+    }
+
     @Test mutating func aKernelTimestampBeforeTheSendStampIsClamped() {
         let slot = issue(0, at: 1_000)
         ledger.sent(slot, at: 2_000, into: &result)
