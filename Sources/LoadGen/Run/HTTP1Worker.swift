@@ -17,7 +17,7 @@ final class HTTP1Worker: PooledWorker {
         /// The event on this connection, or -1.
         var slot: Int32 = -1
         var target = 0
-        /// When the request was written.
+        /// Where the request's `--timeout` runs from: its first send (a retry gets no new one; EventLedger).
         var sinceNanos: UInt64 = 0
         var status = 0
         /// The run-wide number of the TCP connection (interleaved across threads) and its local address.
@@ -109,12 +109,12 @@ final class HTTP1Worker: PooledWorker {
         let target = Int(slots.sequence[Int(slot)] % UInt64(targets.count))
         client.slot = slot
         client.target = target
-        client.sinceNanos = now
         client.status = 0
         client.bytesForRequest = 0
         client.parser.expectResponse(isHead: targets[target].isHead)
         slotLane[Int(slot)] = Int32(lane)
         markSent(slot: slot, atNanos: now)
+        client.sinceNanos = ledger.firstSentNanos[Int(slot)]
         guard let template = targets[target].headTemplate else {
             client.stream?.write(requests[target])
             return
