@@ -24,12 +24,10 @@ final class TLSEngine {
     /// and the key of the sessions resumed.
     let host: String
     let ssl: OpaquePointer
-    private let readBIO: OpaquePointer
-    private let writeBIO: OpaquePointer
-    /// Ciphertext taken out of the write BIO, valid until the next `takeOutput`. Grows to the largest burst (a
-    /// handshake flight, or the largest request) and is reused: no allocation per request.
-    private var output: UnsafeMutableRawPointer
-    private var outputCapacity = 4 * 1024
+    /// The ciphertext queues of the SSL's one BIO (freed with it): received bytes OpenSSL has yet to read, and the
+    /// records it wrote, taken by `takeOutput` without a copy. Each grows to the largest burst (a handshake flight,
+    /// or the largest request) and is reused: no allocation per request.
+    private let queues: UnsafeMutablePointer<COpenSSL_TLSQueues>
     private(set) var isHandshakeComplete = false
     /// The failure that ended this connection, once one did; every later operation throws it again.
     private(set) var failure: TLSFailure?
@@ -39,6 +37,8 @@ final class TLSEngine {
     private(set) var inputEnded = false
     /// The first bytes the peer sent (up to 24), to tell a peer that does not speak TLS from a failed handshake.
     private(set) var firstBytes: [UInt8] = []
+    /// The peer's close_notify was read: every later `read` reports the clean close.
+    private var receivedCloseNotify = false
     /// Whether a session was offered to the server for resumption.
     private(set) var offeredSession = false
 
@@ -49,13 +49,15 @@ final class TLSEngine {
             throw TLSConfigError(flag: "tls", message: "OpenSSL could not create a connection: " +
                                      OpenSSLErrorQueue.drain().text(or: "out of memory"))
         }
-        guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
+        var queues: UnsafeMutablePointer<COpenSSL_TLSQueues>?
+        guard let method = TLSEngine.queuesMethod, let bio = COpenSSL_TLSQueues_newBIO(method, &queues),
+              let queues else {
             SSL_free(ssl)
-            throw TLSConfigError(flag: "tls", message: "OpenSSL could not create memory BIOs (out of memory)")
+            throw TLSConfigError(flag: "tls", message: "OpenSSL could not create a BIO (out of memory)")
         }
-        // An empty read BIO means "more later" until endOfInput says the stream ended.
-        COpenSSL_BIO_set_mem_eof_return(readBIO, -1)
-        SSL_set_bio(ssl, readBIO, writeBIO)
+        // One BIO both ways (SSL_set_bio takes the one reference). An empty input means "more later" until
+        // endOfInput says the stream ended.
+        SSL_set_bio(ssl, bio, bio)
         SSL_set_connect_state(ssl)
         do {
             try TLSEngine.setPeer(ssl, host: host, settings: context.settings)
@@ -66,9 +68,7 @@ final class TLSEngine {
         self.context = context
         self.host = host
         self.ssl = ssl
-        self.readBIO = readBIO
-        self.writeBIO = writeBIO
-        output = .allocate(byteCount: outputCapacity, alignment: 16)
+        self.queues = queues
         // For the new-session callback; the engine outlives its SSL.
         SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(self).toOpaque())
         if context.settings.resume {
@@ -85,8 +85,11 @@ final class TLSEngine {
             SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)
         }
         SSL_free(ssl)
-        output.deallocate()
     }
+
+    /// The BIO type of every engine's queues, made on first use.
+    /// Immutable once made; BIO_new only reads it, from any loop thread.
+    nonisolated(unsafe) private static let queuesMethod: OpaquePointer? = COpenSSL_TLSQueues_method()
 
     /// SNI (names only, never IP literals) and the identity the certificate must show.
     private static func setPeer(_ ssl: OpaquePointer, host: String, settings: TLSSettings) throws(TLSConfigError) {
@@ -114,15 +117,8 @@ final class TLSEngine {
         if !isHandshakeComplete && firstBytes.count < 24 {
             firstBytes.append(contentsOf: bytes.prefix(24 - firstBytes.count))
         }
-        var offset = 0
-        while offset < bytes.count {
-            let chunk = Int32(clamping: bytes.count - offset)
-            let written = BIO_write(readBIO, base + offset, chunk)
-            guard written > 0 else {
-                failure = failure ?? .other("out of memory buffering \(bytes.count - offset) received bytes")
-                return
-            }
-            offset += Int(written)
+        if COpenSSL_TLSQueues_feed(queues, base, bytes.count) == 0 {
+            failure = failure ?? .other("out of memory buffering \(bytes.count) received bytes")
         }
     }
 
@@ -135,22 +131,17 @@ final class TLSEngine {
     }
 
     /// True when there is ciphertext to send.
-    var hasOutput: Bool { COpenSSL_BIO_pending(writeBIO) > 0 }
+    var hasOutput: Bool { queues.pointee.outCount > 0 }
 
-    /// Moves the ciphertext OpenSSL produced into the engine's output buffer and returns it (empty when there is
-    /// none). Valid until the next call: the owner writes it before taking more (one write in flight).
+    /// True when every byte fed has been read by OpenSSL.
+    private var inputConsumed: Bool { queues.pointee.inStart == queues.pointee.inEnd }
+
+    /// The ciphertext OpenSSL produced (empty when there is none), moved out of its way without a copy. Valid until
+    /// the next call that returns bytes: the owner writes it before taking more (one write in flight).
     func takeOutput() -> UnsafeRawBufferPointer {
-        let pending = Int(COpenSSL_BIO_pending(writeBIO))
-        guard pending > 0 else { return UnsafeRawBufferPointer(start: output, count: 0) }
-        if pending > outputCapacity {
-            var capacity = outputCapacity
-            while capacity < pending { capacity *= 2 }
-            output.deallocate()
-            output = .allocate(byteCount: capacity, alignment: 16)
-            outputCapacity = capacity
-        }
-        let count = BIO_read(writeBIO, output, Int32(clamping: pending))
-        return UnsafeRawBufferPointer(start: output, count: max(0, Int(count)))
+        var bytes: UnsafePointer<UInt8>?
+        let count = COpenSSL_TLSQueues_take(queues, &bytes)
+        return UnsafeRawBufferPointer(start: bytes, count: count)
     }
 
     // MARK: Handshake, write, read
@@ -165,6 +156,8 @@ final class TLSEngine {
         let rc = SSL_do_handshake(ssl)
         if rc == 1 {
             isHandshakeComplete = true
+            // Reads and writes from here on rely on an empty queue (OpenSSLErrorQueue.expectEmpty).
+            OpenSSLErrorQueue.clear()
             return true
         }
         let error = SSL_get_error(ssl, rc)
@@ -184,7 +177,7 @@ final class TLSEngine {
         if let failure { throw failure }
         guard let base = plaintext.baseAddress, !plaintext.isEmpty else { return }
         precondition(plaintext.count <= Int(Int32.max), "a request of \(plaintext.count) bytes")
-        OpenSSLErrorQueue.clear()
+        OpenSSLErrorQueue.expectEmpty()
         let rc = SSL_write(ssl, base, Int32(plaintext.count))
         sslWriteCalls &+= 1
         if rc == Int32(plaintext.count) { return }
@@ -195,17 +188,22 @@ final class TLSEngine {
 
     /// Decrypts into `buffer` with `SSL_read` until it is full or no whole record is left. Returns the bytes
     /// copied (there may be more: call again), `.wantRead`, or `.closed`; throws a fatal failure (e.g. an alert).
-    /// Post-handshake messages (TLS 1.3 session tickets, key updates) are processed here.
+    /// Post-handshake messages (TLS 1.3 session tickets, key updates) are processed here. When OpenSSL has read
+    /// every byte fed and holds nothing back, the answer is known without the `SSL_read` that would say "want
+    /// read" (and the `SSL_get_error` after it).
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(TLSFailure) -> ReadResult {
         precondition(isHandshakeComplete, "TLSEngine.read before the handshake completed")
         precondition(buffer.count > 0, "TLSEngine.read into an empty buffer")
         if let failure { throw failure }
+        if receivedCloseNotify { return .closed(cleanly: true) }
+        if isDrained { return inputEnded ? .closed(cleanly: false) : .wantRead }
+        OpenSSLErrorQueue.expectEmpty()
         var total = 0
-        OpenSSLErrorQueue.clear()
         while total < buffer.count {
             let rc = SSL_read(ssl, buffer.baseAddress! + total, Int32(clamping: buffer.count - total))
             if rc > 0 {
                 total += Int(rc)
+                if isDrained { break }
                 continue
             }
             let error = SSL_get_error(ssl, rc)
@@ -213,13 +211,20 @@ final class TLSEngine {
                 if total > 0 { return .bytes(total) }
                 return inputEnded ? .closed(cleanly: false) : .wantRead
             }
-            if error == SSL_ERROR_ZERO_RETURN { return total > 0 ? .bytes(total) : .closed(cleanly: true) }
+            if error == SSL_ERROR_ZERO_RETURN {
+                receivedCloseNotify = true
+                return total > 0 ? .bytes(total) : .closed(cleanly: true)
+            }
             let failure = fail(connectionFailure(sslError: error, drained: OpenSSLErrorQueue.drain()))
             if total > 0 { return .bytes(total) }
             throw failure
         }
         return .bytes(total)
     }
+
+    /// True when OpenSSL has read every byte fed and holds no record data, processed or not: an `SSL_read` now
+    /// could only want more input.
+    private var isDrained: Bool { inputConsumed && SSL_has_pending(ssl) == 0 }
 
     /// Queues a close_notify alert for the server (in `takeOutput`); the owner closes the socket after sending it.
     func shutdown() {
