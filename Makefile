@@ -3,11 +3,15 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release/loadgen
 # Debian packages: the C libraries, the servers the tests start, the peers the benchmarks run, and tools.
-DEB_PACKAGES := libuv1-dev libc-ares-dev libnghttp2-dev libssl-dev openssl pkg-config \
+DEB_PACKAGES := libuv1-dev libc-ares-dev libnghttp2-dev libssl-dev zlib1g-dev openssl pkg-config \
 	knot knot-dnsutils unbound dnsmasq-base nginx-light nghttp2-server nghttp2-client \
 	dnsperf wrk iproute2 iptables procps tshark bpftrace python3 time
 # The HTTP fault tests: the h2c fault server's `h2` (for Debian's /usr/bin/python3).
 DEB_PACKAGES += python3-h2
+# The test venv (.venv): independent readers of what loadgen writes, from PyPI.
+DEB_PACKAGES += python3-venv python3-pip
+PYTHON_PACKAGES := hdrhistogram==0.10.8 kubernetes-validate==1.30.0
+VENV := .venv
 
 .PHONY: setup build debug test unit-test integration-test demo bench clean
 
@@ -20,6 +24,10 @@ setup: .setup-done
 		export DEBIAN_FRONTEND=noninteractive; \
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
 		apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@if ! $(VENV)/bin/python3 -c 'import hdrh, kubernetes_validate' 2>/dev/null; then \
+		echo "creating $(VENV) with $(PYTHON_PACKAGES)"; \
+		/usr/bin/python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PYTHON_PACKAGES); \
 	fi
 	@touch $@
 
@@ -54,4 +62,4 @@ sanitize-thread: setup
 	bash Fuzz/sanitize.sh thread
 
 clean:
-	rm -rf .build .setup-done
+	rm -rf .build .setup-done $(VENV)

@@ -31,6 +31,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // HdrHistogram's compressed encoding (zlib streams inside the base64).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // What Swift's Glibc module hides: setns, CLONE_NEWNET, gettid, SIOCGSKNS, RUSAGE_THREAD.
         .target(
             name: "CLoadGenSys",
@@ -39,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "LoadGen",
             dependencies: [
-                "CUV", "CAres", "CNghttp2", "COpenSSL", "CLoadGenSys",
+                "CUV", "CAres", "CNghttp2", "COpenSSL", "CZlib", "CLoadGenSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

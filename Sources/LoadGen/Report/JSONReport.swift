@@ -9,13 +9,13 @@ enum JSONReport {
             ("netns", header.netns.map(JSON.string) ?? .null),
             ("netns_inode", .uint(header.netnsInode)),
             ("threads", .int(Int64(header.threads))),
-            ("duration_s", .double(result.durationSeconds)),
+            ("duration_s", precise(result.durationSeconds)),
             ("requested_rate", header.requestedRate.map(JSON.double) ?? .null),
             ("achieved_rate", .double(result.achievedRate)),
             ("throughput", .double(result.throughput)),
             ("concurrency", .int(Int64(header.concurrency))),
             ("timeout_s", .double(Double(header.timeoutNanos) / 1e9)),
-            ("run_s", .double(result.runSeconds)),
+            ("run_s", precise(result.runSeconds)),
             ("intended", .uint(c.intended)),
             ("sent", .uint(c.sent)),
             ("not_sent", .uint(c.notSent)),
@@ -52,7 +52,7 @@ enum JSONReport {
             ("connect_errors", .object(ErrorKind.allCases.map { ($0.name, .uint(result.connectErrors[$0.rawValue])) })),
             ("sockets_opened", .int(Int64(result.socketsOpened))),
             ("sockets_outside_netns", .int(Int64(result.socketsOutsideNetns))),
-            ("client_cpu_ms", .double(Double(result.cpuNanos) / 1e6)),
+            ("client_cpu_ms", precise(Double(result.cpuNanos) / 1e6)),
             ("cpu_ms_per_1k", .double(result.cpuMillisPerThousand)),
             ("per_thread", .array(result.threads.map(thread))),
             ("per_netns", .array(result.byNetns.map(netnsPart))),
@@ -97,6 +97,8 @@ enum JSONReport {
             ("p99.9", us(h.percentileNanos(99.9))),
             ("p99.99", us(h.percentileNanos(99.99))),
             ("max", us(h.maxNanos)),
+            // Every count, for exact merges (`loadgen merge`) and HdrHistogram's tools: values in nanoseconds.
+            ("hdr", .string(h.encoded)),
         ])
     }
 

@@ -40,7 +40,8 @@ struct LatencyHistogram: Sendable {
     var count: UInt64 { histogram.totalCount }
     var isEmpty: Bool { histogram.totalCount == 0 }
     var minNanos: UInt64 { isEmpty ? 0 : histogram.min }
-    var maxNanos: UInt64 { isEmpty ? 0 : histogram.max }
+    /// The largest value recorded, exactly (not the top of its bucket, which can be up to 0.1% higher).
+    var maxNanos: UInt64 { isEmpty ? 0 : histogram.maxRecorded }
     var meanNanos: Double { isEmpty ? 0 : sum / Double(count) }
     /// The population standard deviation; never negative (rounding in the difference is clamped).
     var stdDeviationNanos: Double {
@@ -52,4 +53,51 @@ struct LatencyHistogram: Sendable {
     func percentileNanos(_ p: Double) -> UInt64 {
         isEmpty ? 0 : histogram.valueAtPercentile(p)
     }
+
 }
+
+// MARK: Encoded form (`hdr` in JSON), and back
+
+extension LatencyHistogram {
+    /// The non-empty buckets in HdrHistogram index order (`HdrLayout.latency`).
+    var buckets: [(index: Int, count: UInt64)] {
+        histogram.recordedValues().map { (HdrLayout.latency.index(of: $0.value), $0.count) }
+    }
+
+    /// HdrHistogram's compressed V2 encoding of the counts, base64 (values in nanoseconds).
+    var encoded: String { HdrEncoding.encode(layout: .latency, buckets: buckets) }
+
+    /// An empty histogram that only counts `overRange` values beyond its range (restored from a report).
+    init(overRangeOnly: UInt64) {
+        overRange = overRangeOnly
+    }
+
+    /// A histogram restored from its encoded counts and the exact figures a report states beside them: minimum
+    /// and maximum (the values of the first and last bucket are recorded as those, when they fall in them: the
+    /// bucket counts stay the same and the extremes stay exact), mean and standard deviation (for the running
+    /// sums), and how many values were over the range. Buckets of another layout are recorded at their lowest
+    /// value (clamped to this range).
+    init(decoded: HdrEncoding.Decoded, minNanos: UInt64, maxNanos: UInt64, meanNanos: Double, stdDeviationNanos: Double,
+         overRange: UInt64) {
+        let layout = decoded.layout
+        let last = decoded.buckets.count - 1
+        for (i, bucket) in decoded.buckets.enumerated() {
+            var value = min(layout.value(at: bucket.index), LatencyHistogram.highestNanos)
+            var count = bucket.count
+            if i == 0, layout.index(of: minNanos) == bucket.index, minNanos <= LatencyHistogram.highestNanos {
+                histogram.record(minNanos)
+                count -= 1
+                value = minNanos
+            }
+            if i == last, count > 0, layout.index(of: maxNanos) == bucket.index, maxNanos <= LatencyHistogram.highestNanos {
+                value = maxNanos
+            }
+            if count > 0 { histogram.record(value, count: count) }
+        }
+        let n = Double(decoded.totalCount)
+        sum = meanNanos * n
+        sumOfSquares = (stdDeviationNanos * stdDeviationNanos + meanNanos * meanNanos) * n
+        self.overRange = overRange
+    }
+}
+

@@ -1,0 +1,44 @@
+/// Combines reports read back (`ReportInput`) into one run, as HdrHistograms combine: counts, codes, error kinds,
+/// not-sent reasons and histograms add up; the threads of every input are listed; rates and concurrency add up
+/// (each shard of a sharded run reports its share); durations are the longest input's, since shards share one
+/// origin (`--start-at`). Reports of different kinds or transports do not merge.
+enum ReportMerge {
+    static func merge(_ inputs: [ReportInput]) throws(JSONInput.Failure) -> (ReportHeader, RunResult) {
+        guard var header = inputs.first?.header else { throw JSONInput.Failure(description: "no report to merge") }
+        for input in inputs.dropFirst() {
+            guard input.header.kind == header.kind, input.header.transport == header.transport else {
+                throw JSONInput.Failure(description: "cannot merge a \(input.header.kind) report over \(input.header.transport) with a \(header.kind) report over \(header.transport): merge runs of one kind")
+            }
+        }
+        let headers = inputs.map(\.header)
+        header.threads = headers.reduce(0) { $0 + $1.threads }
+        header.concurrency = headers.reduce(0) { $0 + $1.concurrency }
+        header.timeoutNanos = headers.map(\.timeoutNanos).max() ?? 0
+        let rates = headers.compactMap(\.requestedRate)
+        header.requestedRate = rates.isEmpty ? nil : rates.reduce(0, +)
+        let names = unique(headers.compactMap(\.netns))
+        header.netns = names.isEmpty ? nil : names.joined(separator: ",")
+        if Set(headers.map(\.netnsInode)).count > 1 { header.netnsInode = 0 }
+        header.targets = unique(headers.flatMap(\.targets))
+        header.targetsSource = joined(headers.map(\.targetsSource)) ?? ""
+        var result = RunResult(threads: inputs.flatMap(\.threads), originNanos: 0,
+                               endNanos: inputs.map(\.runNanos).max() ?? 0,
+                               windowNanos: inputs.map(\.windowNanos).max() ?? 0,
+                               interrupted: inputs.contains { $0.interrupted })
+        // The documents' totals, not the sum of their threads' rounded milliseconds.
+        result.cpuNanos = inputs.reduce(0) { $0 + $1.cpuNanos }
+        return (header, result)
+    }
+
+    /// The distinct values in first-seen order.
+    private static func unique(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    /// The one value all share, or the distinct ones joined with ","; nil for none.
+    private static func joined(_ values: [String]) -> String? {
+        let distinct = unique(values)
+        return distinct.isEmpty ? nil : distinct.joined(separator: ",")
+    }
+}
