@@ -54,7 +54,8 @@ let package = Package(
             name: "LoadGenTests",
             dependencies: ["LoadGen", "COpenSSL"],
             // The fault servers' Python scripts, run by HTTPFaultServer.
-            exclude: ["Fixtures/http1_fault_server.py", "Fixtures/h2_fault_server.py", "Fixtures/fault_server_common.py"]
+            exclude: ["Fixtures/http1_fault_server.py", "Fixtures/h2_fault_server.py", "Fixtures/fault_server_common.py",
+                      "Fixtures/hdr_merge_check.py"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Foundation
 
 /// Load control shared by every subcommand (DESIGN.md §3). Every value is typed and checked against its range
 /// while the command line is parsed; `parsed()` only combines them.
@@ -52,6 +53,18 @@ struct LoadOptions: ParsableArguments {
             transform: TimeSpan.parser(from: .microsecond * 20, to: .second))
     var tick: TimeSpan?
 
+    @Option(help: ArgumentHelp("Do only this shard's part of the run: the events i ≡ I (mod N) of the global schedule, with --rate and --count global (shards count from 0).", valueName: "I/N"),
+            transform: { (text: String) throws -> Shard in try Shard.parse(text) })
+    var shard: Shard?
+
+    @Option(help: ArgumentHelp("As --shard, with I from JOB_COMPLETION_INDEX (each pod of a Kubernetes Indexed Job).", valueName: "N"),
+            transform: Count.parser(max: UInt64(Shard.maxCount)))
+    var shards: Count?
+
+    @Option(help: ArgumentHelp("Event 0's intended time, the same for every shard: RFC 3339 or Unix seconds (up to 24h ahead; a late shard sends what is already due at once).", valueName: "TIME"),
+            transform: StartTime.parser)
+    var startAt: StartTime?
+
     struct Parsed {
         var pacer: Pacer?
         var requestedRate: Double?
@@ -62,6 +75,9 @@ struct LoadOptions: ParsableArguments {
         var threads: Int
         /// nil: the default for the rate (`LoadOptions.defaultTick`).
         var tickNanos: UInt64?
+        /// This process's part of the global schedule (`requestedRate` is already its share).
+        var shard = Shard.whole
+        var startAt: StartTime?
 
         /// The tick to use: the one given, else 1 ms, shortened so that up to 4,000 events/s per thread each
         /// event gets its own wake-up, and at higher rates one thread sends about 32 events per wake-up (smaller
@@ -69,7 +85,7 @@ struct LoadOptions: ParsableArguments {
         var effectiveTickNanos: UInt64 {
             if let tickNanos { return tickNanos }
             guard let pacer else { return 1_000_000 }
-            let perThreadRate = max(pacer.rate / Double(threads), 1)
+            let perThreadRate = max(pacer.rate / Double(threads * shard.count), 1)
             // Up to 4,000/s a thread wakes for every event (no pacing error); above, bursts of about 32.
             let nanos = perThreadRate <= 4_000 ? 1e9 / perThreadRate : 32e9 / perThreadRate
             return UInt64(min(1_000_000, max(250_000, nanos)))
@@ -96,11 +112,29 @@ struct LoadOptions: ParsableArguments {
         if result.count == nil && result.durationNanos == nil { result.durationNanos = 10_000_000_000 }
         result.concurrency = concurrency.map { Int($0.value) }
         result.tickNanos = tick?.nanos
+        try applyShard(to: &result)
         return result
     }
 }
 
 extension LoadOptions {
+    /// --shard or --shards, and --start-at: the share of the rate this process reports as asked of it.
+    func applyShard(to result: inout Parsed, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ValidationError) {
+        if shard != nil && shards != nil {
+            throw ValidationError("--shard I/N and --shards N say the same thing; give --shard outside Kubernetes, --shards in an Indexed Job")
+        }
+        if let shard { result.shard = shard }
+        if let shards { result.shard = try Shard.fromJobIndex(count: Int(shards.value), environment: environment) }
+        if let rate = result.requestedRate { result.requestedRate = rate / Double(result.shard.count) }
+        if let startAt {
+            let ahead = startAt.unixNanos - Int64(Date().timeIntervalSince1970 * 1e9)
+            guard ahead <= StartTime.maxAheadNanos else {
+                throw ValidationError("--start-at \(startAt.text) is more than 24h ahead; give a time closer to now")
+            }
+            result.startAt = startAt
+        }
+    }
+
     /// A paced --count must be schedulable (count × period in 64-bit nanoseconds) and, without --duration, end
     /// within the 30 days --duration allows.
     func checkScheduleSpan(_ parsed: Parsed) throws(ValidationError) {

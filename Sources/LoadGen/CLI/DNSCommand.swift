@@ -101,7 +101,8 @@ struct DNSCommand: ParsableCommand {
             kind: .dns,
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: concurrency,
-                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
+                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos,
+                        shard: parsed.shard, startAt: parsed.startAt),
             output: try output.settings(),
             targets: targets, threadsPerTarget: threadsPerTarget,
             dns: .init(servers: found.servers, serversByTarget: found.byTarget, serversSource: found.source,
@@ -201,6 +202,6 @@ struct DNSCommand: ParsableCommand {
             durationNanos: config.load.durationNanos, targets: config.dns!.servers.map(\.description),
             targetsSource: DNSCommand.source(config.dns!), transport: config.dns!.transport.rawValue,
             workload: config.dns!.questions.map { "\($0.template?.written ?? $0.name.description) \($0.type)" },
-            thresholds: thresholds)
+            thresholds: thresholds, shard: config.load.shard, startAt: config.load.startAt?.text)
     }
 }

@@ -121,7 +121,8 @@ struct HTTPCommand: ParsableCommand {
             kind: http2 ? .http2 : .http1,
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
-                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos),
+                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos,
+                        shard: parsed.shard, startAt: parsed.startAt),
             output: try output.settings(),
             targets: namespaces, threadsPerTarget: threadsPerTarget,
             dns: nil,
@@ -263,6 +264,7 @@ struct HTTPCommand: ParsableCommand {
             targetsSource: config.kind == .http2
                 ? "\(http.connections) connections × \(http.streams) streams, \(http.tls == nil ? "h2c" : "h2 over TLS")"
                 : "\(http.connections) connections, \(http.keepAlive ? "keep-alive" : "one per request")",
-            transport: http.tls == nil ? "tcp" : "tls", workload: [], thresholds: thresholds)
+            transport: http.tls == nil ? "tcp" : "tls", workload: [], thresholds: thresholds,
+            shard: config.load.shard, startAt: config.load.startAt?.text)
     }
 }

@@ -57,6 +57,10 @@ enum JSONReport {
             ("per_thread", .array(result.threads.map(thread))),
             ("per_netns", .array(result.byNetns.map(netnsPart))),
         ]
+        if !header.shard.isWhole {
+            members.append(("shard", .object([("index", .int(Int64(header.shard.index))), ("count", .int(Int64(header.shard.count)))])))
+        }
+        if let startAt = header.startAt { members.append(("start_at", .string(startAt))) }
         if header.transport == "tls" || header.transport == "https" { members.append(("tls", TLSReport.json(result.tls))) }
         if header.kind == "http2" { members.append(("http2", http2(result.h2))) }
         return .object(members)

@@ -24,6 +24,10 @@ struct ReportHeader: Sendable {
     var workload: [String]
     /// How each threshold given on the command line fared (empty without thresholds).
     var thresholds: [ThresholdOutcome] = []
+    /// This process's part of a sharded run (`requestedRate` is its share of the global rate).
+    var shard = Shard.whole
+    /// `--start-at` as given.
+    var startAt: String?
 
     /// The event noun for one event: "query", "request".
     var eventNounSingular: String { Wording.singular(eventNoun) }

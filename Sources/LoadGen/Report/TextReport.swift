@@ -42,6 +42,11 @@ enum TextReport {
             mode = "closed loop, \(header.concurrency) in flight, \(rate: result.achievedRate)/s"
         }
         lines.append("  rate      \(mode); \(String(format: "%.3f", result.durationSeconds)) s in all")
+        if !header.shard.isWhole || header.startAt != nil {
+            var part = header.shard.isWhole ? "the whole schedule" : "shard \(header.shard) (the events i ≡ \(header.shard.index) mod \(header.shard.count) of the global schedule)"
+            if let startAt = header.startAt { part += ", event 0 at --start-at \(startAt)" }
+            lines.append("  shard     \(part)")
+        }
         return lines
     }
 

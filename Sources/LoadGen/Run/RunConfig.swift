@@ -15,6 +15,10 @@ struct RunConfig: Sendable {
         var threads: Int
         /// Shortest time between two scheduler wake-ups (1 ms): events due in between go out together.
         var tickNanos: UInt64 = 1_000_000
+        /// This process's part of the global schedule (`--shard`); the rate and count above are global.
+        var shard = Shard.whole
+        /// Event 0's intended wall-clock time (`--start-at`); nil: just after every thread is ready.
+        var startAt: StartTime?
     }
 
     struct Output: Sendable {
@@ -111,10 +115,13 @@ struct RunConfig: Sendable {
         targets.isEmpty ? nil : targets.map(\.label).joined(separator: ",")
     }
 
-    /// The plan of thread `index`: its share of the events and of the concurrency.
+    /// The plan of thread `index`: its share of the events and of the concurrency. With shards, thread k of T in
+    /// shard I of N is lane k·N + I of T·N: it takes the global events i ≡ k·N + I (mod T·N), so the shard's threads
+    /// together take exactly the events i ≡ I (mod N), whatever the other shards' thread counts.
     func plan(thread index: Int) -> LoadPlan {
         LoadPlan(pacer: load.pacer, totalEvents: load.count, durationNanos: load.durationNanos,
-                 threadIndex: UInt64(index), threadCount: UInt64(load.threads),
+                 threadIndex: UInt64(index * load.shard.count + load.shard.index),
+                 threadCount: UInt64(load.threads * load.shard.count),
                  maxInFlight: Int(LoadPlan.share(of: UInt64(load.concurrency), thread: UInt64(index),
                                                  of: UInt64(load.threads))))
     }

@@ -34,8 +34,7 @@ enum Runner {
             let prefix = config.load.threads > 1 ? "loop thread \(index): " : ""
             throw RunFailure(prefix + "\(error)")
         }
-        // A little headroom so that every thread is waiting on its timer when event 0 is due.
-        let origin = Loop.nowNanos + 2_000_000
+        let origin = startOrigin(config)
         gate.open(origin: origin)
 
         var progress = ProgressPrinter(enabled: config.output.progress && !config.output.quiet, origin: origin)
@@ -63,6 +62,24 @@ enum Runner {
                                    issuingEnd: results.map(\.issuingEndNanos).max() ?? 0)
         return RunResult(threads: results, originNanos: origin, endNanos: max(end, origin), windowNanos: window,
                          interrupted: interrupted)
+    }
+
+    /// Event 0's intended time on the monotonic clock: `--start-at` (every shard's one origin), else a little
+    /// after now, so that every thread is waiting on its timer when event 0 is due.
+    static func startOrigin(_ config: RunConfig) -> UInt64 {
+        let now = Loop.nowNanos
+        guard let startAt = config.load.startAt else { return now + 2_000_000 }
+        var realtime = timespec()
+        clock_gettime(CLOCK_REALTIME, &realtime)
+        let delta = startAt.unixNanos - (Int64(realtime.tv_sec) * 1_000_000_000 + Int64(realtime.tv_nsec))
+        let origin = delta >= 0 ? now + UInt64(delta) : now - min(now - 1, UInt64(-delta))
+        if !config.output.quiet {
+            let seconds = String(format: "%.3f", abs(Double(delta)) / 1e9)
+            Console.error(delta >= 0
+                ? "loadgen: waiting \(seconds) s for --start-at \(startAt.text)\n"
+                : "loadgen: --start-at \(startAt.text) was \(seconds) s ago: the events due since then go out at once (their response times include the wait)\n")
+        }
+        return origin
     }
 
     /// The issuing window (DESIGN.md §4): the duration asked for, or a paced count's schedule span (count ÷

@@ -1,0 +1,101 @@
+import Foundation
+import Glibc
+import Testing
+
+extension DNSIntegrationTests {
+    /// `--shard I/N` with one `--start-at`, and `loadgen merge` of what the shards report (issue 11, points 2–3).
+    @Suite struct Shards {
+        static let count = 8_000
+        static let rate = 4_000
+        static let shards = 4
+
+        @Test("4 shards as 4 processes with one --start-at: their events logs are seq 0..<8000 exactly once, on one origin and at the global rate; knot saw every query; loadgen merge adds the reports up exactly (percentiles checked by the hdrhistogram Python package)")
+        func fourShardsMakeTheGlobalSchedule() async throws {
+            let directory = try TemporaryDirectory.make(prefix: "shards")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try await DNSRun.withKnot { ns, port, knot in
+                let before = try await knot.stats()
+                // Two seconds ahead: every process is up and waiting when event 0 is due.
+                let start = String(format: "%.3f", Date().timeIntervalSince1970 + 2)
+                let children = try (0..<Shards.shards).map { i in
+                    try LoadGen.start(["dns", "--netns", ns.name, "--server", "127.0.0.1:\(port)", "--name", "q{seq}.example.test",
+                                       "--rate", "\(Shards.rate)", "--count", "\(Shards.count)", "--shard", "\(i)/\(Shards.shards)",
+                                       "--start-at", start, "--events", directory.appendingPathComponent("events-\(i).jsonl").path,
+                                       "--json", "--quiet"])
+                }
+                var reports: [LoadGenReport] = []
+                for (i, child) in children.enumerated() {
+                    let run = LoadGenRun(arguments: ["shard \(i)"], await child.wait(seconds: 20), sourceLocation: #_sourceLocation)
+                    let report = try run.report()
+                    try report.expectAccounting()
+                    try run.stdout.write(to: directory.appendingPathComponent("report-\(i).json"), atomically: true, encoding: .utf8)
+                    reports.append(report)
+                }
+                let delta = try await knot.stats() - before
+
+                let perShard = Shards.count / Shards.shards
+                for (i, report) in reports.enumerated() {
+                    #expect(try report.sent == perShard && report.completed == perShard, "shard \(i): \(report)")
+                    #expect(try report.double("requested_rate") == Double(Shards.rate / Shards.shards), "shard \(i) reports its share")
+                }
+                #expect(delta.udp4 == Shards.count, "knot saw \(delta.udp4) queries")
+                try Shards.checkEventsLogs(directory)
+                try await Shards.checkMerge(directory, reports: reports)
+            }
+        }
+
+        /// The union of the logs is the global schedule: each seq once, in its shard, intended on one origin, and
+        /// sent at the global rate (per 100 ms, within 5%).
+        static func checkEventsLogs(_ directory: URL) throws {
+            var intended: [Int: Int64] = [:]
+            var sent: [Int64] = []
+            for i in 0..<shards {
+                let text = try String(contentsOf: directory.appendingPathComponent("events-\(i).jsonl"), encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                    let seq = try #require(event["seq"] as? Int)
+                    #expect(seq % shards == i, "seq \(seq) in shard \(i)'s log")
+                    #expect(intended[seq] == nil, "seq \(seq) logged twice")
+                    intended[seq] = try #require((event["intended"] as? NSNumber)?.int64Value)
+                    sent.append(try #require((event["sent"] as? NSNumber)?.int64Value))
+                }
+            }
+            #expect(intended.keys.sorted() == Array(0..<count), "\(intended.count) distinct seqs of \(count)")
+            guard let origin = intended[0] else { return }
+            let period = Int64(1_000_000_000 / rate)
+            // The processes convert --start-at to the monotonic clock each on its own: within a millisecond.
+            let offOrigin = intended.filter { abs($0.value - (origin + Int64($0.key) * period)) > 1_000_000 }
+            #expect(offOrigin.isEmpty, "\(offOrigin.count) events intended off the shared origin, e.g. \(offOrigin.first.map { "\($0)" } ?? "")")
+            let binNanos: Int64 = 100_000_000
+            let perBin = Int(Int64(rate) * binNanos / 1_000_000_000)
+            var bins = [Int](repeating: 0, count: Int(Int64(count) * period / binNanos))
+            for s in sent {
+                let bin = Int((s - origin) / binNanos)
+                if bin >= 0 && bin < bins.count { bins[bin] += 1 }
+            }
+            let off = bins.enumerated().filter { abs($0.element - perBin) > perBin / 20 }
+            #expect(off.isEmpty, "sends per 100 ms should be \(perBin) ± 5%: \(bins)")
+        }
+
+        /// `loadgen merge` of the four reports (files, and concatenated on stdin) against the Python reader.
+        static func checkMerge(_ directory: URL, reports: [LoadGenReport]) async throws {
+            let files = (0..<shards).map { directory.appendingPathComponent("report-\($0).json").path }
+            let mergeRun = try await LoadGen.run(["merge"] + files + ["--json"], deadline: 10)
+            let merged = try mergeRun.report()
+            #expect(try merged.sent == count && merged.completed == count && merged.int("intended") == count)
+            #expect(try merged.double("requested_rate") == Double(rate))
+            #expect(try merged.int("threads") == shards)
+            #expect(try merged.counts("rcodes")["NXDOMAIN"] == count)
+            let mergedPath = directory.appendingPathComponent("merged.json").path
+            try JSONSerialization.data(withJSONObject: merged.object).write(to: URL(fileURLWithPath: mergedPath))
+            let check = try await ChildProcess([try PythonVenv.requirePython(), PythonVenv.fixture("hdr_merge_check.py"), mergedPath] + files)
+                .wait(seconds: 30)
+            #expect(check.termination == .exited(0), "hdr_merge_check: \(check.stdout) \(check.stderr)")
+
+            let piped = try await ChildProcess(["/bin/sh", "-c", "cat \(files.joined(separator: " ")) | \"$0\" merge - --json", LoadGen.requireBinary()])
+                .wait(seconds: 10)
+            #expect(piped.termination == .exited(0) && piped.stdout == mergeRun.stdout,
+                    "merge - of concatenated reports differs from merge FILE...: \(piped.stderr)")
+        }
+    }
+}
