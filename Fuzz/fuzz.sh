@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer harnesses for loadgen's parsers: each is one file of Fuzz/Harnesses compiled with the pure Swift sources
-# of Sources/LoadGen it needs (none imports CUV, CAres or CNghttp2), with -sanitize=fuzzer,address.
+# of Sources/LoadGen it needs (none imports CUV, CAres or CNghttp2; zlib's module map is on the path), with
+# -sanitize=fuzzer,address.
 #
 #   Fuzz/fuzz.sh build [HARNESS...]   build into $FUZZ_OUT/bin (default .build-fuzz)
 #   Fuzz/fuzz.sh run [HARNESS...]     build, then run each for $FUZZ_SECONDS (default 60) from a copy of its seed
@@ -40,6 +41,7 @@ HARNESSES=(
     "verify-events-log|VerifyEventLog|$VERIFY"
     "dot-stream|DoTStream|$DNS $P/DNS/DNSRcode.swift $P/DNS/AnswerLedger.swift $S/Stats/DNSCounters.swift $P/DNS/DNSStreamFramer.swift $P/DNS/DNSQueryTable.swift $S/Scheduling/IDAllocator.swift"
     "cli-arguments|CLIArguments|$S/CLI/Quantity.swift $S/Stats/Threshold.swift $S/Scheduling/Pacer.swift"
+    "hdr-decode|HdrDecode|$S/Stats/HdrEncoding.swift $S/Stats/HdrLayout.swift $S/Interop/Deflate.swift"
 )
 
 names() { for h in "${HARNESSES[@]}"; do echo "${h%%|*}"; done; }
@@ -63,7 +65,7 @@ build() {
     # ld.gold warns about ASan symbols; the warnings are harmless (DESIGN.md §6).
     # shellcheck disable=SC2086
     swiftc -O -gline-tables-only -sanitize=fuzzer,address -parse-as-library -module-name LoadGenFuzz \
-        -module-cache-path "$OUT/module-cache" -o "$OUT/bin/$name" \
+        -module-cache-path "$OUT/module-cache" -I Sources/CZlib -lz -o "$OUT/bin/$name" \
         Fuzz/Support/FuzzInput.swift "Fuzz/Harnesses/${file}Fuzz.swift" $sources 2>"$OUT/obj/$name/build.log" || {
         grep -v 'warning' "$OUT/obj/$name/build.log" >&2
         echo "fuzz.sh: building $name failed" >&2

@@ -14,9 +14,8 @@ struct HdrLayout: Equatable, Sendable {
     /// Indexes 0..<countsLength cover every value up to `highest`.
     let countsLength: Int
 
-    /// The layout of loadgen's latency histograms (nanoseconds, 1 ns .. 1 h, 3 digits).
-    static let latency = HdrLayout(lowest: LatencyHistogram.lowestNanos, highest: LatencyHistogram.highestNanos,
-                                   digits: 3)!
+    /// The layout of loadgen's latency histograms (nanoseconds, 1 ns .. 1 h, 3 digits: `LatencyHistogram`'s).
+    static let latency = HdrLayout(lowest: 1, highest: 3_600_000_000_000, digits: 3)!
 
     /// nil when HdrHistogram would refuse the parameters (digits outside 0...5, lowest 0, highest < 2 × lowest).
     init?(lowest: UInt64, highest: UInt64, digits: Int) {

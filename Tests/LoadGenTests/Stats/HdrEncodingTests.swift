@@ -18,6 +18,7 @@ import Testing
 
     @Test func layoutMatchesTheLibrarysBuckets() {
         let layout = HdrLayout.latency
+        #expect(layout.lowest == LatencyHistogram.lowestNanos && layout.highest == LatencyHistogram.highestNanos)
         #expect(layout.subBucketHalfCount == 1024)
         #expect(layout.index(of: 0) == 0 && layout.index(of: 2047) == 2047 && layout.index(of: 2048) == 2048)
         #expect(layout.value(at: 2048) == 2048 && layout.value(at: 2049) == 2050)
