@@ -44,6 +44,38 @@ extension DNSIntegrationTests {
             }
         }
 
+        @Test("the pods of a rendered Indexed Job, run with its container arguments and JOB_COMPLETION_INDEX 0..3, are the 4 shards of one schedule against knot")
+        func theJobsPodsAreTheShards() async throws {
+            let directory = try TemporaryDirectory.make(prefix: "job")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try await DNSRun.withKnot { ns, port, knot in
+                let render = try await LoadGen.run(["k8s", "job", "--name", "dns-load", "--image", "localhost/loadgen:test", "--replicas", "4",
+                                                    "--start-in", "2s", "--", "dns", "--netns", ns.name, "--server", "127.0.0.1:\(port)",
+                                                    "--name", "q{seq}.example.test", "--rate", "4000", "--count", "4000"], deadline: 10)
+                let manifest = directory.appendingPathComponent("job.yaml")
+                try render.stdout.write(to: manifest, atomically: true, encoding: .utf8)
+                // The arguments as a YAML reader sees them (PyYAML, in the venv with kubernetes-validate).
+                let read = try await ChildProcess([try PythonVenv.requirePython(), "-c",
+                    "import json, sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(json.dumps(d['spec']['template']['spec']['containers'][0]['args']))",
+                    manifest.path]).wait(seconds: 20)
+                let arguments = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String], "\(read.stderr)")
+                let before = try await knot.stats()
+                let pods = try (0..<4).map { i in try LoadGen.start(arguments, prefix: ["/usr/bin/env", "JOB_COMPLETION_INDEX=\(i)"]) }
+                var sent = 0
+                for (i, pod) in pods.enumerated() {
+                    let run = LoadGenRun(arguments: arguments, await pod.wait(seconds: 20), sourceLocation: #_sourceLocation)
+                    let report = try run.report()
+                    try report.expectAccounting()
+                    let shard = try #require(report.object["shard"] as? [String: Any])
+                    #expect(shard["index"] as? Int == i && shard["count"] as? Int == 4)
+                    #expect(try report.sent == 1000, "pod \(i): \(report)")
+                    sent += try report.sent
+                }
+                let delta = try await knot.stats() - before
+                #expect(sent == 4000 && delta.udp4 == 4000, "sent \(sent), knot saw \(delta.udp4)")
+            }
+        }
+
         /// The union of the logs is the global schedule: each seq once, in its shard, intended on one origin, and
         /// sent at the global rate (per 100 ms, within 5%).
         static func checkEventsLogs(_ directory: URL) throws {
