@@ -279,9 +279,13 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write one JSON line per sent event as it finishes (ground truth for tracer tests); - for stdout, which moves the report to stderr.", valueName: "FILE"))
     var events: String?
 
-    /// The output settings, with the events file opened.
-    func settings() throws -> RunConfig.Output {
+    @Option(help: ArgumentHelp("Write an HdrHistogram interval log: one interval per second, response and service time tagged (HistogramLogReader, HdrHistogram's log analyzers, loadgen merge and plot read it).", valueName: "FILE"))
+    var hlog: String?
+
+    /// The output settings, with the events file and the interval log opened.
+    func settings(threads: Int) throws -> RunConfig.Output {
         RunConfig.Output(json: json, latencySpectrum: latency, progress: progress || isatty(2) == 1, quiet: quiet,
-                         events: try events.map { path throws(RunFailure) in try EventSink(path: path) })
+                         events: try events.map { path throws(RunFailure) in try EventSink(path: path) },
+                         hlog: try hlog.map { path throws(RunFailure) in try IntervalLog(path: path, threads: threads) })
     }
 }

@@ -103,7 +103,7 @@ struct DNSCommand: ParsableCommand {
                         durationNanos: parsed.durationNanos, concurrency: concurrency,
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos,
                         shard: parsed.shard, startAt: parsed.startAt),
-            output: try output.settings(),
+            output: try output.settings(threads: parsed.threads),
             targets: targets, threadsPerTarget: threadsPerTarget,
             dns: .init(servers: found.servers, serversByTarget: found.byTarget, serversSource: found.source,
                        questions: questions, tcp: transport == .tcp, tcFallback: tcFallback))

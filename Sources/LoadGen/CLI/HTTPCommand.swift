@@ -123,7 +123,7 @@ struct HTTPCommand: ParsableCommand {
                         durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos,
                         shard: parsed.shard, startAt: parsed.startAt),
-            output: try output.settings(),
+            output: try output.settings(threads: parsed.threads),
             targets: namespaces, threadsPerTarget: threadsPerTarget,
             dns: nil,
             http: .init(targets: targets, connections: connectionCount, keepAlive: !noKeepalive,

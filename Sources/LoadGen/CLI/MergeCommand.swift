@@ -25,13 +25,18 @@ struct MergeCommand: ParsableCommand {
         Merging one report reproduces it (its warnings are recomputed, without \
         the times at which problems began).
 
+        Interval logs (--hlog) merge into one interval log on stdout: intervals \
+        with the same tag and start time (shards sharing --start-at line up) add \
+        up. JSON reports and interval logs do not mix.
+
         Examples:
           loadgen merge shard-0.json shard-1.json shard-2.json shard-3.json
           kubectl logs -l job-name=dns-load --tail=-1 | loadgen merge - --json
+          loadgen merge shard-*.hlog > all.hlog
         """
     )
 
-    @Argument(help: ArgumentHelp("loadgen --json reports; - for stdin (concatenated documents).", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("loadgen --json reports, or --hlog interval logs; - for stdin (concatenated documents).", valueName: "FILE"))
     var files: [String] = []
 
     @Flag(help: "Print one JSON document on stdout instead of the text report.")
@@ -45,17 +50,26 @@ struct MergeCommand: ParsableCommand {
             throw ValidationError("merge needs at least one report: loadgen merge FILE... (- for stdin)")
         }
         guard files.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("- (stdin) may be given once") }
-        if let hlog = files.first(where: { $0.hasSuffix(".hlog") }) {
-            throw ValidationError("\(hlog): interval logs (.hlog) do not merge yet; give the --json reports of the runs")
-        }
     }
 
     func run() throws {
         let header: ReportHeader
         let result: RunResult
-        do {
+        do throws(JSONInput.Failure) {
+            var texts: [(String, String)] = []
+            for file in files { texts.append((file, try MergeCommand.text(of: file))) }
+            let logs = texts.filter { HlogFile.looksLikeLog($0.1[...]) }
+            if !logs.isEmpty {
+                guard logs.count == texts.count else {
+                    throw JSONInput.Failure(description: "\(logs[0].0) is an interval log and \(texts.first { !HlogFile.looksLikeLog($0.1[...]) }!.0) a JSON report: merge one kind at a time")
+                }
+                var parsed: [HlogFile] = []
+                for (file, text) in logs { parsed.append(try HlogFile(parsing: text, source: MergeCommand.name(file))) }
+                print(try HlogFile.merge(parsed), terminator: "")
+                return
+            }
             var inputs: [ReportInput] = []
-            for file in files { inputs += try MergeCommand.reports(in: file) }
+            for (file, text) in texts { inputs += try MergeCommand.reports(in: text, source: MergeCommand.name(file)) }
             (header, result) = try ReportMerge.merge(inputs)
         } catch {
             Console.error("loadgen merge: \(error.description)\n")
@@ -72,9 +86,10 @@ struct MergeCommand: ParsableCommand {
         }
     }
 
-    /// Every report document in `file` (or stdin).
-    static func reports(in file: String) throws(JSONInput.Failure) -> [ReportInput] {
-        let name = file == "-" ? "<stdin>" : file
+    static func name(_ file: String) -> String { file == "-" ? "<stdin>" : file }
+
+    /// The whole of `file` (or stdin) as text.
+    static func text(of file: String) throws(JSONInput.Failure) -> String {
         let bytes: [UInt8]
         do {
             bytes = try VerifyCommand.read(file, flag: "FILE")
@@ -82,8 +97,13 @@ struct MergeCommand: ParsableCommand {
             throw JSONInput.Failure(description: error.description)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw JSONInput.Failure(description: "\(name): not UTF-8 text; expected loadgen --json reports")
+            throw JSONInput.Failure(description: "\(name(file)): not UTF-8 text; expected loadgen --json reports or --hlog interval logs")
         }
+        return text
+    }
+
+    /// Every report document in `text`.
+    static func reports(in text: String, source name: String) throws(JSONInput.Failure) -> [ReportInput] {
         let documents = try JSONInput.documents(in: text, source: name)
         guard !documents.isEmpty else { throw JSONInput.Failure(description: "\(name): no JSON report in it") }
         var inputs: [ReportInput] = []

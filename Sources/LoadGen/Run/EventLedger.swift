@@ -48,6 +48,8 @@ final class EventLedger {
     }
 
     let slots: SlotTable
+    /// The thread's side of the interval log (`--hlog`); nil without one.
+    var intervals: IntervalRecorder?
     private let phases: UnsafeMutablePointer<Phase>
     /// When each slot's event was issued (its wait for a connection starts then).
     let issuedNanos: UnsafeMutablePointer<UInt64>
@@ -127,8 +129,11 @@ final class EventLedger {
             // The code itself is counted by the caller (protocols keep dense arrays on the hot path).
             _ = code
             result.counters.completed &+= 1
-            result.responseTime.record(now - min(now, slots.intendedNanos[s]))
-            result.serviceTime.record(now - slots.sentNanos[s])
+            let response = now - min(now, slots.intendedNanos[s])
+            let service = now - slots.sentNanos[s]
+            result.responseTime.record(response)
+            result.serviceTime.record(service)
+            if let intervals { intervals.record(response: response, service: service, at: now) }
         case .timedOut:
             result.counters.recordTimeout(atNanos: now)
         case .failed(let kind):

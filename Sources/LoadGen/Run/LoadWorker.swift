@@ -15,6 +15,8 @@ class LoadWorker {
     }
     /// Every event's phase and fate (the one lifecycle of DESIGN.md §2).
     final let ledger: EventLedger
+    /// The interval log (`--hlog`) this thread feeds from its start.
+    private let hlog: IntervalLog?
     final let slots: SlotTable
     private let resultStorage = LoopOwned(ThreadResult())
     /// What this thread counted (see `LoopOwned` for why it is not a stored property).
@@ -58,6 +60,7 @@ class LoadWorker {
         ledger = EventLedger(capacity: max(1, plan.maxInFlight))
         slots = ledger.slots
         eventLog = config.output.events.map(EventLog.init(sink:))
+        hlog = config.output.hlog
         result.threadIndex = threadIndex
         result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
@@ -113,6 +116,9 @@ class LoadWorker {
     final func start(originNanos: UInt64) {
         origin = originNanos
         lastWakeTarget = originNanos
+        if let hlog {
+            ledger.intervals = IntervalRecorder(log: hlog, thread: result.threadIndex, origin: originNanos)
+        }
         timer?.arm(atNanos: originNanos)
     }
 
@@ -131,6 +137,7 @@ class LoadWorker {
         let level = stop.current
         if level != stopLevelSeen { didRequestStop(level: level, now: tickStart) }
         housekeeping(now: tickStart)
+        ledger.intervals?.advance(to: tickStart)
         scheduler.checkDuration(atOffset: tickStart - origin)
         let expired = scheduler.expireHeldBack(atOffset: tickStart - origin, timeout: timeoutNanos)
         if expired > 0 { result.counters.recordNotSent(heldBackReason, count: expired, atNanos: tickStart) }
@@ -328,6 +335,8 @@ class LoadWorker {
             result.counters.codes[code, default: 0] += codeTable[code]
         }
         finishResult()
+        ledger.intervals?.finish()
+        ledger.intervals = nil
         progress.publish(result.counters)
     }
 }

@@ -28,6 +28,8 @@ struct RunConfig: Sendable {
         var quiet = false
         /// The per-event ground-truth log (`--events`), shared by every thread.
         var events: EventSink?
+        /// The HdrHistogram interval log (`--hlog`), fed by every thread.
+        var hlog: IntervalLog?
 
         var eventsOnStdout: Bool { events?.isStdout ?? false }
     }

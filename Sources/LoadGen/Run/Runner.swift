@@ -35,6 +35,7 @@ enum Runner {
             throw RunFailure(prefix + "\(error)")
         }
         let origin = startOrigin(config)
+        config.output.hlog?.writeHeader(originNanos: origin)
         gate.open(origin: origin)
 
         var progress = ProgressPrinter(enabled: config.output.progress && !config.output.quiet, origin: origin)
@@ -54,10 +55,12 @@ enum Runner {
                 }
             }
             progress.maybePrint(threads.map(\.progress))
+            config.output.hlog?.writeComplete(originNanos: origin, endNanos: Loop.nowNanos)
         }
         for t in threads { t.join() }
         let results = threads.compactMap(\.result)
         let end = results.map(\.endNanos).max() ?? Loop.nowNanos
+        config.output.hlog?.writeComplete(originNanos: origin, endNanos: max(end, origin), final: true)
         let window = issuingWindow(config.load, origin: origin, stopNanos: stopNanos,
                                    issuingEnd: results.map(\.issuingEndNanos).max() ?? 0)
         return RunResult(threads: results, originNanos: origin, endNanos: max(end, origin), windowNanos: window,

@@ -21,7 +21,7 @@ extension DNSIntegrationTests {
                     try LoadGen.start(["dns", "--netns", ns.name, "--server", "127.0.0.1:\(port)", "--name", "q{seq}.example.test",
                                        "--rate", "\(Shards.rate)", "--count", "\(Shards.count)", "--shard", "\(i)/\(Shards.shards)",
                                        "--start-at", start, "--events", directory.appendingPathComponent("events-\(i).jsonl").path,
-                                       "--json", "--quiet"])
+                                       "--hlog", directory.appendingPathComponent("shard-\(i).hlog").path, "--json", "--quiet"])
                 }
                 var reports: [LoadGenReport] = []
                 for (i, child) in children.enumerated() {
@@ -41,6 +41,7 @@ extension DNSIntegrationTests {
                 #expect(delta.udp4 == Shards.count, "knot saw \(delta.udp4) queries")
                 try Shards.checkEventsLogs(directory)
                 try await Shards.checkMerge(directory, reports: reports)
+                try await Shards.checkIntervalLogs(directory)
             }
         }
 
@@ -73,6 +74,28 @@ extension DNSIntegrationTests {
                 }
                 let delta = try await knot.stats() - before
                 #expect(sent == 4000 && delta.udp4 == 4000, "sent \(sent), knot saw \(delta.udp4)")
+            }
+        }
+
+        /// The shards' interval logs merged (`loadgen merge *.hlog`) and read by HdrHistogram's HistogramLogReader:
+        /// both tags, every answer once, and each whole second holds the global rate's answers (within 2%).
+        static func checkIntervalLogs(_ directory: URL) async throws {
+            let files = (0..<shards).map { directory.appendingPathComponent("shard-\($0).hlog").path }
+            let merge = try await LoadGen.run(["merge"] + files, deadline: 10)
+            #expect(merge.exitCode == 0, "\(merge.stderr)")
+            let merged = directory.appendingPathComponent("all.hlog")
+            try merge.stdout.write(to: merged, atomically: true, encoding: .utf8)
+            let read = try await ChildProcess([try PythonVenv.requirePython(), PythonVenv.fixture("hlog_read.py"), merged.path])
+                .wait(seconds: 30)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any], "\(read.stderr)")
+            let intervals = try #require(object["intervals"] as? [String: [[Double]]])
+            #expect(Set(intervals.keys) == ["response", "service"])
+            for (tag, rows) in intervals {
+                #expect(rows.reduce(0) { $0 + Int($1[2]) } == count, "\(tag): \(rows)")
+                for row in rows where row[1] >= 0.999 {
+                    #expect(abs(row[2] - Double(rate)) <= Double(rate) / 50, "\(tag) second at \(row[0]) s: \(Int(row[2])) answers")
+                }
+                #expect(rows.filter { $0[1] >= 0.999 }.count == count / rate, "\(tag): \(count / rate) whole seconds in \(rows)")
             }
         }
 
