@@ -11,7 +11,7 @@ struct LoadGenCommand: ParsableCommand {
         commandName: "loadgen",
         abstract: "Generate DNS and HTTP load from inside a network namespace, at a controlled rate, with honest latency histograms.",
         version: LoadGenVersion.current,
-        subcommands: [DNSCommand.self, HTTPCommand.self, EventgenCommand.self, VerifyCommand.self, MergeCommand.self, K8sCommand.self]
+        subcommands: [DNSCommand.self, HTTPCommand.self, EventgenCommand.self, VerifyCommand.self, MergeCommand.self, PlotCommand.self, K8sCommand.self]
     )
 
     static func main() {

@@ -56,21 +56,13 @@ struct MergeCommand: ParsableCommand {
         let header: ReportHeader
         let result: RunResult
         do throws(JSONInput.Failure) {
-            var texts: [(String, String)] = []
-            for file in files { texts.append((file, try MergeCommand.text(of: file))) }
-            let logs = texts.filter { HlogFile.looksLikeLog($0.1[...]) }
-            if !logs.isEmpty {
-                guard logs.count == texts.count else {
-                    throw JSONInput.Failure(description: "\(logs[0].0) is an interval log and \(texts.first { !HlogFile.looksLikeLog($0.1[...]) }!.0) a JSON report: merge one kind at a time")
-                }
-                var parsed: [HlogFile] = []
-                for (file, text) in logs { parsed.append(try HlogFile(parsing: text, source: MergeCommand.name(file))) }
-                print(try HlogFile.merge(parsed), terminator: "")
+            switch try MergeCommand.load(files) {
+            case .logs(let logs):
+                print(try HlogFile.merge(logs.map(\.log)), terminator: "")
                 return
+            case .reports(let reports):
+                (header, result) = try ReportMerge.merge(reports.flatMap(\.inputs))
             }
-            var inputs: [ReportInput] = []
-            for (file, text) in texts { inputs += try MergeCommand.reports(in: text, source: MergeCommand.name(file)) }
-            (header, result) = try ReportMerge.merge(inputs)
         } catch {
             Console.error("loadgen merge: \(error.description)\n")
             Glibc.exit(2)
@@ -87,6 +79,29 @@ struct MergeCommand: ParsableCommand {
     }
 
     static func name(_ file: String) -> String { file == "-" ? "<stdin>" : file }
+
+    /// What a list of result files holds: interval logs or JSON reports, one kind only.
+    enum Loaded {
+        case logs([(file: String, log: HlogFile)])
+        case reports([(file: String, inputs: [ReportInput])])
+    }
+
+    static func load(_ files: [String]) throws(JSONInput.Failure) -> Loaded {
+        var texts: [(String, String)] = []
+        for file in files { texts.append((file, try text(of: file))) }
+        let logs = texts.filter { HlogFile.looksLikeLog($0.1[...]) }
+        if !logs.isEmpty {
+            guard logs.count == texts.count, let report = texts.first(where: { !HlogFile.looksLikeLog($0.1[...]) }) else {
+                var parsed: [(file: String, log: HlogFile)] = []
+                for (file, text) in logs { parsed.append((file, try HlogFile(parsing: text, source: name(file)))) }
+                return .logs(parsed)
+            }
+            throw JSONInput.Failure(description: "\(name(logs[0].0)) is an interval log and \(name(report.0)) a JSON report: one kind at a time")
+        }
+        var reports: [(file: String, inputs: [ReportInput])] = []
+        for (file, text) in texts { reports.append((file, try self.reports(in: text, source: name(file)))) }
+        return .reports(reports)
+    }
 
     /// The whole of `file` (or stdin) as text.
     static func text(of file: String) throws(JSONInput.Failure) -> String {

@@ -97,6 +97,44 @@ extension DNSIntegrationTests {
                 }
                 #expect(rows.filter { $0[1] >= 0.999 }.count == count / rate, "\(tag): \(count / rate) whole seconds in \(rows)")
             }
+            try await checkPlots(directory, merged: merged, rows: try #require(intervals["response"]))
+        }
+
+        /// `loadgen plot` of the merged interval log draws what HdrHistogram's reader reads (p99, max, answers per
+        /// second); of the four JSON reports, spectra that end at each report's maximum.
+        static func checkPlots(_ directory: URL, merged: URL, rows: [[Double]]) async throws {
+            let svg = directory.appendingPathComponent("time.svg")
+            let time = try await LoadGen.run(["plot", merged.path, "-o", svg.path], deadline: 10)
+            #expect(time.exitCode == 0, "\(time.stderr)")
+            let charts = try PlottedChart.charts(in: String(contentsOf: svg, encoding: .utf8))
+            try #require(charts.count == 2)
+            let p99 = try charts[0].line("all: p99").data, top = try charts[0].line("all: max").data
+            let counted = rows.filter { $0[2] > 0 }
+            #expect(p99.count == counted.count && top.count == counted.count)
+            for (point, row) in zip(p99, counted) {
+                #expect(abs(point.y - row[3] / 1e6) <= row[3] / 1e6 * 1e-5, "p99 at \(row[0]) s: plotted \(point.y) ms, hdrh \(row[3]) ns")
+            }
+            // hdrh reports the max bucket's value, the plot the interval's exact Interval_Max: within the bucket.
+            for (point, row) in zip(top, counted) {
+                #expect(abs(point.y - row[4] / 1e6) <= row[4] / 1e6 / 500, "max at \(row[0]) s: plotted \(point.y) ms, hdrh \(row[4]) ns")
+            }
+            let perSecond = rows.filter { $0[1] >= 0.25 }.map { $0[2] / $0[1] }
+            let plotted = try charts[1].line("all").data.map(\.y)
+            #expect(plotted.count == perSecond.count && zip(plotted, perSecond).allSatisfy { abs($0 - $1) <= $1 / 1000 },
+                    "answers per second plotted \(plotted), hdrh \(perSecond)")
+
+            let files = (0..<shards).map { directory.appendingPathComponent("report-\($0).json").path }
+            let spectrum = try await LoadGen.run(["plot"] + files + ["-o", "-"], deadline: 10)
+            #expect(spectrum.exitCode == 0, "\(spectrum.stderr)")
+            let chart = try #require(try PlottedChart.charts(in: spectrum.stdout).first)
+            for (i, file) in files.enumerated() {
+                let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+                let latency = try #require(report["latency_us"] as? [String: Any])
+                let line = try chart.line("report-\(i): response time")
+                let max = try #require(LoadGenReport.number(latency["max"])), n = try #require(LoadGenReport.number(latency["count"]))
+                let last = try #require(line.data.last)
+                #expect(abs(last.y - max) <= max * 1e-5 && abs(last.x - n) <= n * 1e-5, "report-\(i) ends at (\(n), \(max) µs): \(last)")
+            }
         }
 
         /// The union of the logs is the global schedule: each seq once, in its shard, intended on one origin, and
