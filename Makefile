@@ -10,10 +10,12 @@ DEB_PACKAGES := libuv1-dev libc-ares-dev libnghttp2-dev libssl-dev zlib1g-dev op
 DEB_PACKAGES += python3-h2
 # The test venv (.venv): independent readers of what loadgen writes, from PyPI.
 DEB_PACKAGES += python3-venv python3-pip
+# The image (make image) and the container tests: podman with runc (DESIGN.md §6); make deb: dpkg-deb.
+DEB_PACKAGES += podman buildah runc dpkg-dev groff-base
 PYTHON_PACKAGES := hdrhistogram==0.10.8 kubernetes-validate==1.30.0
 VENV := .venv
 
-.PHONY: setup build debug test unit-test integration-test demo bench clean
+.PHONY: setup build debug test unit-test integration-test demo bench clean dist image deb
 
 setup: .setup-done
 
@@ -37,8 +39,39 @@ build: setup
 debug: setup
 	$(SWIFT) build
 
-test: build
-	LOADGEN_BIN=$(CURDIR)/$(BIN) $(SWIFT) test
+test: build image deb
+	LOADGEN_BIN=$(CURDIR)/$(BIN) LOADGEN_IMAGE=localhost/loadgen:$$($(BIN) --version) \
+		LOADGEN_DEB=$$(cat $(DEB_STAMP)) $(SWIFT) test
+
+# What users install: the release build with Swift's runtime linked in, so only Debian's libraries remain
+# (libuv, c-ares, nghttp2, OpenSSL, zlib, libc, libstdc++). Same optimisation as BIN; its own build directory.
+DIST_BIN := .build/static/release/loadgen
+dist: setup
+	$(SWIFT) build -c release --product loadgen --static-swift-stdlib --scratch-path .build/static
+
+# The OCI image from DIST_BIN (scripts/build-image.sh): localhost/loadgen:VERSION and :latest, and an OCI archive
+# under .build/image. Rebuilt only when the binary changed or the image is gone.
+IMAGE_STAMP := .build/image/stamp
+image: dist
+	@sum=$$(sha256sum $(DIST_BIN) | cut -c1-64); version=$$($(DIST_BIN) --version); \
+	if [ -f $(IMAGE_STAMP) ] && [ "$$(cat $(IMAGE_STAMP))" = "$$sum $$version" ] \
+		&& podman image exists localhost/loadgen:$$version; then \
+		echo "image localhost/loadgen:$$version is up to date"; \
+	else \
+		bash scripts/build-image.sh $(DIST_BIN) .build/image && echo "$$sum $$version" > $(IMAGE_STAMP); \
+	fi
+
+# The Debian package from DIST_BIN (scripts/build-deb.sh): .build/deb/loadgen_VERSION_ARCH.deb, its path in DEB_STAMP.
+DEB_STAMP := .build/deb/path
+# Rebuilt only when the binary or the packaging scripts changed.
+deb: dist
+	@mkdir -p .build/deb; sum=$$(cat $(DIST_BIN) scripts/build-deb.sh scripts/manpage.py | sha256sum | cut -c1-64); \
+	if [ -f $(DEB_STAMP).sum ] && [ "$$(cat $(DEB_STAMP).sum)" = "$$sum" ] && [ -f "$$(cat $(DEB_STAMP))" ]; then \
+		echo "$$(cat $(DEB_STAMP)) is up to date"; \
+	else \
+		bash scripts/build-deb.sh $(DIST_BIN) .build/deb > $(DEB_STAMP).new && tail -n 1 $(DEB_STAMP).new > $(DEB_STAMP) \
+			&& rm $(DEB_STAMP).new && echo "$$sum" > $(DEB_STAMP).sum && echo "built $$(cat $(DEB_STAMP))"; \
+	fi
 
 demo: build
 	bash scripts/demo.sh $(BIN)

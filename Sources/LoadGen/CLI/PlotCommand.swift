@@ -8,11 +8,11 @@ struct PlotCommand: ParsableCommand {
         commandName: "plot",
         abstract: "Draw loadgen results as SVG: the percentile spectrum of --json reports, or latency and rate over time from --hlog logs.",
         discussion: """
-        JSON reports: response time (solid) and service time (dashed) of each \\
-        run by percentile, the x axis 1/(1-p) on a log scale as HdrHistogram's \\
-        plotter draws it, so p99.9 and p99.99 get the room they need. Interval \\
-        logs: p50, p99 and max of each second's response time, and answers per \\
-        second. Plain SVG written by loadgen; the plotted values are also in \\
+        JSON reports: response time (solid) and service time (dashed) of each \
+        run by percentile, the x axis 1/(1-p) on a log scale as HdrHistogram's \
+        plotter draws it, so p99.9 and p99.99 get the room they need. Interval \
+        logs: p50, p99 and max of each second's response time, and answers per \
+        second. Plain SVG written by loadgen; the plotted values are also in \
         each line's data-points attribute.
 
           loadgen plot before.json after.json -o spectrum.svg

@@ -27,18 +27,7 @@ enum K8sManifests {
     /// an unprivileged user with every capability dropped and no service-account token (no RBAC needed).
     static func job(_ c: Common, replicas: Int, startAt: String) -> JSON {
         let arguments = c.arguments + ["--shards", String(replicas), "--start-at", startAt] + outputFlags(c.arguments)
-        let container: JSON = .object([
-            ("name", .string("loadgen")),
-            ("image", .string(c.image)),
-            ("args", .array(arguments.map(JSON.string))),
-            ("securityContext", .object([
-                ("allowPrivilegeEscalation", .bool(false)),
-                ("runAsNonRoot", .bool(true)),
-                ("runAsUser", .int(65_534)),
-                ("readOnlyRootFilesystem", .bool(true)),
-                ("capabilities", .object([("drop", .array([.string("ALL")]))])),
-            ])),
-        ])
+        let container = unprivilegedContainer(image: c.image, arguments: arguments)
         var pod: [(String, JSON)] = [
             ("restartPolicy", .string("Never")),
             ("automountServiceAccountToken", .bool(false)),
@@ -57,6 +46,22 @@ enum K8sManifests {
                 // events twice, late).
                 ("backoffLimit", .int(0)),
                 ("template", .object([("metadata", .object([("labels", labels(c.name))])), ("spec", .object(pod))])),
+            ])),
+        ])
+    }
+
+    /// loadgen as an unprivileged user (nobody) with every capability dropped, a read-only root and no escalation.
+    static func unprivilegedContainer(image: String, arguments: [String]) -> JSON {
+        .object([
+            ("name", .string("loadgen")),
+            ("image", .string(image)),
+            ("args", .array(arguments.map(JSON.string))),
+            ("securityContext", .object([
+                ("allowPrivilegeEscalation", .bool(false)),
+                ("runAsNonRoot", .bool(true)),
+                ("runAsUser", .int(65_534)),
+                ("readOnlyRootFilesystem", .bool(true)),
+                ("capabilities", .object([("drop", .array([.string("ALL")]))])),
             ])),
         ])
     }

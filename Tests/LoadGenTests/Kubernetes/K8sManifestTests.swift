@@ -52,6 +52,24 @@ import Testing
         #expect(!yaml.contains("- \"create\"") && !yaml.contains("- \"delete\""), "the Role only reads pods")
     }
 
+    @Test("eventgen --new-pod --dry-run: a valid unprivileged Pod running the same generation, the interval to the nanosecond, --namespace as the pod's")
+    func theEventgenPodIsValidAndExact() async throws {
+        let run = try await LoadGen.run(["eventgen", "--type", "dns", "--params", "domain:example.com", "--server", "10.96.0.10",
+                                         "--count", "100", "--interval", "1234567ns", "--new-pod", "--namespace", "tests",
+                                         "--image", "registry.example/loadgen:1", "--dry-run"], deadline: 10)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        try await validate(run.stdout)
+        for line in ["kind: \"Pod\"", "name: \"loadgen-eventgen\"", "namespace: \"tests\"", "restartPolicy: \"Never\"",
+                     "image: \"registry.example/loadgen:1\"", "automountServiceAccountToken: false", "runAsNonRoot: true", "- \"ALL\""] {
+            #expect(run.stdout.contains(line), "no '\(line)' in\n\(run.stdout)")
+        }
+        let args = run.stdout.components(separatedBy: "args:\n").last?.components(separatedBy: "securityContext").first ?? ""
+        #expect(args.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } == [
+            "- \"dns\"", "- \"--name\"", "- \"example.com\"", "- \"--server\"", "- \"10.96.0.10\"", "- \"--count\"", "- \"100\"",
+            "- \"--interval\"", "- \"1234567ns\"",
+        ], "the pod's loadgen arguments:\n\(args)")
+    }
+
     @Test func badFlagsAreRefusedByName() async throws {
         let cases: [([String], String)] = [
             (["job", "--name", "Bad_Name", "--image", "i", "--replicas", "2", "--", "dns"], "--name"),
