@@ -278,6 +278,8 @@ class Section:
     versions: Optional[Sequence[str]] = None  # which of the module's tool versions to print (default all)
     # More checks of one run, after the server's counters are in (appends to sample.checks).
     sample_check: Optional[Callable[["Sample", "Load"], None]] = None
+    # The table from the rows, for a section whose rows are not two-tool `Row`s (default: render_markdown).
+    render: Optional[Callable[[list], str]] = None
 
 
 class Results:

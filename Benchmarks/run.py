@@ -2,10 +2,11 @@
 """Peer benchmarks: loadgen against the established tool for each protocol, on the same server, in one go.
 
     sudo python3 Benchmarks/run.py --loadgen .build/release/loadgen [--seconds 10] [--repeat 3] [--json FILE]
-                                   [--only dns|dnstls|http1|http2|tls ...]
+                                   [--only dns|dnstls|http1|http2|pacing|tls ...]
 
 Sections: DNS (loadgen vs dnsperf, Knot DNS), DNS over TLS and HTTPS (loadgen vs dnsperf, unbound), HTTP/1.1
-(loadgen vs wrk, nginx) and HTTP/2 (loadgen vs h2load, nghttpd and nginx). For each, starts the server in a network namespace of its own, runs every load with both clients `--repeat` times
+(loadgen vs wrk, nginx), HTTP/2 (loadgen vs h2load, nghttpd and nginx) and pacing (the floor of
+Benchmarks/pacing_floor.c, loadgen in both pacing modes and dnsperf; knot and nginx). For each, starts the server in a network namespace of its own, runs every load with both clients `--repeat` times
 (alternating which goes first), prints the medians as a Markdown table with the targets, and removes the
 namespace and the server again, also on Ctrl-C or an error. See Benchmarks/README.md.
 """
@@ -29,6 +30,7 @@ import dns_bench  # noqa: E402
 import dns_tls_bench  # noqa: E402
 import http1_bench  # noqa: E402
 import http2_bench  # noqa: E402
+import pacing_bench  # noqa: E402
 import tls_bench  # noqa: E402
 from harness import render_markdown, run_section  # noqa: E402
 
@@ -63,7 +65,8 @@ def parse_args(argv: list) -> argparse.Namespace:
 # Each section module has preflight(loadgen) -> [problems], versions(loadgen) -> {tool: version} and
 # make_section(loadgen, netns, workdir) -> harness.Section, or make_sections(...) -> [harness.Section] when it
 # compares against more than one server (HTTP/2: nghttpd and nginx, each in a namespace of its own).
-SECTIONS = {"dns": dns_bench, "dnstls": dns_tls_bench, "http1": http1_bench, "http2": http2_bench, "tls": tls_bench}
+SECTIONS = {"dns": dns_bench, "dnstls": dns_tls_bench, "http1": http1_bench, "http2": http2_bench,
+            "pacing": pacing_bench, "tls": tls_bench}
 
 
 def make_sections(module, loadgen: str, netns: str, workdir: Path) -> list:
@@ -137,7 +140,6 @@ def main(argv: list) -> int:
 
 
 def render_section(section, results, rows, versions, started, args) -> str:
-    subject, peer = (c.name for c in section.clients)
     tools = ", ".join(f"{tool} {version}" for tool, version in versions.items())
     lines = [
         f"### {section.title}",
@@ -146,7 +148,7 @@ def render_section(section, results, rows, versions, started, args) -> str:
         f"Medians of {args.repeat} run{'s' if args.repeat != 1 else ''} of {args.seconds:g} s per tool and load; "
         f"CPU = user+sys of the client process.",
         "",
-        render_markdown(rows, subject, peer),
+        section.render(rows) if section.render else render_markdown(rows, *(c.name for c in section.clients)),
     ]
     if section.notes:
         lines += [""] + [f"Note: {note}" for note in section.notes]

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -106,4 +107,8 @@ uint64_t CLoadGenSys_timerfd_drain(int fd) {
     uint64_t expirations = 0;
     if (read(fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations) return 0;
     return expirations;
+}
+
+int CLoadGenSys_set_timer_slack(unsigned long nanos) {
+    return prctl(PR_SET_TIMERSLACK, nanos, 0, 0, 0) == 0 ? 0 : -errno;
 }

@@ -70,6 +70,8 @@ int CLoadGenSys_set_tcp_quickack(int fd);
 /* 1 when a connected socket's local address is its peer's (a UDP or TCP socket connected to itself on loopback,
    when the kernel picked the destination port as its ephemeral port), 0 if not (or not connected), or -errno. */
 int CLoadGenSys_socket_is_self_connected(int fd);
+/* The calling thread's timer slack (PR_SET_TIMERSLACK): how late the kernel may fire its sleeps' timers; 0 or -errno. */
+int CLoadGenSys_set_timer_slack(unsigned long nanos);
 /* Replaces the socket behind fd with a new unbound, unconnected one of the same domain, type and protocol and the
    same file status flags (O_NONBLOCK); socket options are not copied. 0 or -errno. */
 int CLoadGenSys_socket_renew(int fd);

@@ -49,7 +49,11 @@ struct LoadOptions: ParsableArguments {
             transform: Count.parser(max: 256))
     var threads: Count = Count(1)
 
-    @Option(help: ArgumentHelp("Shortest time between two scheduler wake-ups, from 20us to 1s (default 1ms, shortened to keep bursts near 32 events per thread at high rates, not below 250us); events due in between go out together. Smaller sends closer to the intended times and costs more CPU.", valueName: "DUR"),
+    @Option(help: ArgumentHelp("precise (default): each event is sent at its own intended time, the loop thread waking for it with 1 µs timer slack. batch[=WINDOW]: wake at most once per WINDOW (20us to 1s; default 1ms, shorter at high rates to keep bursts near 32 events per thread, not below 250us) and send what is due together: less CPU, sends up to a window late (schedule lag reports it).", valueName: "MODE"),
+            transform: Pacing.parser)
+    var pacing: Pacing?
+
+    @Option(help: ArgumentHelp("The same as --pacing batch=DUR (kept for scripts).", valueName: "DUR"),
             transform: TimeSpan.parser(from: .microsecond * 20, to: .second))
     var tick: TimeSpan?
 
@@ -73,17 +77,18 @@ struct LoadOptions: ParsableArguments {
         var concurrency: Int?
         var timeoutNanos: UInt64
         var threads: Int
-        /// nil: the default for the rate (`LoadOptions.defaultTick`).
-        var tickNanos: UInt64?
+        var pacing = Pacing.precise
         /// This process's part of the global schedule (`requestedRate` is already its share).
         var shard = Shard.whole
         var startAt: StartTime?
 
-        /// The tick to use: the one given, else 1 ms, shortened so that up to 4,000 events/s per thread each
-        /// event gets its own wake-up, and at higher rates one thread sends about 32 events per wake-up (smaller
-        /// bursts are kinder to servers' socket buffers); never below 250 µs.
+        /// The tick to use: 0 (a wake-up per event) for precise pacing; for batch pacing the window given, else
+        /// 1 ms, shortened so that up to 4,000 events/s per thread each event gets its own wake-up, and at higher
+        /// rates one thread sends about 32 events per wake-up (smaller bursts are kinder to servers' socket
+        /// buffers); never below 250 µs.
         var effectiveTickNanos: UInt64 {
-            if let tickNanos { return tickNanos }
+            guard case .batch(let window) = pacing else { return 0 }
+            if let window { return window }
             guard let pacer else { return 1_000_000 }
             let perThreadRate = max(pacer.rate / Double(threads * shard.count), 1)
             // Up to 4,000/s a thread wakes for every event (no pacing error); above, bursts of about 32.
@@ -111,7 +116,12 @@ struct LoadOptions: ParsableArguments {
         try checkScheduleSpan(result)
         if result.count == nil && result.durationNanos == nil { result.durationNanos = 10_000_000_000 }
         result.concurrency = concurrency.map { Int($0.value) }
-        result.tickNanos = tick?.nanos
+        if let tick {
+            guard pacing == nil else { throw ValidationError("--tick DUR is --pacing batch=DUR: give one of them") }
+            result.pacing = .batch(windowNanos: tick.nanos)
+        } else if let pacing {
+            result.pacing = pacing
+        }
         try applyShard(to: &result)
         return result
     }

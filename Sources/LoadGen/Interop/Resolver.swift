@@ -54,6 +54,8 @@ final class Resolver {
     var socketError: ErrorKind = .refused
     /// The slot table's send times: `flush()` stamps the queries it transmits.
     let sentNanos: UnsafeMutablePointer<UInt64>
+    /// The ledger's first-send stamps: the batch's queries go out for the first time when it is flushed.
+    let firstSentNanos: UnsafeMutablePointer<UInt64>
     private let socketFunctions: UnsafeMutablePointer<ares_socket_functions>
     let batch: OpaquePointer
     static let batchCapacity: Int32 = 256
@@ -84,13 +86,14 @@ final class Resolver {
 
     /// `tcFallback`: a truncated UDP answer sends its query again over TCP (otherwise it completes the query).
     init(loop: Loop, server: Endpoint, useTCP: Bool, tcFallback: Bool = false, timeoutMillis: Int, slotCapacity: Int,
-         sentNanos: UnsafeMutablePointer<UInt64>, expectedNetnsInode: UInt64, readsOnTick: Bool) throws(AresError) {
+         sentNanos: UnsafeMutablePointer<UInt64>, firstSentNanos: UnsafeMutablePointer<UInt64>, expectedNetnsInode: UInt64, readsOnTick: Bool) throws(AresError) {
         self.loop = loop
         self.tcFallback = tcFallback && !useTCP
         slotQueryID = .allocate(capacity: slotCapacity)
         slotQueryID.initialize(repeating: 0, count: slotCapacity)
         self.readsOnTick = readsOnTick && !useTCP
         self.sentNanos = sentNanos
+        self.firstSentNanos = firstSentNanos
         guard let batch = CLoadGenSys_udp_batch_create(Resolver.batchCapacity) else { throw AresError(code: ARES_ENOMEM) }
         self.batch = batch
         pendingSlots = .allocate(capacity: Int(Resolver.batchCapacity))
@@ -205,7 +208,11 @@ final class Resolver {
             return
         }
         let now = Loop.nowNanos
-        for i in 0..<Int(pendingCount) { sentNanos[Int(pendingSlots[i])] = now }
+        for i in 0..<Int(pendingCount) {
+            let s = Int(pendingSlots[i])
+            sentNanos[s] = now
+            firstSentNanos[s] = now
+        }
         pendingCount = 0
         var failedFD: Int32 = -1
         let rc = CLoadGenSys_udp_batch_flush(batch, &failedFD)

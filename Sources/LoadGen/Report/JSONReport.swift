@@ -37,6 +37,7 @@ enum JSONReport {
         members += [
             ("latency_us", latency(result.responseTime)),
             ("service_time_us", latency(result.serviceTime)),
+            ("schedule_lag_us", latency(result.scheduleLag)),
             ("latency_over_range", .uint(result.responseTime.overRange)),
             ("servers", .array(header.targets.map(JSON.string))),
             ("servers_source", .string(header.targetsSource)),

@@ -115,6 +115,8 @@ struct ReportInput {
         }
         t.responseTime = try histogram(doc.object("latency_us"), overRange: try doc.uint("latency_over_range"))
         t.serviceTime = try histogram(doc.object("service_time_us"), overRange: 0)
+        // Reports of loadgen before schedule lag was measured have none.
+        if doc.has("schedule_lag_us") { t.scheduleLag = try histogram(doc.object("schedule_lag_us"), overRange: 0) }
         t.truncated = try doc.uint("truncated")
         t.dns = DNSCounters(duplicateAnswers: try doc.uint("duplicate_answers"), lateAnswers: try doc.uint("late_answers"),
                             idMismatches: try doc.uint("id_mismatch"), tcFallbacks: try doc.uint("tc_fallbacks"))

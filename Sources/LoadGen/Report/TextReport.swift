@@ -121,10 +121,19 @@ enum TextReport {
         lines += table(result.responseTime)
         lines.append("  service time (from the actual send)")
         lines += table(result.serviceTime)
+        lines.append(scheduleLagLine(result.scheduleLag))
         if result.responseTime.overRange > 0 {
             lines.append("  \(Wording.count(result.responseTime.overRange, "latency", "latencies", grouped: false)) above the 1 h range \(result.responseTime.overRange == 1 ? "was" : "were") counted at its top")
         }
         return lines
+    }
+
+    /// Actual send − intended send per event: how closely the sends kept the schedule.
+    static func scheduleLagLine(_ h: LatencyHistogram) -> String {
+        guard !h.isEmpty else { return "  schedule lag (actual send - intended): nothing sent" }
+        let values = [("p50", h.percentileNanos(50)), ("p90", h.percentileNanos(90)), ("p99", h.percentileNanos(99)),
+                      ("p99.9", h.percentileNanos(99.9)), ("max", h.maxNanos)]
+        return "  schedule lag (actual send - intended): " + values.map { "\($0.0) \(duration(Double($0.1)))" }.joined(separator: "  ")
     }
 
     static func table(_ h: LatencyHistogram) -> [String] {

@@ -64,7 +64,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         for (i, server) in servers.enumerated() {
             let resolver = try Resolver(loop: loop, server: server, useTCP: dns.tcp, tcFallback: dns.tcFallback,
                                         timeoutMillis: timeoutMillis, slotCapacity: capacity,
-                                        sentNanos: slots.sentNanos, expectedNetnsInode: netnsInode,
+                                        sentNanos: slots.sentNanos, firstSentNanos: ledger.firstSentNanos, expectedNetnsInode: netnsInode,
                                         readsOnTick: DNSWorker.readsOnTick(plan: plan))
             resolver.delegate = self
             resolvers.append(resolver)

@@ -143,7 +143,11 @@ final class EventLedger {
         case .notSent(let reason):
             result.counters.recordNotSent(reason, atNanos: now)
         }
-        if fate.wasSent && now > result.endNanos { result.endNanos = now }
+        if fate.wasSent {
+            if now > result.endNanos { result.endNanos = now }
+            let first = firstSentNanos[s]
+            result.scheduleLag.record(first - min(first, slots.intendedNanos[s]))
+        }
         phases[s] = .free
         slots.release(slot)
         return fate

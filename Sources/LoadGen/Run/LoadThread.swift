@@ -67,6 +67,8 @@ final class LoadThread: @unchecked Sendable {
             loop.close()
             return
         }
+        // Precise pacing: the kernel may fire this thread's timers at most 1 µs late (default 50 µs).
+        if config.load.tickNanos == 0 { _ = CLoadGenSys_set_timer_slack(1_000) }
         let cpuBefore = CLoadGenSys_thread_cpu_nanos()
         worker.start(originNanos: origin)
         loop.run()

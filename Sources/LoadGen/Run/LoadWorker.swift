@@ -1,7 +1,8 @@
 import CLoadGenSys
 
 /// The protocol-independent half of a loop thread's work: the tick (a `TickTimer` armed at the next intended
-/// event, at most once per `tickNanos`, at least every 10 ms for housekeeping), issuing what the `Scheduler`
+/// event — for each event with precise pacing, at most once per `tickNanos` with batch pacing — and at least every
+/// 10 ms for housekeeping), issuing what the `Scheduler`
 /// allows into preallocated slots, stop requests, the drain at the end, progress, and the exact accounting and
 /// histograms of every completion. A protocol subclass transmits events and reports their completions through
 /// `complete(slot:…)`. Loop thread only; once nothing is left it closes its timer and the subclass's transport,
@@ -46,6 +47,8 @@ class LoadWorker {
 
     /// Housekeeping (timeouts, stop requests, progress) runs at least this often.
     static let housekeepingNanos: UInt64 = 10_000_000
+    /// How often a thread whose in-flight limit is full looks whether an event may go out.
+    static let heldBackPollNanos: UInt64 = 1_000_000
 
     init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
          stop: StopSignal, progress: ProgressCell) throws {
@@ -136,12 +139,15 @@ class LoadWorker {
         }
         let level = stop.current
         if level != stopLevelSeen { didRequestStop(level: level, now: tickStart) }
+        // What is due goes out first, before reading answers and expiring timeouts, so that the send keeps its
+        // time; a slot that housekeeping frees is used by the second round below.
+        issue(now: tickStart)
         housekeeping(now: tickStart)
         ledger.intervals?.advance(to: tickStart)
         scheduler.checkDuration(atOffset: tickStart - origin)
         let expired = scheduler.expireHeldBack(atOffset: tickStart - origin, timeout: timeoutNanos)
         if expired > 0 { result.counters.recordNotSent(heldBackReason, count: expired, atNanos: tickStart) }
-        issue(now: tickStart)
+        issue(now: Loop.nowNanos)
         let now = Loop.nowNanos
         if scheduler.doneIssuing && result.issuingEndNanos == 0 { didEndIssuing(now: now) }
         if scheduler.doneIssuing && drainDeadline == .max {
@@ -159,7 +165,11 @@ class LoadWorker {
         // Wake for the next intended event, but at most once per tick: events due in between go out together.
         var wake = now + LoadWorker.housekeepingNanos
         if let due = scheduler.nextDueOffset {
-            wake = min(wake, max(origin &+ due, lastWakeTarget &+ tickNanos))
+            var target = max(origin &+ due, lastWakeTarget &+ tickNanos)
+            // Held back by the in-flight limit (a dead server's events waiting for a connection, say): the next
+            // event waits for room, not for its time; look again at most once per millisecond instead of spinning.
+            if scheduler.inFlight >= scheduler.plan.maxInFlight { target = max(target, now + LoadWorker.heldBackPollNanos) }
+            wake = min(wake, target)
         }
         if drainDeadline != .max { wake = min(wake, max(drainDeadline, now)) }
         if let duration = scheduler.plan.durationNanos, scheduler.plan.pacer == nil, !scheduler.doneIssuing {

@@ -13,8 +13,9 @@ struct RunConfig: Sendable {
         var concurrency: Int
         var timeoutNanos: UInt64
         var threads: Int
-        /// Shortest time between two scheduler wake-ups (1 ms): events due in between go out together.
-        var tickNanos: UInt64 = 1_000_000
+        /// Shortest time between two scheduler wake-ups: events due in between go out together (`--pacing
+        /// batch`); 0 wakes for each event at its own intended time (`--pacing precise`, the default).
+        var tickNanos: UInt64 = 0
         /// This process's part of the global schedule (`--shard`); the rate and count above are global.
         var shard = Shard.whole
         /// Event 0's intended wall-clock time (`--start-at`); nil: just after every thread is ready.

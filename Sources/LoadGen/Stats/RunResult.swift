@@ -4,6 +4,7 @@ struct RunResult: Sendable {
     var counters = Counters()
     var responseTime = LatencyHistogram()
     var serviceTime = LatencyHistogram()
+    var scheduleLag = LatencyHistogram()
     var originNanos: UInt64
     var firstSentNanos: UInt64 = 0
     var lastSentNanos: UInt64 = 0
@@ -37,6 +38,7 @@ struct RunResult: Sendable {
             counters.add(t.counters)
             responseTime.add(t.responseTime)
             serviceTime.add(t.serviceTime)
+            scheduleLag.add(t.scheduleLag)
             cpuNanos += t.cpuNanos
             socketsOpened += t.socketsOpened
             socketsOutsideNetns += t.socketsOutsideNetns

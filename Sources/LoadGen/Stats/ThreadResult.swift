@@ -10,6 +10,8 @@ struct ThreadResult: Sendable {
     var responseTime = LatencyHistogram()
     /// Completion − actual send time.
     var serviceTime = LatencyHistogram()
+    /// First actual send − intended send time, per sent event (in closed loop: the wait from issue to send).
+    var scheduleLag = LatencyHistogram()
     /// Monotonic times of the first and last send, 0 when nothing was sent.
     var firstSentNanos: UInt64 = 0
     var lastSentNanos: UInt64 = 0

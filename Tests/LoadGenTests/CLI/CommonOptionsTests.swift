@@ -47,19 +47,31 @@ import Testing
         #expect(p.concurrency == nil)
         #expect(p.timeoutNanos == 5_000_000_000)
         #expect(p.threads == 1)
-        #expect(p.tickNanos == nil)
-        #expect(p.effectiveTickNanos == 1_000_000)
+        #expect(p.pacing == .precise)
+        #expect(p.effectiveTickNanos == 0, "precise pacing: a wake-up per event")
     }
 
-    @Test func defaultTickShrinksAtHighRatesToKeepBurstsNear32() throws {
-        #expect(try parsed(["--rate", "1000"]).effectiveTickNanos == 1_000_000)
-        #expect(try parsed(["--rate", "2000"]).effectiveTickNanos == 500_000, "each event its own wake-up")
-        #expect(try parsed(["--rate", "4000"]).effectiveTickNanos == 250_000)
-        #expect(try parsed(["--rate", "10k"]).effectiveTickNanos == 1_000_000)
-        #expect(try parsed(["--rate", "50k"]).effectiveTickNanos == 640_000)
-        #expect(try parsed(["--rate", "100k", "--threads", "2"]).effectiveTickNanos == 640_000)
-        #expect(try parsed(["--rate", "1M"]).effectiveTickNanos == 250_000)
-        #expect(try parsed(["--rate", "1M", "--tick", "1ms"]).effectiveTickNanos == 1_000_000)
+    @Test func batchWindowShrinksAtHighRatesToKeepBurstsNear32() throws {
+        let batch = ["--pacing", "batch"]
+        #expect(try parsed(batch).effectiveTickNanos == 1_000_000)
+        #expect(try parsed(batch + ["--rate", "1000"]).effectiveTickNanos == 1_000_000)
+        #expect(try parsed(batch + ["--rate", "2000"]).effectiveTickNanos == 500_000, "each event its own wake-up")
+        #expect(try parsed(batch + ["--rate", "4000"]).effectiveTickNanos == 250_000)
+        #expect(try parsed(batch + ["--rate", "10k"]).effectiveTickNanos == 1_000_000)
+        #expect(try parsed(batch + ["--rate", "50k"]).effectiveTickNanos == 640_000)
+        #expect(try parsed(batch + ["--rate", "100k", "--threads", "2"]).effectiveTickNanos == 640_000)
+        #expect(try parsed(batch + ["--rate", "1M"]).effectiveTickNanos == 250_000)
+        #expect(try parsed(["--rate", "1M", "--pacing", "batch=1ms"]).effectiveTickNanos == 1_000_000)
+        #expect(try parsed(["--rate", "1M", "--tick", "1ms"]).effectiveTickNanos == 1_000_000, "--tick is batch=")
+        #expect(try parsed(["--rate", "1M", "--pacing", "precise"]).effectiveTickNanos == 0)
+    }
+
+    @Test func pacingModesAndTheirMistakes() throws {
+        #expect(try parsed(["--pacing", "batch=250us"]).pacing == .batch(windowNanos: 250_000))
+        #expect(loadError(["--pacing", "smooth"])?.contains("use precise or batch[=WINDOW]") == true)
+        #expect(loadError(["--pacing", "batch=10us"])?.contains("below 20us") == true)
+        #expect(loadError(["--pacing", "precise", "--tick", "1ms"])?.contains("--tick DUR is --pacing batch=DUR") == true)
+        #expect(Pacing.batch(windowNanos: 500_000).description == "batch=500us")
     }
 
     @Test func countAloneHasNoDuration() throws {
@@ -148,12 +160,12 @@ import Testing
         let p = try parsed(["--concurrency", "10k", "--timeout", "250ms", "--tick", "100us"])
         #expect(p.concurrency == 10_000)
         #expect(p.timeoutNanos == 250_000_000)
-        #expect(p.tickNanos == 100_000)
+        #expect(p.pacing == .batch(windowNanos: 100_000))
         #expect(try parsed(["--concurrency", "10M"]).concurrency == 10_000_000)
         #expect(loadError(["--tick", "10us"]) == invalid("--tick", "10us", "is below 20us; use 20us to 1s"))
         #expect(loadError(["--tick", "2s"]) == invalid("--tick", "2s", "is above 1s; use 20us to 1s"))
-        #expect(try parsed(["--tick", "20us"]).tickNanos == 20_000)
-        #expect(try parsed(["--tick", "1s"]).tickNanos == 1_000_000_000)
+        #expect(try parsed(["--tick", "20us"]).effectiveTickNanos == 20_000)
+        #expect(try parsed(["--tick", "1s"]).effectiveTickNanos == 1_000_000_000)
     }
 
     @Test func timeoutIsFromOneMillisecondToOneHour() throws {

@@ -169,6 +169,10 @@ struct LoadGenReport: CustomStringConvertible {
         let (s, c, t, e, x) = (try sent, try completed, try timeouts, try errors, try cancelled)
         #expect(s == c + t + e + x, "accounting: sent \(s) != completed \(c) + timeouts \(t) + errors \(e) + cancelled \(x); \(self)",
                 sourceLocation: sourceLocation)
+        // Every sent event has its schedule lag (first send − intended).
+        let lag = try #require(object["schedule_lag_us"] as? [String: Any], "no schedule_lag_us", sourceLocation: sourceLocation)
+        #expect(LoadGenReport.number(lag["count"]) == Double(s), "schedule_lag_us.count \(lag["count"] ?? "nil") != sent \(s)",
+                sourceLocation: sourceLocation)
         if object["per_thread"] != nil {
             for thread in try threads() {
                 let (s, c, t, e, x) = (try thread.sent, try thread.completed, try thread.timeouts, try thread.errors, try thread.cancelled)

@@ -22,7 +22,9 @@ extension HTTP1IntegrationTests {
                     // for the one request its single worker is finishing, so loadgen may count one more, never fewer.
                     let log = try await nginx.accessLog()
                     let unlogged = try report.completed - log.count
-                    #expect(unlogged == 0 || unlogged == 1, "nginx logged \(log.count); \(FaultRun.summary(report))")
+                    // And the other way: a response nginx logged may die in loadgen's socket with the kill's reset (the
+                    // kernel drops what was unread), which loadgen counts as an error.
+                    #expect(try unlogged <= 1 && -unlogged <= report.errors, "nginx logged \(log.count); \(FaultRun.summary(report))")
                     #expect(log.allSatisfy { $0.status == 200 }, "nginx logged \(HTTP1Run.statusCounts(log))")
                     #expect(try HTTP1Run.status(report).keys.allSatisfy { $0 == "200" }, "\(FaultRun.summary(report))")
                 }

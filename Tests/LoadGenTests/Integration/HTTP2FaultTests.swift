@@ -36,7 +36,9 @@ extension HTTP2IntegrationTests {
                         // As for HTTP/1.1: the SIGKILL can fall between nginx's response and its log line.
                         let log = try await nginx.accessLog()
                         let unlogged = try report.completed - log.count
-                        #expect(unlogged == 0 || unlogged == 1, "nginx logged \(log.count); \(FaultRun.summary(report))")
+                        // And the other way: a response nginx logged may die in loadgen's socket with the kill's reset (the
+                        // kernel drops what was unread), which loadgen counts as an error.
+                        #expect(try unlogged <= 1 && -unlogged <= report.errors, "nginx logged \(log.count); \(FaultRun.summary(report))")
                         #expect(log.allSatisfy { $0.status == 200 && $0.proto == "HTTP/2.0" }, "\(log.prefix(3))")
                     }
                 }
@@ -54,7 +56,10 @@ extension HTTP2IntegrationTests {
                 try await NginxServer.with(in: ns, keepaliveRequests: 10, h2c: true) { nginx in
                     let run = try await LoadGen.run(
                         HTTP2Run.arguments(netns: ns, url: nginx.h2URL(),
-                                           ["-c", "4", "--streams", "50", "--rate", "2000", "--count", "4000", "--timeout", "1s"]),
+                                           // Sends in bursts of 10 (5 ms apart) keep several streams open on each connection
+                                           // when its GOAWAY comes, so that some are always retried.
+                                           ["-c", "4", "--streams", "50", "--rate", "2000", "--count", "4000", "--timeout", "1s",
+                                            "--pacing", "batch=5ms"]),
                         deadline: 15)
                     let report = try run.report()
                     try FaultRun.expectInvariants(report, intended: 4000)

@@ -32,6 +32,27 @@ import Testing
         expectInvariants(intended: 1)
     }
 
+    @Test mutating func everySentEventHasItsScheduleLagFromItsFirstSend() {
+        let answered = ledger.issue(sequence: 0, intendedNanos: 10_000, now: 10_000)!
+        ledger.sent(answered, at: 10_040, into: &result)
+        ledger.requeue(answered)
+        ledger.sent(answered, at: 90_000, into: &result)
+        ledger.finish(answered, .answered(code: 0), at: 95_000, into: &result)
+        let timedOut = ledger.issue(sequence: 1, intendedNanos: 20_000, now: 20_000)!
+        ledger.sent(timedOut, at: 23_000, into: &result)
+        ledger.finish(timedOut, .timedOut, at: 5_000_000, into: &result)
+        let early = ledger.issue(sequence: 2, intendedNanos: 30_000, now: 29_000)!
+        ledger.sent(early, at: 29_500, into: &result)
+        ledger.finish(early, .failed(.reset), at: 40_000, into: &result)
+        let unsent = ledger.issue(sequence: 3, intendedNanos: 40_000, now: 40_000)!
+        ledger.finish(unsent, .timedOut, at: 5_000_000, into: &result)
+        #expect(result.scheduleLag.count == result.counters.sent && result.counters.sent == 3, "one lag per sent event, none for the unsent")
+        #expect(result.scheduleLag.minNanos == 0, "a send before its intended time counts as no lag")
+        #expect(result.scheduleLag.percentileNanos(50) >= 39 && result.scheduleLag.percentileNanos(50) <= 41, "the first send, not the retry")
+        #expect(result.scheduleLag.maxNanos == 3_000)
+        expectInvariants(intended: 4)
+    }
+
     @Test mutating func sentEventsEndAsTimeoutErrorOrCancelled() {
         let outcomes: [(EventLedger.Outcome, EventLedger.Fate)] = [
             (.timedOut, .timedOut), (.failed(.reset), .failed(.reset)), (.cancelled(unsent: .stopped), .cancelled),

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+extension DNSIntegrationTests {
+    /// Schedule lag and the two pacing modes (issue 12, point 1) against knot: every sent query's lag is in
+    /// `schedule_lag_us` and agrees with the events log; precise pacing sends each query on its own, batch pacing
+    /// in bursts one window apart, late by at most about a window.
+    @Suite struct Pacing {
+        struct Sends {
+            var lagsNanos: [Int64]
+            /// Distinct send stamps: a batch's queries leave in one sendmmsg and share one.
+            var distinctStamps: Int
+        }
+
+        /// `dns --rate 2000 --count 2000` with `extra`, checked against knot; its report and events log.
+        static func run(_ extra: [String], ns: NetworkNamespace, port: Int, knot: KnotServer, directory: URL) async throws -> (LoadGenReport, Sends) {
+            let events = directory.appendingPathComponent("events-\(extra.joined()).jsonl")
+            let before = try await knot.stats()
+            let report = try await LoadGen.run(DNSRun.arguments(netns: ns, port: port, ["--rate", "2000", "--count", "2000",
+                                                                                        "--events", events.path] + extra), deadline: 20).report()
+            try report.expectAccounting()
+            let delta = try await knot.stats() - before
+            #expect(try report.completed == 2000 && delta.udp4 == 2000, "knot saw \(delta.udp4); \(report)")
+            var lags: [Int64] = [], stamps = Set<Int64>()
+            for line in try String(contentsOf: events, encoding: .utf8).split(separator: "\n") {
+                let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let sent = try #require(event["sent"] as? NSNumber).int64Value, intended = try #require(event["intended"] as? NSNumber).int64Value
+                lags.append(max(0, sent - intended))
+                stamps.insert(sent)
+            }
+            return (report, Sends(lagsNanos: lags.sorted(), distinctStamps: stamps.count))
+        }
+
+        /// schedule_lag_us's count, p50 and p99 against the same lags from the events log (HdrHistogram's rank:
+        /// the ceil(p·n)-th value; the histogram keeps 3 significant digits).
+        static func expectLagMatchesLog(_ report: LoadGenReport, _ sends: Sends, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let lag = try #require(report.object["schedule_lag_us"] as? [String: Any], "no schedule_lag_us", sourceLocation: sourceLocation)
+            #expect(LoadGenReport.number(lag["count"]) == Double(try report.sent), "one lag per sent query", sourceLocation: sourceLocation)
+            #expect(lag["hdr"] is String, "schedule_lag_us carries its histogram", sourceLocation: sourceLocation)
+            for (key, p) in [("p50", 0.5), ("p99", 0.99)] {
+                let rank = Int((p * Double(sends.lagsNanos.count)).rounded(.up)) - 1
+                let fromLog = Double(sends.lagsNanos[rank]) / 1000
+                let reported = try #require(LoadGenReport.number(lag[key]), sourceLocation: sourceLocation)
+                #expect(abs(reported - fromLog) <= max(1, fromLog / 500), "lag \(key): report \(reported) µs, events log \(fromLog) µs",
+                        sourceLocation: sourceLocation)
+            }
+        }
+
+        @Test("precise pacing (the default): each query leaves on its own, its lag in schedule_lag_us as the events log has it; batch=5ms: bursts 5 ms apart, lag p50 near half the window and bounded by it")
+        func preciseAndBatchPacing() async throws {
+            let directory = try TemporaryDirectory.make(prefix: "pacing")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try await DNSRun.withKnot { ns, port, knot in
+                let (precise, preciseSends) = try await Pacing.run([], ns: ns, port: port, knot: knot, directory: directory)
+                try Pacing.expectLagMatchesLog(precise, preciseSends)
+                #expect(preciseSends.distinctStamps >= 1_800, "precise: \(preciseSends.distinctStamps) distinct send times for 2000 queries")
+
+                let (batch, batchSends) = try await Pacing.run(["--pacing", "batch=5ms"], ns: ns, port: port, knot: knot, directory: directory)
+                try Pacing.expectLagMatchesLog(batch, batchSends)
+                #expect(batchSends.distinctStamps <= 260, "batch=5ms: \(batchSends.distinctStamps) bursts in 1 s (about 200)")
+                let median = Double(batchSends.lagsNanos[999]) / 1e6, p99 = Double(batchSends.lagsNanos[1979]) / 1e6
+                #expect(median >= 1.5 && median <= 4, "batch=5ms: lag p50 \(median) ms (uniform over the window: 2.5)")
+                #expect(p99 <= 7, "batch=5ms: lag p99 \(p99) ms, beyond the window")
+                #expect(Double(preciseSends.lagsNanos[999]) / 1e6 < median / 4, "precise lag p50 well below batch's")
+            }
+        }
+
+        @Test("the text report has the schedule lag line")
+        func textReportShowsScheduleLag() async throws {
+            try await DNSRun.withKnot { ns, port, _ in
+                let run = try await LoadGen.run(["dns", "--netns", ns.name, "--server", "127.0.0.1:\(port)", "--name", KnotServer.existingName,
+                                                 "--rate", "1000", "--count", "200"], deadline: 20)
+                #expect(run.exitCode == 0, "\(run.stderr)")
+                let line = run.stdout.split(separator: "\n").first { $0.contains("schedule lag (actual send - intended): p50 ") }
+                #expect(line != nil && line!.contains("p99 ") && line!.contains("max "), "\(run.stdout)")
+            }
+        }
+    }
+}
