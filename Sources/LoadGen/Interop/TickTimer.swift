@@ -8,6 +8,9 @@ final class TickTimer {
     private let fd: Int32
     private var poll: SocketPoll?
     private let onFire: () -> Void
+    /// Set by `arm`: re-arming resets the timerfd's expiration count, which makes it unreadable again without a
+    /// read(2) — one system call less per wake-up, which precise pacing makes once per event.
+    private var armed = false
 
     init(loop: Loop, onFire: @escaping () -> Void) throws(UVError) {
         let fd = CLoadGenSys_timerfd_create()
@@ -16,8 +19,12 @@ final class TickTimer {
         self.onFire = onFire
         do {
             poll = try SocketPoll(loop: loop, fd: fd) { [unowned self] fd, _, _ in
-                _ = CLoadGenSys_timerfd_drain(fd)
-                self.onFire()
+                // The owner may close and release the timer from onFire: keep it alive to the end of the call.
+                let timer = self
+                timer.armed = false
+                timer.onFire()
+                // Not re-armed (and not closed meanwhile): read the expiration so that the poll does not fire again.
+                if !timer.armed && timer.poll != nil { _ = CLoadGenSys_timerfd_drain(fd) }
             }
         } catch {
             Glibc.close(fd)
@@ -29,6 +36,7 @@ final class TickTimer {
     /// Fires once at `nanos` on the `uv_hrtime` clock (CLOCK_MONOTONIC); a time in the past fires at once.
     func arm(atNanos nanos: UInt64) {
         _ = CLoadGenSys_timerfd_arm_at(fd, nanos)
+        armed = true
     }
 
     func close() {
