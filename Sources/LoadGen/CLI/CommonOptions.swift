@@ -292,10 +292,15 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write an HdrHistogram interval log: one interval per second, response and service time tagged (HistogramLogReader, HdrHistogram's log analyzers, loadgen merge and plot read it).", valueName: "FILE"))
     var hlog: String?
 
-    /// The output settings, with the events file and the interval log opened.
+    @Flag(name: .customLong("progress-json"), help: "Write one JSON line per second on stderr instead of the progress text: elapsed_s, intended, sent, completed, errors, timeouts, that second's send rate, answers and response time p50/p99 (µs).")
+    var progressJSON = false
+
+    /// The output settings, with the events file and the interval log opened (an interval log also feeds
+    /// --progress-json its per-second percentiles, without a file when there is no --hlog).
     func settings(threads: Int) throws -> RunConfig.Output {
-        RunConfig.Output(json: json, latencySpectrum: latency, progress: progress || isatty(2) == 1, quiet: quiet,
-                         events: try events.map { path throws(RunFailure) in try EventSink(path: path) },
-                         hlog: try hlog.map { path throws(RunFailure) in try IntervalLog(path: path, threads: threads) })
+        let intervals: IntervalLog? = hlog != nil || progressJSON ? try IntervalLog(path: hlog, threads: threads) : nil
+        return RunConfig.Output(json: json, latencySpectrum: latency, progress: !progressJSON && (progress || isatty(2) == 1), quiet: quiet,
+                                events: try events.map { path throws(RunFailure) in try EventSink(path: path) },
+                                hlog: intervals, progressJSON: progressJSON)
     }
 }

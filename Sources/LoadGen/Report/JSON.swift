@@ -22,6 +22,20 @@ indirect enum JSON: Equatable {
         return out
     }
 
+    /// On one line without spaces (JSON Lines).
+    func compact() -> String {
+        switch self {
+        case .object(let members):
+            return "{" + members.map { key, value in
+                var text = ""
+                JSON.writeString(key, to: &text)
+                return text + ":" + value.compact()
+            }.joined(separator: ",") + "}"
+        case .array(let items): return "[" + items.map { $0.compact() }.joined(separator: ",") + "]"
+        default: return serialized()
+        }
+    }
+
     private func write(to out: inout String, indent: Int) {
         switch self {
         case .object(let members):

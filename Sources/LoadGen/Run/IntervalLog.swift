@@ -26,10 +26,10 @@ final class IntervalLog: Sendable {
     /// Monotonic → wall clock, taken once.
     private let realtimeOffset: Int64
 
-    /// Opens `path` for writing (truncating).
-    init(path: String, threads: Int) throws(RunFailure) {
-        let opened = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard opened >= 0 else {
+    /// Opens `path` for writing (truncating); nil keeps the intervals in memory only (for `--progress-json`).
+    init(path: String?, threads: Int) throws(RunFailure) {
+        let opened = path.map { Glibc.open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } ?? -1
+        if let path, opened < 0 {
             throw RunFailure("--hlog: cannot write '\(path)': \(String(cString: strerror(errno)))")
         }
         fd = opened
@@ -37,11 +37,12 @@ final class IntervalLog: Sendable {
         realtimeOffset = CLoadGenSys_realtime_minus_monotonic()
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
 
     /// The header: format version, the origin's wall-clock time as StartTime and BaseTime (interval timestamps are
     /// seconds since the origin), and the legend.
     func writeHeader(originNanos: UInt64) {
+        guard fd >= 0 else { return }
         let wall = Double(Int64(originNanos) + realtimeOffset) / 1e9
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -72,12 +73,22 @@ final class IntervalLog: Sendable {
         state.withLock { $0.watermark[thread] = .max }
     }
 
-    /// Writes every interval all threads have moved past (all of them when `final`); the last one written at the
-    /// end may be shorter than a second: `endNanos` − origin bounds its length.
-    func writeComplete(originNanos: UInt64, endNanos: UInt64, final: Bool = false) {
+    /// A second every thread has handed in: its index from the origin, length (the last may be shorter) and
+    /// histograms.
+    struct Completed {
+        var index: Int
+        var lengthSeconds: Double
+        var response: LatencyHistogram
+        var service: LatencyHistogram
+    }
+
+    /// Writes every interval all threads have moved past (all of them when `final`) and returns them; the last one
+    /// written at the end may be shorter than a second: `endNanos` − origin bounds its length.
+    @discardableResult
+    func writeComplete(originNanos: UInt64, endNanos: UInt64, final: Bool = false) -> [Completed] {
         let ready: [(Int, LatencyHistogram, LatencyHistogram)] = state.withLock { s in
             let limit = final ? s.highest + 1 : min(s.watermark.min() ?? 0, s.highest + 1)
-            guard limit > s.written else { return [] }
+            guard limit > s.written else { return [] as [(Int, LatencyHistogram, LatencyHistogram)] }
             var out: [(Int, LatencyHistogram, LatencyHistogram)] = []
             for index in s.written..<limit {
                 let entry = s.pending.removeValue(forKey: index) ?? (LatencyHistogram(), LatencyHistogram())
@@ -87,14 +98,18 @@ final class IntervalLog: Sendable {
             return out
         }
         var text = ""
+        var completed: [Completed] = []
         let runSeconds = Double(endNanos > originNanos ? endNanos - originNanos : 0) / 1e9
         for (index, response, service) in ready {
             let start = Double(index)
             let length = max(0.001, min(1, runSeconds - start))
+            completed.append(Completed(index: index, lengthSeconds: length, response: response, service: service))
+            guard fd >= 0 else { continue }
             text += IntervalLog.line(tag: "response", start: start, length: length, response)
             text += IntervalLog.line(tag: "service", start: start, length: length, service)
         }
         if !text.isEmpty { write(text) }
+        return completed
     }
 
     static func line(tag: String, start: Double, length: Double, _ h: LatencyHistogram) -> String {

@@ -29,8 +29,10 @@ struct RunConfig: Sendable {
         var quiet = false
         /// The per-event ground-truth log (`--events`), shared by every thread.
         var events: EventSink?
-        /// The HdrHistogram interval log (`--hlog`), fed by every thread.
+        /// The HdrHistogram interval log (`--hlog`), fed by every thread; without a file for `--progress-json` alone.
         var hlog: IntervalLog?
+        /// One JSON line per second on stderr (`--progress-json`).
+        var progressJSON = false
 
         var eventsOnStdout: Bool { events?.isStdout ?? false }
     }

@@ -70,6 +70,7 @@ final class ProgressCell: Sendable {
     let completed = Atomic<UInt64>(0)
     let timeouts = Atomic<UInt64>(0)
     let errors = Atomic<UInt64>(0)
+    let notSent = Atomic<UInt64>(0)
     let finished = Atomic<Bool>(false)
 
     func publish(_ counters: Counters) {
@@ -77,5 +78,6 @@ final class ProgressCell: Sendable {
         completed.store(counters.completed, ordering: .relaxed)
         timeouts.store(counters.timeouts, ordering: .relaxed)
         errors.store(counters.errors, ordering: .relaxed)
+        notSent.store(counters.notSent, ordering: .relaxed)
     }
 }

@@ -39,6 +39,7 @@ enum Runner {
         gate.open(origin: origin)
 
         var progress = ProgressPrinter(enabled: config.output.progress && !config.output.quiet, origin: origin)
+        var progressJSON = config.output.progressJSON ? ProgressJSON(origin: origin) : nil
         var interrupted = false
         var stopNanos: UInt64 = 0
         while !threads.allSatisfy({ $0.progress.finished.load(ordering: .acquiring) }) {
@@ -55,12 +56,17 @@ enum Runner {
                 }
             }
             progress.maybePrint(threads.map(\.progress))
-            config.output.hlog?.writeComplete(originNanos: origin, endNanos: Loop.nowNanos)
+            let now = Loop.nowNanos
+            if let seconds = config.output.hlog?.writeComplete(originNanos: origin, endNanos: now), progressJSON != nil {
+                Console.error(progressJSON!.lines(seconds, cells: threads.map(\.progress), now: now))
+            }
         }
         for t in threads { t.join() }
         let results = threads.compactMap(\.result)
         let end = results.map(\.endNanos).max() ?? Loop.nowNanos
-        config.output.hlog?.writeComplete(originNanos: origin, endNanos: max(end, origin), final: true)
+        if let seconds = config.output.hlog?.writeComplete(originNanos: origin, endNanos: max(end, origin), final: true), progressJSON != nil {
+            Console.error(progressJSON!.lines(seconds, cells: threads.map(\.progress), now: Loop.nowNanos))
+        }
         let window = issuingWindow(config.load, origin: origin, stopNanos: stopNanos,
                                    issuingEnd: results.map(\.issuingEndNanos).max() ?? 0)
         return RunResult(threads: results, originNanos: origin, endNanos: max(end, origin), windowNanos: window,

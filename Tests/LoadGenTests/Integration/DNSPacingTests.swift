@@ -75,5 +75,39 @@ extension DNSIntegrationTests {
                 #expect(line != nil && line!.contains("p99 ") && line!.contains("max "), "\(run.stdout)")
             }
         }
+
+        @Test("--progress-json: one JSON line per second on stderr; the seconds follow each other, their answers add up to the completed queries, the last line holds the final counts")
+        func progressJSONLines() async throws {
+            try await DNSRun.withKnot { ns, port, _ in
+                let run = try await LoadGen.run(DNSRun.arguments(netns: ns, port: port, ["--rate", "2000", "--count", "5000", "--progress-json"]),
+                                                deadline: 20)
+                let report = try run.report()
+                try report.expectAccounting()
+                let lines = run.stderr.split(separator: "\n").map(String.init)
+                var answers = 0.0, previous = -1.0
+                var objects: [[String: Any]] = []
+                for line in lines {
+                    let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+                    objects.append(object)
+                }
+                try #require(objects.count == 3, "2.5 s: three lines, the last for half a second: \(run.stderr)")
+                for (i, object) in objects.enumerated() {
+                    #expect(object["second"] as? Int == i, "\(object)")
+                    let elapsed = try #require(LoadGenReport.number(object["elapsed_s"]))
+                    #expect(elapsed > previous, "elapsed_s grows: \(objects)")
+                    previous = elapsed
+                    let count = try #require(LoadGenReport.number(object["answers"]))
+                    answers += count
+                    if i < 2 { #expect(abs(count - 2000) <= 40, "second \(i): \(count) answers at 2000/s") }
+                    let p50 = try #require(LoadGenReport.number(object["p50_us"])), p99 = try #require(LoadGenReport.number(object["p99_us"]))
+                    #expect(p50 > 0 && p50 <= p99, "\(object)")
+                }
+                #expect(answers == Double(try report.completed), "the seconds' answers add up to completed")
+                let last = objects[2]
+                let (sent, completed) = (Double(try report.sent), Double(try report.completed))
+                #expect(LoadGenReport.number(last["intended"]) == 5000 && LoadGenReport.number(last["sent"]) == sent
+                        && LoadGenReport.number(last["completed"]) == completed, "\(last)")
+            }
+        }
     }
 }
