@@ -53,6 +53,10 @@ struct LoadOptions: ParsableArguments {
             transform: Pacing.parser)
     var pacing: Pacing?
 
+    @Option(help: ArgumentHelp("Events intended in the run's first DUR are sent and counted, but kept out of the latency histograms and reported apart (warmup), from 1ms to 30d; shorter than the run.", valueName: "DUR"),
+            transform: TimeSpan.parser(from: .millisecond, to: .day * 30))
+    var warmup: TimeSpan?
+
     @Option(help: ArgumentHelp("The same as --pacing batch=DUR (kept for scripts).", valueName: "DUR"),
             transform: TimeSpan.parser(from: .microsecond * 20, to: .second))
     var tick: TimeSpan?
@@ -78,6 +82,7 @@ struct LoadOptions: ParsableArguments {
         var timeoutNanos: UInt64
         var threads: Int
         var pacing = Pacing.precise
+        var warmupNanos: UInt64?
         /// This process's part of the global schedule (`requestedRate` is already its share).
         var shard = Shard.whole
         var startAt: StartTime?
@@ -123,7 +128,22 @@ struct LoadOptions: ParsableArguments {
             result.pacing = pacing
         }
         try applyShard(to: &result)
+        result.warmupNanos = warmup?.nanos
+        try checkWarmup(result)
         return result
+    }
+
+    /// --warmup must leave part of the run to measure: shorter than --duration and than a paced --count's span.
+    func checkWarmup(_ parsed: Parsed) throws(ValidationError) {
+        guard let warmup else { return }
+        if let duration = parsed.durationNanos, warmup.nanos >= duration {
+            throw ValidationError("--warmup \(warmup) is not shorter than the run (--duration \(TimeSpan(nanos: duration))); nothing would be measured")
+        }
+        if parsed.durationNanos == nil, let count = parsed.count, let pacer = parsed.pacer, count > 0,
+           warmup.nanos > pacer.offsetNanos(ofEvent: count - 1) {
+            let span = String(format: "%.3f s", Double(pacer.offsetNanos(ofEvent: count - 1)) / 1e9)
+            throw ValidationError("--warmup \(warmup) is longer than the schedule of --count \(count) (\(span)); nothing would be measured")
+        }
     }
 }
 

@@ -102,7 +102,7 @@ struct DNSCommand: ParsableCommand {
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: concurrency,
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos,
-                        shard: parsed.shard, startAt: parsed.startAt),
+                        shard: parsed.shard, startAt: parsed.startAt, warmupNanos: parsed.warmupNanos),
             output: try output.settings(threads: parsed.threads),
             targets: targets, threadsPerTarget: threadsPerTarget,
             dns: .init(servers: found.servers, serversByTarget: found.byTarget, serversSource: found.source,
@@ -202,6 +202,7 @@ struct DNSCommand: ParsableCommand {
             durationNanos: config.load.durationNanos, targets: config.dns!.servers.map(\.description),
             targetsSource: DNSCommand.source(config.dns!), transport: config.dns!.transport.rawValue,
             workload: config.dns!.questions.map { "\($0.template?.written ?? $0.name.description) \($0.type)" },
-            thresholds: thresholds, shard: config.load.shard, startAt: config.load.startAt?.text)
+            thresholds: thresholds, shard: config.load.shard, startAt: config.load.startAt?.text,
+            warmupNanos: config.load.warmupNanos)
     }
 }

@@ -122,7 +122,7 @@ struct HTTPCommand: ParsableCommand {
             load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
                         durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
                         timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos,
-                        shard: parsed.shard, startAt: parsed.startAt),
+                        shard: parsed.shard, startAt: parsed.startAt, warmupNanos: parsed.warmupNanos),
             output: try output.settings(threads: parsed.threads),
             targets: namespaces, threadsPerTarget: threadsPerTarget,
             dns: nil,
@@ -265,6 +265,6 @@ struct HTTPCommand: ParsableCommand {
                 ? "\(http.connections) connections × \(http.streams) streams, \(http.tls == nil ? "h2c" : "h2 over TLS")"
                 : "\(http.connections) connections, \(http.keepAlive ? "keep-alive" : "one per request")",
             transport: http.tls == nil ? "tcp" : "tls", workload: [], thresholds: thresholds,
-            shard: config.load.shard, startAt: config.load.startAt?.text)
+            shard: config.load.shard, startAt: config.load.startAt?.text, warmupNanos: config.load.warmupNanos)
     }
 }

@@ -58,6 +58,7 @@ enum JSONReport {
             ("per_thread", .array(result.threads.map(thread))),
             ("per_netns", .array(result.byNetns.map(netnsPart))),
         ]
+        if let warmup = header.warmupNanos { members.append(("warmup", JSONReport.warmup(result.warmup, nanos: warmup))) }
         if !header.shard.isWhole {
             members.append(("shard", .object([("index", .int(Int64(header.shard.index))), ("count", .int(Int64(header.shard.count)))])))
         }
@@ -87,6 +88,16 @@ enum JSONReport {
         (1...5).map { cls in
             ("\(cls)xx", c.codes.filter { $0.key / 100 == cls }.reduce(0) { $0 + $1.value })
         }
+    }
+
+    /// The warmup's events apart (`--warmup`): its span, counts and latencies.
+    static func warmup(_ w: WarmupPart, nanos: UInt64) -> JSON {
+        .object([
+            ("duration_s", precise(Double(nanos) / 1e9)),
+            ("sent", .uint(w.sent)), ("completed", .uint(w.completed)), ("timeouts", .uint(w.timeouts)),
+            ("errors", .uint(w.errors)), ("cancelled", .uint(w.cancelled)),
+            ("latency_us", latency(w.responseTime)), ("service_time_us", latency(w.serviceTime)),
+        ])
     }
 
     static func latency(_ h: LatencyHistogram) -> JSON {

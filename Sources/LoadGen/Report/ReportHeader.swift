@@ -28,6 +28,8 @@ struct ReportHeader: Sendable {
     var shard = Shard.whole
     /// `--start-at` as given.
     var startAt: String?
+    /// `--warmup`: the first this-many ns of the schedule are reported apart.
+    var warmupNanos: UInt64?
 
     /// The event noun for one event: "query", "request".
     var eventNounSingular: String { Wording.singular(eventNoun) }

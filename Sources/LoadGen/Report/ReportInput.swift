@@ -24,6 +24,24 @@ struct ReportInput {
         try ReportInput.checkThreadsAddUp(doc, threads)
         try ReportInput.attachTotals(doc, kind: header.kind, to: &threads[0])
         try ReportInput.attachNetnsParts(doc, to: &threads)
+        if doc.has("warmup") {
+            let warmup = try doc.object("warmup")
+            header.warmupNanos = ReportInput.nanos(seconds: try warmup.double("duration_s"))
+            threads[0].warmup = try ReportInput.warmup(warmup)
+        }
+    }
+
+    /// A report's `warmup` object: its counts (within the document's totals) and histograms.
+    static func warmup(_ o: JSONInput.Object) throws(JSONInput.Failure) -> WarmupPart {
+        var w = WarmupPart()
+        (w.sent, w.completed, w.timeouts) = (try o.uint("sent"), try o.uint("completed"), try o.uint("timeouts"))
+        (w.errors, w.cancelled) = (try o.uint("errors"), try o.uint("cancelled"))
+        guard w.sent == w.completed + w.timeouts + w.errors + w.cancelled else {
+            throw JSONInput.Failure(description: "\(o.path): sent \(w.sent) is not completed + timeouts + errors + cancelled")
+        }
+        w.responseTime = try histogram(o.object("latency_us"), overRange: 0)
+        w.serviceTime = try histogram(o.object("service_time_us"), overRange: 0)
+        return w
     }
 
     static func nanos(seconds: Double) -> UInt64 { UInt64((seconds * 1e9).rounded()) }

@@ -21,6 +21,7 @@ enum ReportMerge {
         if Set(headers.map(\.netnsInode)).count > 1 { header.netnsInode = 0 }
         header.targets = unique(headers.flatMap(\.targets))
         header.targetsSource = joined(headers.map(\.targetsSource)) ?? ""
+        header.warmupNanos = headers.compactMap(\.warmupNanos).max()
         var result = RunResult(threads: inputs.flatMap(\.threads), originNanos: 0,
                                endNanos: inputs.map(\.runNanos).max() ?? 0,
                                windowNanos: inputs.map(\.windowNanos).max() ?? 0,

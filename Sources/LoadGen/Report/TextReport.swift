@@ -122,10 +122,20 @@ enum TextReport {
         lines.append("  service time (from the actual send)")
         lines += table(result.serviceTime)
         lines.append(scheduleLagLine(result.scheduleLag))
+        if let warmup = header.warmupNanos { lines.append(warmupLine(result.warmup, nanos: warmup, noun: header.eventNoun)) }
         if result.responseTime.overRange > 0 {
             lines.append("  \(Wording.count(result.responseTime.overRange, "latency", "latencies", grouped: false)) above the 1 h range \(result.responseTime.overRange == 1 ? "was" : "were") counted at its top")
         }
         return lines
+    }
+
+    /// The warmup's events, counted in the totals above but not in the latencies.
+    static func warmupLine(_ w: WarmupPart, nanos: UInt64, noun: String) -> String {
+        var line = "  warmup    the first \(TimeSpan(nanos: nanos)): sent \(w.sent)  completed \(w.completed)  timeouts \(w.timeouts)  errors \(w.errors)  cancelled \(w.cancelled)"
+        if !w.responseTime.isEmpty {
+            line += "; response p50 \(duration(Double(w.responseTime.percentileNanos(50))))  p99 \(duration(Double(w.responseTime.percentileNanos(99))))"
+        }
+        return line + " (in the counts, not in the latencies above)"
     }
 
     /// Actual send − intended send per event: how closely the sends kept the schedule.

@@ -50,6 +50,8 @@ final class EventLedger {
     let slots: SlotTable
     /// The thread's side of the interval log (`--hlog`); nil without one.
     var intervals: IntervalRecorder?
+    /// Events intended before this (monotonic ns) are the warmup's (`--warmup`); 0: no warmup.
+    var warmupEndNanos: UInt64 = 0
     private let phases: UnsafeMutablePointer<Phase>
     /// When each slot's event was issued (its wait for a connection starts then).
     let issuedNanos: UnsafeMutablePointer<UInt64>
@@ -124,6 +126,10 @@ final class EventLedger {
         // A kernel timestamp mapped onto the monotonic clock may land a hair before the send stamp.
         let now = max(atNanos, slots.sentNanos[s])
         let fate = EventLedger.fate(of: outcome, sent: phase != .waiting)
+        if slots.intendedNanos[s] < warmupEndNanos {
+            countWarmup(s, fate, at: now, into: &result)
+            return fate
+        }
         switch fate {
         case .completed(let code):
             // The code itself is counted by the caller (protocols keep dense arrays on the hot path).
@@ -151,6 +157,35 @@ final class EventLedger {
         phases[s] = .free
         slots.release(slot)
         return fate
+    }
+
+    /// A warmup event: counted in the totals as any other, and apart with its latencies in `result.warmup`.
+    private func countWarmup(_ s: Int, _ fate: Fate, at now: UInt64, into result: inout ThreadResult) {
+        switch fate {
+        case .completed:
+            result.counters.completed &+= 1
+            result.warmup.completed &+= 1
+            result.warmup.responseTime.record(now - min(now, slots.intendedNanos[s]))
+            result.warmup.serviceTime.record(now - slots.sentNanos[s])
+            if let intervals { intervals.record(response: now - min(now, slots.intendedNanos[s]), service: now - slots.sentNanos[s], at: now) }
+        case .timedOut:
+            result.counters.recordTimeout(atNanos: now)
+            result.warmup.timeouts &+= 1
+        case .failed(let kind):
+            result.counters.recordError(kind, atNanos: now)
+            result.warmup.errors &+= 1
+        case .cancelled:
+            result.counters.cancelled &+= 1
+            result.warmup.cancelled &+= 1
+        case .notSent(let reason):
+            result.counters.recordNotSent(reason, atNanos: now)
+        }
+        if fate.wasSent {
+            result.warmup.sent &+= 1
+            if now > result.endNanos { result.endNanos = now }
+        }
+        phases[s] = .free
+        slots.release(Int32(s))
     }
 
     /// The pure mapping from what happened to what it counts as.

@@ -29,6 +29,7 @@ class LoadWorker {
     final let timeoutNanos: UInt64
     private var timer: TickTimer?
     private let tickNanos: UInt64
+    private let warmupNanos: UInt64?
     /// The time the timer was last armed for: wake-ups keep a grid of at least `tickNanos` from it.
     private var lastWakeTarget: UInt64 = 0
     private let stop: StopSignal
@@ -59,6 +60,7 @@ class LoadWorker {
         schedulerStorage = LoopOwned(Scheduler(plan: plan))
         timeoutNanos = config.load.timeoutNanos
         tickNanos = config.load.tickNanos
+        warmupNanos = config.load.warmupNanos
         stopGraceNanos = config.stopGraceNanos
         ledger = EventLedger(capacity: max(1, plan.maxInFlight))
         slots = ledger.slots
@@ -119,6 +121,7 @@ class LoadWorker {
     final func start(originNanos: UInt64) {
         origin = originNanos
         lastWakeTarget = originNanos
+        if let warmup = warmupNanos { ledger.warmupEndNanos = originNanos &+ warmup }
         if let hlog {
             ledger.intervals = IntervalRecorder(log: hlog, thread: result.threadIndex, origin: originNanos)
         }

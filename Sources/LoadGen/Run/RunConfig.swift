@@ -20,6 +20,8 @@ struct RunConfig: Sendable {
         var shard = Shard.whole
         /// Event 0's intended wall-clock time (`--start-at`); nil: just after every thread is ready.
         var startAt: StartTime?
+        /// `--warmup`: events intended in the first this-many ns are counted but kept out of the histograms.
+        var warmupNanos: UInt64?
     }
 
     struct Output: Sendable {

@@ -5,6 +5,7 @@ struct RunResult: Sendable {
     var responseTime = LatencyHistogram()
     var serviceTime = LatencyHistogram()
     var scheduleLag = LatencyHistogram()
+    var warmup = WarmupPart()
     var originNanos: UInt64
     var firstSentNanos: UInt64 = 0
     var lastSentNanos: UInt64 = 0
@@ -39,6 +40,7 @@ struct RunResult: Sendable {
             responseTime.add(t.responseTime)
             serviceTime.add(t.serviceTime)
             scheduleLag.add(t.scheduleLag)
+            warmup.add(t.warmup)
             cpuNanos += t.cpuNanos
             socketsOpened += t.socketsOpened
             socketsOutsideNetns += t.socketsOutsideNetns

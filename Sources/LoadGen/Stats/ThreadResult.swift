@@ -12,6 +12,8 @@ struct ThreadResult: Sendable {
     var serviceTime = LatencyHistogram()
     /// First actual send − intended send time, per sent event (in closed loop: the wait from issue to send).
     var scheduleLag = LatencyHistogram()
+    /// The warmup's events (`--warmup`), apart: the histograms above leave them out.
+    var warmup = WarmupPart()
     /// Monotonic times of the first and last send, 0 when nothing was sent.
     var firstSentNanos: UInt64 = 0
     var lastSentNanos: UInt64 = 0

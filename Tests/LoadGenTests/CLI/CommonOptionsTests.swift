@@ -66,6 +66,14 @@ import Testing
         #expect(try parsed(["--rate", "1M", "--pacing", "precise"]).effectiveTickNanos == 0)
     }
 
+    @Test func warmupMustLeaveSomethingToMeasure() throws {
+        #expect(try parsed(["--rate", "1000", "--duration", "10s", "--warmup", "2s"]).warmupNanos == 2_000_000_000)
+        #expect(try parsed(["--rate", "1000", "--count", "5000", "--warmup", "4s"]).warmupNanos == 4_000_000_000)
+        #expect(loadError(["--rate", "1000", "--duration", "2s", "--warmup", "2s"])?.contains("--warmup 2s is not shorter than the run (--duration 2s)") == true)
+        #expect(loadError(["--rate", "1000", "--count", "2000", "--warmup", "3s"])?.contains("longer than the schedule of --count 2000 (1.999 s)") == true)
+        #expect(loadError(["--warmup", "0s"])?.contains("--warmup") == true)
+    }
+
     @Test func pacingModesAndTheirMistakes() throws {
         #expect(try parsed(["--pacing", "batch=250us"]).pacing == .batch(windowNanos: 250_000))
         #expect(loadError(["--pacing", "smooth"])?.contains("use precise or batch[=WINDOW]") == true)

@@ -111,3 +111,38 @@ extension DNSIntegrationTests {
         }
     }
 }
+
+extension DNSIntegrationTests {
+    /// `--warmup` (issue 12, point 2) against knot: the warmup's queries are in the totals knot agrees with, and
+    /// apart in `warmup`; the histograms hold the rest.
+    @Suite struct Warmup {
+        @Test("--warmup 1s at 2000/s for 4000 queries: all 4000 counted (knot saw them), the first second's 2000 in warmup, the histograms hold the other 2000; merge keeps it")
+        func warmupIsCountedAndKeptApart() async throws {
+            let directory = try TemporaryDirectory.make(prefix: "warmup")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try await DNSRun.withKnot { ns, port, knot in
+                let before = try await knot.stats()
+                let run = try await LoadGen.run(DNSRun.arguments(netns: ns, port: port, ["--rate", "2000", "--count", "4000", "--warmup", "1s"]),
+                                                deadline: 20)
+                let report = try run.report()
+                try report.expectAccounting()
+                let delta = try await knot.stats() - before
+                #expect(try report.sent == 4000 && report.completed == 4000 && delta.udp4 == 4000, "knot saw \(delta.udp4)")
+                let warmup = try #require(report.object["warmup"] as? [String: Any], "no warmup in \(report)")
+                #expect(LoadGenReport.number(warmup["sent"]) == 2000 && LoadGenReport.number(warmup["completed"]) == 2000, "\(warmup)")
+                #expect(LoadGenReport.number(warmup["duration_s"]) == 1)
+                let warmLatency = try #require(warmup["latency_us"] as? [String: Any])
+                #expect(LoadGenReport.number(warmLatency["count"]) == 2000)
+                let latency = try #require(report.object["latency_us"] as? [String: Any])
+                #expect(LoadGenReport.number(latency["count"]) == 2000, "the histograms leave the warmup out")
+
+                let file = directory.appendingPathComponent("r.json")
+                try run.stdout.write(to: file, atomically: true, encoding: .utf8)
+                let merged = try await LoadGen.run(["merge", file.path, "--json"], deadline: 10)
+                let original = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? NSDictionary
+                let again = try JSONSerialization.jsonObject(with: Data(merged.stdout.utf8)) as? NSDictionary
+                #expect(original != nil && original == again, "merging one report with a warmup reproduces it: \(merged.stderr)")
+            }
+        }
+    }
+}

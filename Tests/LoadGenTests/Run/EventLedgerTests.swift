@@ -53,6 +53,26 @@ import Testing
         expectInvariants(intended: 4)
     }
 
+    @Test mutating func warmupEventsCountInTheTotalsAndApart() {
+        ledger.warmupEndNanos = 2_000
+        let warm = ledger.issue(sequence: 0, intendedNanos: 1_000, now: 1_000)!
+        ledger.sent(warm, at: 1_100, into: &result)
+        ledger.finish(warm, .answered(code: 0), at: 1_600, into: &result)
+        let warmLost = ledger.issue(sequence: 1, intendedNanos: 1_999, now: 1_999)!
+        ledger.sent(warmLost, at: 2_100, into: &result)
+        ledger.finish(warmLost, .timedOut, at: 9_000, into: &result)
+        let measured = ledger.issue(sequence: 2, intendedNanos: 2_000, now: 2_000)!
+        ledger.sent(measured, at: 2_050, into: &result)
+        ledger.finish(measured, .answered(code: 0), at: 3_000, into: &result)
+        #expect(result.counters.sent == 3 && result.counters.completed == 2 && result.counters.timeouts == 1, "the totals hold every event")
+        #expect(result.warmup.sent == 2 && result.warmup.completed == 1 && result.warmup.timeouts == 1)
+        #expect(result.warmup.responseTime.count == 1 && result.warmup.responseTime.maxNanos >= 599 && result.warmup.responseTime.maxNanos <= 601)
+        #expect(result.responseTime.count == 1 && result.responseTime.maxNanos >= 999 && result.responseTime.maxNanos <= 1_001,
+                "the histograms hold only the measured event")
+        #expect(result.scheduleLag.count == 1 && result.serviceTime.count == 1)
+        expectInvariants(intended: 3)
+    }
+
     @Test mutating func sentEventsEndAsTimeoutErrorOrCancelled() {
         let outcomes: [(EventLedger.Outcome, EventLedger.Fate)] = [
             (.timedOut, .timedOut), (.failed(.reset), .failed(.reset)), (.cancelled(unsent: .stopped), .cancelled),
