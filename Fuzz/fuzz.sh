@@ -28,7 +28,7 @@ VERIFY="$(ls $S/Verify/*.swift | tr '\n' ' ') $S/Report/JSON.swift $S/Report/Rep
 # harness name, harness file (Fuzz/Harnesses/NAMEFuzz.swift), the sources it compiles with.
 HARNESSES=(
     "http1-response|HTTP1Response|$HTTP1_PARSER"
-    "http1-request|HTTP1RequestTemplates|$P/HTTP1/HTTP1Request.swift $P/HTTP/HTTPTarget.swift $P/NameTemplate.swift $URL $S/Report/ReportHeader.swift $S/Report/Wording.swift $S/Stats/Threshold.swift"
+    "http1-request|HTTP1RequestTemplates|$P/HTTP1/HTTP1Request.swift $P/HTTP/HTTPTarget.swift $P/NameTemplate.swift $URL $S/Report/ReportHeader.swift $S/Report/Wording.swift $S/Stats/Threshold.swift $S/CLI/Shard.swift @Fuzz/Support/Packages.rsp"
     "http-url|HTTPURL|$URL"
     "name-template|NameTemplate|$P/NameTemplate.swift"
     "names-file|NamesFile|$DNS"
@@ -42,6 +42,8 @@ HARNESSES=(
     "dot-stream|DoTStream|$DNS $P/DNS/DNSRcode.swift $P/DNS/AnswerLedger.swift $S/Stats/DNSCounters.swift $P/DNS/DNSStreamFramer.swift $P/DNS/DNSQueryTable.swift $S/Scheduling/IDAllocator.swift"
     "cli-arguments|CLIArguments|$S/CLI/Quantity.swift $S/Stats/Threshold.swift $S/Scheduling/Pacer.swift"
     "hdr-decode|HdrDecode|$S/Stats/HdrEncoding.swift $S/Stats/HdrLayout.swift $S/Interop/Deflate.swift"
+    "report-merge|ReportMerge|$S/Report/JSONInput.swift $S/Report/ReportInput.swift $S/Report/ReportMerge.swift $S/Report/JSONReport.swift $S/Report/JSON.swift $S/Report/ReportHeader.swift $S/Report/RunWarnings.swift $S/Report/Wording.swift $S/Report/TLSReport.swift $S/Report/TextReport.swift $S/Report/TextReport+Thresholds.swift $S/Report/Plots.swift $S/Report/SVGChart.swift $S/Report/HlogFile.swift $S/Stats/Counters.swift $S/Stats/DNSCounters.swift $S/Stats/ErrorKind.swift $S/Stats/H2Counters.swift $S/Stats/HdrEncoding.swift $S/Stats/HdrLayout.swift $S/Stats/LatencyHistogram.swift $S/Stats/NotSentReason.swift $S/Stats/RunResult.swift $S/Stats/TLSCounters.swift $S/Stats/ThreadResult.swift $S/Stats/Threshold.swift $S/Stats/WarmupPart.swift $P/DNS/DNSRcode.swift $P/TLS/TLSFailure.swift $S/Interop/Deflate.swift $S/CLI/Shard.swift $S/CLI/TimeSpan.swift $S/CLI/Quantity.swift @Fuzz/Support/Packages.rsp $S/Stats/TLSHandshakeSummary.swift Fuzz/Support/HdrPlaceholders.swift Fuzz/Support/ReportRoundTrip.swift"
+    "hlog-parse|HlogParse|$S/Report/HlogFile.swift $S/Report/JSONInput.swift $S/Report/Plots.swift $S/Report/SVGChart.swift $S/Report/ReportHeader.swift $S/Report/Wording.swift $S/Stats/Counters.swift $S/Stats/DNSCounters.swift $S/Stats/ErrorKind.swift $S/Stats/H2Counters.swift $S/Stats/HdrEncoding.swift $S/Stats/HdrLayout.swift $S/Stats/LatencyHistogram.swift $S/Stats/NotSentReason.swift $S/Stats/RunResult.swift $S/Stats/TLSCounters.swift $S/Stats/ThreadResult.swift $S/Stats/Threshold.swift $S/Stats/WarmupPart.swift $P/TLS/TLSFailure.swift $S/Interop/Deflate.swift $S/CLI/Shard.swift @Fuzz/Support/Packages.rsp $S/Stats/TLSHandshakeSummary.swift Fuzz/Support/HdrPlaceholders.swift Fuzz/Support/HlogRoundTrip.swift"
 )
 
 names() { for h in "${HARNESSES[@]}"; do echo "${h%%|*}"; done; }

@@ -100,6 +100,10 @@ struct MergeCommand: ParsableCommand {
         }
         var reports: [(file: String, inputs: [ReportInput])] = []
         for (file, text) in texts { reports.append((file, try self.reports(in: text, source: name(file)))) }
+        let documents = reports.reduce(0) { $0 + $1.inputs.count }
+        guard documents <= JSONInput.maxDocuments else {
+            throw JSONInput.Failure(description: "\(documents) reports: at most \(JSONInput.maxDocuments) add up at once ")
+        }
         return .reports(reports)
     }
 

@@ -26,23 +26,33 @@ struct HlogFile {
     init(parsing text: String, source: String) throws(JSONInput.Failure) {
         var baseTime: Double?
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift: split on both line ends.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty || line.hasPrefix("\"StartTimestamp\"") { continue }
             if line.hasPrefix("#") {
                 if let value = HlogFile.headerValue(line, "#[StartTime: ") { startTime = value }
                 if let value = HlogFile.headerValue(line, "#[BaseTime: ") { baseTime = value }
+                if let time = startTime ?? baseTime, time > HlogFile.latestSeconds {
+                    throw JSONInput.Failure(description: "\(source):\(number): \(time) s after the epoch is past the year 5000")
+                }
                 continue
             }
             var interval = try HlogFile.interval(line, at: "\(source):\(number)")
             // As HistogramLogReader: timestamps more than a year before StartTime are relative to it.
             let base = baseTime ?? (startTime.map { interval.start < $0 - 365 * 24 * 3600 ? $0 : 0 } ?? 0)
             interval.start += base
+            guard interval.start <= HlogFile.latestSeconds else {
+                throw JSONInput.Failure(description: "\(source):\(number): the interval starts \(interval.start) s after the epoch, past the year 5000")
+            }
             intervals.append(interval)
         }
         guard !intervals.isEmpty else { throw JSONInput.Failure(description: "\(source): no interval in this log") }
     }
+
+    /// Timestamps past this (the year 5138, in seconds since the epoch) are refused: no log is that late, and
+    /// millisecond arithmetic on them would overflow.
+    static let latestSeconds = 1e11
 
     private static func headerValue(_ line: Substring, _ prefix: String) -> Double? {
         guard line.hasPrefix(prefix) else { return nil }
@@ -61,7 +71,8 @@ struct HlogFile {
         }
         let fields = rest.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false)
         guard fields.count == 4, let start = Double(fields[0]), let length = Double(fields[1]), let max = Double(fields[2]),
-              start.isFinite, length.isFinite, max.isFinite, start >= 0, length >= 0, max >= 0 else {
+              start.isFinite, length.isFinite, max.isFinite, start >= 0, length >= 0, max >= 0,
+              start <= latestSeconds, length <= latestSeconds else {
             throw JSONInput.Failure(description: "\(place): expected [Tag=NAME,]START,LENGTH,MAX,HISTOGRAM")
         }
         let decoded: HdrEncoding.Decoded
@@ -89,7 +100,10 @@ struct HlogFile {
                 guard existing.histogram.layout == interval.histogram.layout else {
                     throw JSONInput.Failure(description: "intervals at \(interval.start) s tagged \(interval.tag ?? "(none)") have different histogram layouts (lowest, highest, digits): they do not add up exactly")
                 }
-                existing.histogram = add(existing.histogram, interval.histogram)
+                guard let sum = add(existing.histogram, interval.histogram) else {
+                    throw JSONInput.Failure(description: "intervals at \(interval.start) s tagged \(interval.tag ?? "(none)") add up to more than a histogram holds (2^63 in a bucket)")
+                }
+                existing.histogram = sum
                 existing.length = Swift.max(existing.length, interval.length)
                 existing.maxNanos = Swift.max(existing.maxNanos, interval.maxNanos)
                 merged[key] = existing
@@ -110,12 +124,18 @@ struct HlogFile {
         return text
     }
 
-    /// The bucket-wise sum of two histograms of one layout.
-    static func add(_ a: HdrEncoding.Decoded, _ b: HdrEncoding.Decoded) -> HdrEncoding.Decoded {
+    /// The bucket-wise sum of two histograms of one layout; nil when a bucket or the total would pass what the
+    /// encoding holds (Int64.max).
+    static func add(_ a: HdrEncoding.Decoded, _ b: HdrEncoding.Decoded) -> HdrEncoding.Decoded? {
         var counts: [Int: UInt64] = [:]
-        for bucket in a.buckets { counts[bucket.index, default: 0] &+= bucket.count }
-        for bucket in b.buckets { counts[bucket.index, default: 0] &+= bucket.count }
+        for bucket in a.buckets + b.buckets {
+            let (sum, overflow) = counts[bucket.index, default: 0].addingReportingOverflow(bucket.count)
+            guard !overflow, sum <= UInt64(Int64.max) else { return nil }
+            counts[bucket.index] = sum
+        }
+        let (total, overflow) = a.totalCount.addingReportingOverflow(b.totalCount)
+        guard !overflow, total <= UInt64(Int64.max) else { return nil }
         let buckets = counts.sorted { $0.key < $1.key }.map { (index: $0.key, count: $0.value) }
-        return HdrEncoding.Decoded(layout: a.layout, buckets: buckets, totalCount: a.totalCount &+ b.totalCount)
+        return HdrEncoding.Decoded(layout: a.layout, buckets: buckets, totalCount: total)
     }
 }

@@ -10,6 +10,9 @@ enum JSONInput {
 
     /// The top-level documents in `text`, each an object `{...}` (strings and escapes respected), with the line
     /// each starts on. Anything else between documents is an error naming its line.
+    /// The most documents `loadgen merge` and `plot` add up: with every count at most 2^53, no total overflows.
+    static let maxDocuments = 1_000
+
     static func documents(in text: String, source: String) throws(Failure) -> [(text: Substring, line: Int)] {
         var found: [(Substring, Int)] = []
         var depth = 0
@@ -20,7 +23,7 @@ enum JSONInput {
         var startLine = 1
         for index in text.indices {
             let ch = text[index]
-            if ch == "\n" { line += 1 }
+            if ch == "\n" || ch == "\r\n" { line += 1 }
             if inString {
                 if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
                 continue
@@ -35,7 +38,7 @@ enum JSONInput {
                 if depth == 0 { found.append((text[start...index], startLine)) }
             case "\"" where depth > 0:
                 inString = true
-            case " ", "\n", "\t", "\r":
+            case " ", "\n", "\t", "\r", "\r\n":
                 break
             default:
                 if depth == 0 {
@@ -130,8 +133,11 @@ enum JSONInput {
         func uint(_ key: String) throws(Failure) -> UInt64 {
             guard let number = number(key) else { throw missing(key, "a whole number ≥ 0") }
             let d = number.doubleValue
-            guard d >= 0, d < 18_446_744_073_709_551_616, d == d.rounded() else { throw missing(key, "a whole number ≥ 0") }
-            return d < 9_007_199_254_740_992 ? UInt64(d) : number.uint64Value
+            guard d >= 0, d == d.rounded() else { throw missing(key, "a whole number ≥ 0") }
+            // Counts loadgen writes stay within 2^53 (the most --count allows, and what JSON numbers hold exactly),
+            // so that merging up to `maxDocuments` reports cannot overflow a total.
+            guard d <= 9_007_199_254_740_992 else { throw missing(key, "a whole number ≥ 0 and at most 2^53") }
+            return UInt64(d)
         }
 
         func bool(_ key: String) throws(Failure) -> Bool {

@@ -44,9 +44,12 @@ struct ReportInput {
         return w
     }
 
-    static func nanos(seconds: Double) -> UInt64 { UInt64((seconds * 1e9).rounded()) }
-    static func nanos(millis: Double) -> UInt64 { UInt64((millis * 1e6).rounded()) }
-    static func nanos(micros: Double) -> UInt64 { UInt64((micros * 1e3).rounded()) }
+    // Times read back saturate at about 292 years (Int64.max ns): a report cannot hold more, and hostile values
+    // must not trap the conversion.
+    static func nanos(seconds: Double) -> UInt64 { saturated(seconds * 1e9) }
+    static func nanos(millis: Double) -> UInt64 { saturated(millis * 1e6) }
+    static func nanos(micros: Double) -> UInt64 { saturated(micros * 1e3) }
+    private static func saturated(_ nanos: Double) -> UInt64 { UInt64(min(max(nanos, 0), 9.2e18).rounded()) }
 
     private static func header(_ doc: JSONInput.Object) throws(JSONInput.Failure) -> ReportHeader {
         let kind = try doc.string("kind")
@@ -123,6 +126,10 @@ struct ReportInput {
                 throw JSONInput.Failure(description: "\(doc.path): unknown error kind '\(name)' in error_kinds")
             }
             t.counters.errorKinds[k.rawValue] = count
+        }
+        let errors = try doc.uint("errors")
+        guard t.counters.errorKinds.reduce(0, +) == errors else {
+            throw JSONInput.Failure(description: "\(doc.path): error_kinds add up to \(t.counters.errorKinds.reduce(0, +)), not errors \(errors)")
         }
         for (name, count) in try doc.counts(kind == "dns" ? "rcodes" : "status") where count > 0 {
             guard let code = kind == "dns" ? (0..<16).first(where: { DNSRcode.name($0) == name }) : Int(name),

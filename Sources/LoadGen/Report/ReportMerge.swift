@@ -27,7 +27,13 @@ enum ReportMerge {
                                windowNanos: inputs.map(\.windowNanos).max() ?? 0,
                                interrupted: inputs.contains { $0.interrupted })
         // The documents' totals, not the sum of their threads' rounded milliseconds.
-        result.cpuNanos = inputs.reduce(0) { $0 + $1.cpuNanos }
+        var cpu: UInt64 = 0
+        for input in inputs {
+            let (sum, overflow) = cpu.addingReportingOverflow(input.cpuNanos)
+            guard !overflow else { throw JSONInput.Failure(description: "the reports' client_cpu_ms add up to more than 2^64 ns") }
+            cpu = sum
+        }
+        result.cpuNanos = cpu
         return (header, result)
     }
 

@@ -13,7 +13,8 @@ enum RunWarnings {
     /// connections from 1.02 s on)" when sent < 99% of intended.
     static func notSentWarning(_ header: ReportHeader, _ result: RunResult) -> String? {
         let c = result.counters
-        guard c.intended > 0, c.sent * 100 < c.intended * 99 else { return nil }
+        // In floating point: merged reports' totals may be near 2^63, where × 100 would overflow.
+        guard c.intended > 0, Double(c.sent) * 100 < Double(c.intended) * 99 else { return nil }
         let reason = NotSentReason.allCases.max { c.notSentCount($0) < c.notSentCount($1) }!
         let first = c.firstNotSentNanos[reason.rawValue]
         let when = first == 0 ? "" : " from \(Wording.sinceOrigin(first, origin: result.originNanos)) on"
@@ -62,7 +63,7 @@ enum RunWarnings {
     static func failureWarning(_ header: ReportHeader, _ result: RunResult) -> String? {
         let c = result.counters
         let failed = c.errors + c.timeouts
-        guard c.sent > 0, failed * 100 > c.sent else { return nil }
+        guard c.sent > 0, Double(failed) * 100 > Double(c.sent) else { return nil }
         let kind = ErrorKind.allCases.max { c.errorCount($0) < c.errorCount($1) }!
         let timeoutsLead = c.timeouts >= c.errorCount(kind)
         let count = timeoutsLead ? c.timeouts : c.errorCount(kind)
@@ -71,7 +72,7 @@ enum RunWarnings {
         let what = timeoutsLead
             ? "\(Wording.group(count)) timed out\(when) (no answer within \(TextReport.duration(Double(header.timeoutNanos))))"
             : "\(Wording.group(count)) \(kind.name)\(when) (\(errorCause(kind)))"
-        let rest = failed - count
+        let rest = failed - min(failed, count)
         let tlsMessage = !timeoutsLead && kind.isTLS ? result.tls.firstFailure.map { " — " + $0 } ?? "" : ""
         let others = rest == 0 ? "" : "; \(Wording.group(rest)) more failed otherwise"
         return "\(Wording.group(failed)) of \(Wording.count(c.sent, "sent " + header.eventNounSingular, "sent " + header.eventNoun)) failed (\(Wording.percent(failed, of: c.sent))): \(what)\(others)\(tlsMessage)"

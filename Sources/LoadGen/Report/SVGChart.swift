@@ -84,10 +84,12 @@ struct SVGChart {
         }
         let step = SVGChart.niceCeiling((xMax - xMin) / 6)
         var ticks: [(Double, String)] = []
-        var v = (xMin / step).rounded(.up) * step
-        while v <= xMax + step / 1000 {
+        let first = (xMin / step).rounded(.up)
+        // Counted, not accumulated: where x is huge and its range tiny, v + step == v (a hostile log did that).
+        for k in 0..<12 {
+            let v = (first + Double(k)) * step
+            guard v <= xMax + step / 1000, v.isFinite else { break }
             ticks.append((v, SVGChart.number(v)))
-            v += step
         }
         return ticks
     }

@@ -41,7 +41,8 @@ struct RunResult: Sendable {
             serviceTime.add(t.serviceTime)
             scheduleLag.add(t.scheduleLag)
             warmup.add(t.warmup)
-            cpuNanos += t.cpuNanos
+            // Wrapping: read-back reports (loadgen merge) may list any number of threads near the time limit.
+            cpuNanos &+= t.cpuNanos
             socketsOpened += t.socketsOpened
             socketsOutsideNetns += t.socketsOutsideNetns
             truncated += t.truncated

@@ -14,7 +14,7 @@ struct TLSCounters: Sendable {
     /// The first TLS failure's one-line message (cause and the flag that would help), nil when none failed.
     var firstFailure: String?
 
-    var handshakes: UInt64 { handshakesFull + handshakesResumed }
+    var handshakes: UInt64 { handshakesFull &+ handshakesResumed }
 
     mutating func record(_ handshake: TLSHandshakeSummary) {
         if handshake.resumed { handshakesResumed += 1 } else { handshakesFull += 1 }

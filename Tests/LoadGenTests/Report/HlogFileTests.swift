@@ -45,3 +45,41 @@ import Testing
         #expect(HlogFile.looksLikeLog(good[...]) && !HlogFile.looksLikeLog("{\"tool\": 1}"[...]))
     }
 }
+
+/// Hostile interval logs found by the hlog-parse fuzzer: refused or handled, never a trap or a hang.
+@Suite struct HlogFileHostileTests {
+    private func line(_ start: String, _ values: [UInt64] = [1_000]) -> String {
+        var h = LatencyHistogram()
+        for v in values { h.record(v) }
+        return "Tag=response,\(start),1.000,0.001,\(h.encoded)\n"
+    }
+
+    @Test func timestampsPastTheYear5000AreRefused() throws {
+        #expect(throws: JSONInput.Failure.self) { try HlogFile(parsing: self.line("4000000000000000.000"), source: "far") }
+        let based = "#[BaseTime: 10000000000000000 (seconds since epoch)]\n" + line("0.000")
+        #expect(throws: JSONInput.Failure.self) { try HlogFile(parsing: based, source: "based") }
+    }
+
+    @Test func crlfLinesAreLines() throws {
+        let text = "#[StartTime: 100.000 (seconds since epoch)]\r\n" + line("0.000").replacingOccurrences(of: "\n", with: "\r\n")
+        let log = try HlogFile(parsing: text, source: "crlf")
+        #expect(log.intervals.count == 1 && log.intervals[0].start == 0 && log.startTime == 100)
+    }
+
+    @Test func sumsBeyondWhatTheEncodingHoldsAreRefused() throws {
+        var h = LatencyHistogram()
+        h.record(1_000)
+        let layout = try HdrEncoding.decode(h.encoded).layout
+        let big = HdrEncoding.Decoded(layout: layout, buckets: [(index: 5, count: UInt64(Int64.max) - 1)], totalCount: UInt64(Int64.max) - 1)
+        #expect(HlogFile.add(big, big) == nil)
+        let small = HdrEncoding.Decoded(layout: layout, buckets: [(index: 5, count: 2)], totalCount: 2)
+        #expect(HlogFile.add(small, small)?.totalCount == 4)
+    }
+
+    @Test func aHugeNarrowTimeAxisGetsFewTicksAndEnds() {
+        var chart = SVGChart(title: "t", xLabel: "x", yLabel: "y")
+        chart.series = [.init(name: "s", points: [(4e15, 1), (4e15 + 0.5, 2)])]
+        let svg = chart.render()
+        #expect(svg.components(separatedBy: "text-anchor=\"middle\" font-size=\"12\"").count <= 14, "bounded ticks")
+    }
+}

@@ -74,4 +74,21 @@ import Testing
         http.kind = "http1"
         #expect(failure(good + json(http, ReportFixtures.result())).contains("cannot merge"))
     }
+
+    /// What the report-merge fuzzer found: counts past 2^53 and times past Int64 ns are refused or capped, CRLF
+    /// files read, and no document makes the merge trap.
+    @Test func hostileNumbersAreRefusedNotTrapped() throws {
+        let good = json(header(), ReportFixtures.result())
+        for (key, huge) in [("\"threads\": 2", "\"threads\": 9223372036854775807"), ("\"sent\": 200000", "\"sent\": 9007199254740993")] {
+            #expect(throws: JSONInput.Failure.self, "\(huge)") { try read(good.replacingOccurrences(of: key, with: huge)) }
+        }
+        let farTimes = good.replacingOccurrences(of: "\"run_s\": ", with: "\"run_s\": 1e300, \"x\": ")
+            .replacingOccurrences(of: "\"timeout_s\": 5", with: "\"timeout_s\": 3e10")
+        let (_, result) = try ReportMerge.merge(try read(farTimes + "\n" + farTimes))
+        #expect(result.endNanos == 9_200_000_000_000_000_000, "times saturate instead of trapping")
+        let kinds = good.replacingOccurrences(of: "\"refused\": 3", with: "\"refused\": 30")
+        #expect(throws: JSONInput.Failure.self, "error_kinds must add up to errors") { try read(kinds) }
+        let crlf = good.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(try read(crlf + "\r\n" + crlf).count == 2, "CRLF line ends read as line ends")
+    }
 }

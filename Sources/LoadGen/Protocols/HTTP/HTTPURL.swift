@@ -1,3 +1,5 @@
+import Foundation
+
 /// An `http://` or `https://host[:port]/path?query` URL as loadgen uses it: the host is an IPv4 literal, a bracketed IPv6
 /// literal or a name; the fragment is dropped.
 struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
