@@ -83,6 +83,7 @@ bench: build
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz sanitize sanitize-address sanitize-thread
 fuzz: setup
+	$(SWIFT) package resolve  # the report harnesses compile hdrhistogram-swift's source from .build/checkouts
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/fuzz.sh run
 
 # The unit and integration suites under AddressSanitizer, then ThreadSanitizer (Fuzz/sanitize.sh); not part of test.
