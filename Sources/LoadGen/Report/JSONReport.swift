@@ -58,7 +58,7 @@ enum JSONReport {
             ("per_thread", .array(result.threads.map(thread))),
             ("per_netns", .array(result.byNetns.map(netnsPart))),
         ]
-        if let warmup = header.warmupNanos { members.append(("warmup", JSONReport.warmup(result.warmup, nanos: warmup))) }
+        if let warmup = header.warmupNanos { members.append(("warmup", JSONReport.warmup(result.warmup ?? WarmupPart(), nanos: warmup))) }
         if !header.shard.isWhole {
             members.append(("shard", .object([("index", .int(Int64(header.shard.index))), ("count", .int(Int64(header.shard.count)))])))
         }

@@ -122,7 +122,7 @@ enum TextReport {
         lines.append("  service time (from the actual send)")
         lines += table(result.serviceTime)
         lines.append(scheduleLagLine(result.scheduleLag))
-        if let warmup = header.warmupNanos { lines.append(warmupLine(result.warmup, nanos: warmup, noun: header.eventNoun)) }
+        if let warmup = header.warmupNanos { lines.append(warmupLine(result.warmup ?? WarmupPart(), nanos: warmup, noun: header.eventNoun)) }
         if result.responseTime.overRange > 0 {
             lines.append("  \(Wording.count(result.responseTime.overRange, "latency", "latencies", grouped: false)) above the 1 h range \(result.responseTime.overRange == 1 ? "was" : "were") counted at its top")
         }

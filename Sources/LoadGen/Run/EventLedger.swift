@@ -161,27 +161,28 @@ final class EventLedger {
 
     /// A warmup event: counted in the totals as any other, and apart with its latencies in `result.warmup`.
     private func countWarmup(_ s: Int, _ fate: Fate, at now: UInt64, into result: inout ThreadResult) {
+        if result.warmup == nil { result.warmup = WarmupPart() }
         switch fate {
         case .completed:
             result.counters.completed &+= 1
-            result.warmup.completed &+= 1
-            result.warmup.responseTime.record(now - min(now, slots.intendedNanos[s]))
-            result.warmup.serviceTime.record(now - slots.sentNanos[s])
+            result.warmup!.completed &+= 1
+            result.warmup!.responseTime.record(now - min(now, slots.intendedNanos[s]))
+            result.warmup!.serviceTime.record(now - slots.sentNanos[s])
             if let intervals { intervals.record(response: now - min(now, slots.intendedNanos[s]), service: now - slots.sentNanos[s], at: now) }
         case .timedOut:
             result.counters.recordTimeout(atNanos: now)
-            result.warmup.timeouts &+= 1
+            result.warmup!.timeouts &+= 1
         case .failed(let kind):
             result.counters.recordError(kind, atNanos: now)
-            result.warmup.errors &+= 1
+            result.warmup!.errors &+= 1
         case .cancelled:
             result.counters.cancelled &+= 1
-            result.warmup.cancelled &+= 1
+            result.warmup!.cancelled &+= 1
         case .notSent(let reason):
             result.counters.recordNotSent(reason, atNanos: now)
         }
         if fate.wasSent {
-            result.warmup.sent &+= 1
+            result.warmup!.sent &+= 1
             if now > result.endNanos { result.endNanos = now }
         }
         phases[s] = .free

@@ -5,7 +5,7 @@ struct RunResult: Sendable {
     var responseTime = LatencyHistogram()
     var serviceTime = LatencyHistogram()
     var scheduleLag = LatencyHistogram()
-    var warmup = WarmupPart()
+    var warmup: WarmupPart?
     var originNanos: UInt64
     var firstSentNanos: UInt64 = 0
     var lastSentNanos: UInt64 = 0
@@ -40,7 +40,10 @@ struct RunResult: Sendable {
             responseTime.add(t.responseTime)
             serviceTime.add(t.serviceTime)
             scheduleLag.add(t.scheduleLag)
-            warmup.add(t.warmup)
+            if let part = t.warmup {
+                if warmup == nil { warmup = WarmupPart() }
+                warmup!.add(part)
+            }
             // Wrapping: read-back reports (loadgen merge) may list any number of threads near the time limit.
             cpuNanos &+= t.cpuNanos
             socketsOpened += t.socketsOpened

@@ -12,8 +12,9 @@ struct ThreadResult: Sendable {
     var serviceTime = LatencyHistogram()
     /// First actual send − intended send time, per sent event (in closed loop: the wait from issue to send).
     var scheduleLag = LatencyHistogram()
-    /// The warmup's events (`--warmup`), apart: the histograms above leave them out.
-    var warmup = WarmupPart()
+    /// The warmup's events (`--warmup`), apart: the histograms above leave them out. Nil until the first one ends
+    /// (its two histograms are not allocated in runs without a warmup).
+    var warmup: WarmupPart?
     /// Monotonic times of the first and last send, 0 when nothing was sent.
     var firstSentNanos: UInt64 = 0
     var lastSentNanos: UInt64 = 0
