@@ -126,10 +126,9 @@ final class EventLedger {
         // A kernel timestamp mapped onto the monotonic clock may land a hair before the send stamp.
         let now = max(atNanos, slots.sentNanos[s])
         let fate = EventLedger.fate(of: outcome, sent: phase != .waiting)
-        if slots.intendedNanos[s] < warmupEndNanos {
-            countWarmup(s, fate, at: now, into: &result)
-            return fate
-        }
+        // A warmup event (`--warmup`) counts in the totals as any other; its latencies go apart.
+        let warm = slots.intendedNanos[s] < warmupEndNanos
+        if warm && result.warmup == nil { result.warmup = WarmupPart() }
         switch fate {
         case .completed(let code):
             // The code itself is counted by the caller (protocols keep dense arrays on the hot path).
@@ -137,8 +136,13 @@ final class EventLedger {
             result.counters.completed &+= 1
             let response = now - min(now, slots.intendedNanos[s])
             let service = now - slots.sentNanos[s]
-            result.responseTime.record(response)
-            result.serviceTime.record(service)
+            if warm {
+                result.warmup!.responseTime.record(response)
+                result.warmup!.serviceTime.record(service)
+            } else {
+                result.responseTime.record(response)
+                result.serviceTime.record(service)
+            }
             if let intervals { intervals.record(response: response, service: service, at: now) }
         case .timedOut:
             result.counters.recordTimeout(atNanos: now)
@@ -151,42 +155,28 @@ final class EventLedger {
         }
         if fate.wasSent {
             if now > result.endNanos { result.endNanos = now }
-            let first = firstSentNanos[s]
-            result.scheduleLag.record(first - min(first, slots.intendedNanos[s]))
+            if warm {
+                EventLedger.count(fate, into: &result.warmup!)
+            } else {
+                let first = firstSentNanos[s]
+                result.scheduleLag.record(first - min(first, slots.intendedNanos[s]))
+            }
         }
         phases[s] = .free
         slots.release(slot)
         return fate
     }
 
-    /// A warmup event: counted in the totals as any other, and apart with its latencies in `result.warmup`.
-    private func countWarmup(_ s: Int, _ fate: Fate, at now: UInt64, into result: inout ThreadResult) {
-        if result.warmup == nil { result.warmup = WarmupPart() }
+    /// A sent warmup event's fate in the warmup's own counts (its latencies are recorded by `finish`).
+    private static func count(_ fate: Fate, into w: inout WarmupPart) {
+        w.sent &+= 1
         switch fate {
-        case .completed:
-            result.counters.completed &+= 1
-            result.warmup!.completed &+= 1
-            result.warmup!.responseTime.record(now - min(now, slots.intendedNanos[s]))
-            result.warmup!.serviceTime.record(now - slots.sentNanos[s])
-            if let intervals { intervals.record(response: now - min(now, slots.intendedNanos[s]), service: now - slots.sentNanos[s], at: now) }
-        case .timedOut:
-            result.counters.recordTimeout(atNanos: now)
-            result.warmup!.timeouts &+= 1
-        case .failed(let kind):
-            result.counters.recordError(kind, atNanos: now)
-            result.warmup!.errors &+= 1
-        case .cancelled:
-            result.counters.cancelled &+= 1
-            result.warmup!.cancelled &+= 1
-        case .notSent(let reason):
-            result.counters.recordNotSent(reason, atNanos: now)
+        case .completed: w.completed &+= 1
+        case .timedOut: w.timeouts &+= 1
+        case .failed: w.errors &+= 1
+        case .cancelled: w.cancelled &+= 1
+        case .notSent: preconditionFailure("a warmup event counted as sent was not sent")
         }
-        if fate.wasSent {
-            result.warmup!.sent &+= 1
-            if now > result.endNanos { result.endNanos = now }
-        }
-        phases[s] = .free
-        slots.release(Int32(s))
     }
 
     /// The pure mapping from what happened to what it counts as.

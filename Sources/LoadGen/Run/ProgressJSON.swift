@@ -17,14 +17,7 @@ struct ProgressJSON {
     /// Lines for the seconds just completed, with the totals the threads published by `now`.
     mutating func lines(_ seconds: [IntervalLog.Completed], cells: [ProgressCell], now: UInt64) -> String {
         guard !seconds.isEmpty else { return "" }
-        var totals = (sent: UInt64(0), completed: UInt64(0), timeouts: UInt64(0), errors: UInt64(0), notSent: UInt64(0))
-        for cell in cells {
-            totals.sent += cell.sent.load(ordering: .relaxed)
-            totals.completed += cell.completed.load(ordering: .relaxed)
-            totals.timeouts += cell.timeouts.load(ordering: .relaxed)
-            totals.errors += cell.errors.load(ordering: .relaxed)
-            totals.notSent += cell.notSent.load(ordering: .relaxed)
-        }
+        let totals = ProgressPrinter.Totals(cells)
         // The send rate over the time since the previous line (the totals are read now, not at the second's end).
         let span = Double(now > lastNanos ? now - lastNanos : 0) / 1e9
         let rate = span > 0 ? Double(totals.sent >= lastSent ? totals.sent - lastSent : 0) / span : 0

@@ -21,6 +21,7 @@ struct ProgressPrinter {
         var completed: UInt64 = 0
         var timeouts: UInt64 = 0
         var errors: UInt64 = 0
+        var notSent: UInt64 = 0
 
         var inFlight: UInt64 {
             let finished = completed + timeouts + errors
@@ -32,14 +33,7 @@ struct ProgressPrinter {
         guard enabled else { return }
         let now = Loop.nowNanos
         guard now >= nextNanos else { return }
-        var totals = Totals()
-        for cell in cells {
-            totals.sent += cell.sent.load(ordering: .relaxed)
-            totals.completed += cell.completed.load(ordering: .relaxed)
-            totals.timeouts += cell.timeouts.load(ordering: .relaxed)
-            totals.errors += cell.errors.load(ordering: .relaxed)
-        }
-        Console.error(line(totals, now: now))
+        Console.error(line(Totals(cells), now: now))
     }
 
     /// The line for `totals` at `now`, and the next line's schedule: the rate is what was sent since the previous
@@ -54,5 +48,19 @@ struct ProgressPrinter {
         while nextNanos <= now { nextNanos += 1_000_000_000 }
         return String(format: "[%6.1fs] sent %llu (%.0f/s)  completed %llu  timeouts %llu  errors %llu  in flight %llu\n",
                       elapsed, totals.sent, rate, totals.completed, totals.timeouts, totals.errors, totals.inFlight)
+    }
+}
+
+extension ProgressPrinter.Totals {
+    /// What the loop threads published last (an extension, so the memberwise initializer stays).
+    init(_ cells: [ProgressCell]) {
+        self.init()
+        for cell in cells {
+            sent += cell.sent.load(ordering: .relaxed)
+            completed += cell.completed.load(ordering: .relaxed)
+            timeouts += cell.timeouts.load(ordering: .relaxed)
+            errors += cell.errors.load(ordering: .relaxed)
+            notSent += cell.notSent.load(ordering: .relaxed)
+        }
     }
 }
