@@ -112,7 +112,9 @@ extension DNSIntegrationTests {
             let counted = rows.filter { $0[2] > 0 }
             #expect(p99.count == counted.count && top.count == counted.count)
             for (point, row) in zip(p99, counted) {
-                #expect(abs(point.y - row[3] / 1e6) <= row[3] / 1e6 * 1e-5, "p99 at \(row[0]) s: plotted \(point.y) ms, hdrh \(row[3]) ns")
+                // Within the bucket (3 significant digits): where p99 falls in an interval's top bucket, loadgen reports the
+                // interval's exact max and hdrh the bucket's top.
+                #expect(abs(point.y - row[3] / 1e6) <= row[3] / 1e6 / 500, "p99 at \(row[0]) s: plotted \(point.y) ms, hdrh \(row[3]) ns")
             }
             // hdrh reports the max bucket's value, the plot the interval's exact Interval_Max: within the bucket.
             for (point, row) in zip(top, counted) {
