@@ -12,9 +12,17 @@ struct LoadOptions: ParsableArguments {
     static let timeoutRange = (min: TimeSpan.millisecond, max: TimeSpan.hour)
 
     @Option(name: [.customShort("R"), .long],
-            help: ArgumentHelp("Events per second across all threads, open loop: 2500, 20k, 1.5M (at most 50M).", valueName: "N"),
-            transform: Rate.parser)
-    var rate: Rate?
+            help: ArgumentHelp("Events per second across all threads, open loop: 2500, 20k, 1.5M (at most 50M); A..B goes linearly from A to B over --ramp (else over --duration), then holds B.", valueName: "N"),
+            transform: RateArgument.parser)
+    var rate: RateArgument?
+
+    @Option(help: ArgumentHelp("With --rate A..B: reach B after DUR (with --rate B: from 0), then hold it; the run lasts DUR unless --duration or --count say otherwise. Reported per second.", valueName: "DUR"),
+            transform: TimeSpan.parser(from: .millisecond, to: LoadOptions.maxDuration))
+    var ramp: TimeSpan?
+
+    @Option(help: ArgumentHelp("Rates in turn, RATE@DUR separated by commas, a RATE may be A..B (a ramp) or 0 (a pause): 1000@10s,5k@10s,1k..20k@30s. The run lasts their sum unless --duration or --count say otherwise (the last rate holds). Reported per step.", valueName: "STEPS"),
+            transform: StepsArgument.parser)
+    var steps: [RateShape.Piece]?
 
     @Option(help: ArgumentHelp("One event every DUR (the same as --rate 1/DUR): 1ms, 250us, 0.5s; from 20ns (50M/s) to 30d.", valueName: "DUR"),
             transform: LoadOptions.intervalParser)
@@ -86,6 +94,21 @@ struct LoadOptions: ParsableArguments {
         /// This process's part of the global schedule (`requestedRate` is already its share).
         var shard = Shard.whole
         var startAt: StartTime?
+        /// The shaped rate as written (`--steps …`, `--rate A..B --ramp DUR`), for reports.
+        var shapeText: String?
+
+        /// The load of a run config, with the concurrency the command chose.
+        func settings(concurrency: Int) -> RunConfig.Load {
+            var steps: StepPlan?
+            if let pacer, let shape = pacer.shape {
+                let end = durationNanos ?? count.map { pacer.offsetNanos(ofEvent: $0) } ?? shape.lengthNanos
+                steps = StepPlan(shape: shape, endNanos: max(1, end))
+            }
+            return RunConfig.Load(pacer: pacer, requestedRate: requestedRate, count: count, durationNanos: durationNanos,
+                                  concurrency: concurrency, timeoutNanos: timeoutNanos, threads: threads,
+                                  tickNanos: effectiveTickNanos, shard: shard, startAt: startAt,
+                                  warmupNanos: warmupNanos, steps: steps, shapeText: shapeText)
+        }
 
         /// The tick to use: 0 (a wake-up per event) for precise pacing; for batch pacing the window given, else
         /// 1 ms, shortened so that up to 4,000 events/s per thread each event gets its own wake-up, and at higher
@@ -108,7 +131,7 @@ struct LoadOptions: ParsableArguments {
             throw ValidationError("--rate and --interval say the same thing; give one of them")
         }
         var result = Parsed(timeoutNanos: timeout?.nanos ?? 5_000_000_000, threads: Int(threads.value))
-        if let rate {
+        if case .rate(let rate)? = rate {
             result.pacer = rate.pacer
             result.requestedRate = rate.perSecond
         }
@@ -118,7 +141,11 @@ struct LoadOptions: ParsableArguments {
         }
         result.count = count?.value
         result.durationNanos = duration?.nanos
-        try checkScheduleSpan(result)
+        if let shape = try shape() {
+            try applyShape(shape, to: &result)
+        } else {
+            try checkScheduleSpan(result)
+        }
         if result.count == nil && result.durationNanos == nil { result.durationNanos = 10_000_000_000 }
         result.concurrency = concurrency.map { Int($0.value) }
         if let tick {
@@ -181,8 +208,12 @@ extension LoadOptions {
         }
     }
 
-    private func rateText(_ rate: Rate) -> String {
-        rate.denominator == 1 ? String(rate.numerator) : String(rate.perSecond)
+    private func rateText(_ rate: RateArgument?) -> String {
+        switch rate {
+        case .rate(let r)?: return r.denominator == 1 ? String(r.numerator) : String(r.perSecond)
+        case .range(let from, let to)?: return "\(Wording.rate(from))..\(Wording.rate(to))"
+        case nil: return ""
+        }
     }
 }
 

@@ -99,10 +99,7 @@ struct DNSCommand: ParsableCommand {
         try DNSCommand.reserveFiles(threads: parsed.threads, servers: found.servers.count + (connections.map { Int($0.value) } ?? 0))
         var config = RunConfig(
             kind: .dns,
-            load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
-                        durationNanos: parsed.durationNanos, concurrency: concurrency,
-                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos,
-                        shard: parsed.shard, startAt: parsed.startAt, warmupNanos: parsed.warmupNanos),
+            load: parsed.settings(concurrency: concurrency),
             output: try output.settings(threads: parsed.threads),
             targets: targets, threadsPerTarget: threadsPerTarget,
             dns: .init(servers: found.servers, serversByTarget: found.byTarget, serversSource: found.source,
@@ -203,6 +200,7 @@ struct DNSCommand: ParsableCommand {
             targetsSource: DNSCommand.source(config.dns!), transport: config.dns!.transport.rawValue,
             workload: config.dns!.questions.map { "\($0.template?.written ?? $0.name.description) \($0.type)" },
             thresholds: thresholds, shard: config.load.shard, startAt: config.load.startAt?.text,
-            warmupNanos: config.load.warmupNanos)
+            warmupNanos: config.load.warmupNanos,
+            shapeText: config.load.shapeText, steps: config.load.steps)
     }
 }

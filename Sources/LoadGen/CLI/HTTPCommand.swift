@@ -119,10 +119,7 @@ struct HTTPCommand: ParsableCommand {
         try HTTPCommand.reserveFiles(connections: connectionCount, threads: parsed.threads)
         return RunConfig(
             kind: http2 ? .http2 : .http1,
-            load: .init(pacer: parsed.pacer, requestedRate: parsed.requestedRate, count: parsed.count,
-                        durationNanos: parsed.durationNanos, concurrency: max(concurrency, parsed.threads),
-                        timeoutNanos: parsed.timeoutNanos, threads: parsed.threads, tickNanos: parsed.effectiveTickNanos,
-                        shard: parsed.shard, startAt: parsed.startAt, warmupNanos: parsed.warmupNanos),
+            load: parsed.settings(concurrency: max(concurrency, parsed.threads)),
             output: try output.settings(threads: parsed.threads),
             targets: namespaces, threadsPerTarget: threadsPerTarget,
             dns: nil,
@@ -265,6 +262,7 @@ struct HTTPCommand: ParsableCommand {
                 ? "\(http.connections) connections × \(http.streams) streams, \(http.tls == nil ? "h2c" : "h2 over TLS")"
                 : "\(http.connections) connections, \(http.keepAlive ? "keep-alive" : "one per request")",
             transport: http.tls == nil ? "tcp" : "tls", workload: [], thresholds: thresholds,
-            shard: config.load.shard, startAt: config.load.startAt?.text, warmupNanos: config.load.warmupNanos)
+            shard: config.load.shard, startAt: config.load.startAt?.text, warmupNanos: config.load.warmupNanos,
+            shapeText: config.load.shapeText, steps: config.load.steps)
     }
 }

@@ -58,11 +58,15 @@ enum JSONReport {
             ("per_thread", .array(result.threads.map(thread))),
             ("per_netns", .array(result.byNetns.map(netnsPart))),
         ]
-        if let warmup = header.warmupNanos { members.append(("warmup", JSONReport.warmup(result.warmup ?? WarmupPart(), nanos: warmup))) }
+        if let warmup = header.warmupNanos { members.append(("warmup", JSONReport.warmup(result.warmup ?? EventPart(), nanos: warmup))) }
         if !header.shard.isWhole {
             members.append(("shard", .object([("index", .int(Int64(header.shard.index))), ("count", .int(Int64(header.shard.count)))])))
         }
         if let startAt = header.startAt { members.append(("start_at", .string(startAt))) }
+        if let plan = header.steps, let parts = result.steps, parts.count == plan.windows.count {
+            members.append(("rate_shape", header.shapeText.map(JSON.string) ?? .null))
+            members.append(("steps", StepReport.json(plan, parts, runWindowNanos: UInt64(result.durationSeconds * 1e9))))
+        }
         if header.transport == "tls" || header.transport == "https" { members.append(("tls", TLSReport.json(result.tls))) }
         if header.kind == "http2" { members.append(("http2", http2(result.h2))) }
         return .object(members)
@@ -91,7 +95,7 @@ enum JSONReport {
     }
 
     /// The warmup's events apart (`--warmup`): its span, counts and latencies.
-    static func warmup(_ w: WarmupPart, nanos: UInt64) -> JSON {
+    static func warmup(_ w: EventPart, nanos: UInt64) -> JSON {
         .object([
             ("duration_s", precise(Double(nanos) / 1e9)),
             ("sent", .uint(w.sent)), ("completed", .uint(w.completed)), ("timeouts", .uint(w.timeouts)),

@@ -30,6 +30,9 @@ struct ReportHeader: Sendable {
     var startAt: String?
     /// `--warmup`: the first this-many ns of the schedule are reported apart.
     var warmupNanos: UInt64?
+    /// A shaped rate (`--steps`, `--ramp`) as written, and its report windows.
+    var shapeText: String?
+    var steps: StepPlan?
 
     /// The event noun for one event: "query", "request".
     var eventNounSingular: String { Wording.singular(eventNoun) }

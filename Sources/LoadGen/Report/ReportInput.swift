@@ -32,8 +32,8 @@ struct ReportInput {
     }
 
     /// A report's `warmup` object: its counts (within the document's totals) and histograms.
-    static func warmup(_ o: JSONInput.Object) throws(JSONInput.Failure) -> WarmupPart {
-        var w = WarmupPart()
+    static func warmup(_ o: JSONInput.Object) throws(JSONInput.Failure) -> EventPart {
+        var w = EventPart()
         (w.sent, w.completed, w.timeouts) = (try o.uint("sent"), try o.uint("completed"), try o.uint("timeouts"))
         (w.errors, w.cancelled) = (try o.uint("errors"), try o.uint("cancelled"))
         guard w.sent == w.completed + w.timeouts + w.errors + w.cancelled else {

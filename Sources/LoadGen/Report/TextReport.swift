@@ -8,6 +8,9 @@ enum TextReport {
         lines += setup(header, result)
         lines += counts(header, result, codeNames: codeNames)
         lines += latencies(header, result)
+        if let plan = header.steps, let parts = result.steps, parts.count == plan.windows.count {
+            lines += StepReport.text(plan, parts, shape: header.shapeText, runWindowNanos: UInt64(result.durationSeconds * 1e9))
+        }
         lines += thresholds(header.thresholds)
         lines.append(String(format: "  client CPU %.1f ms (%.2f ms per 1000 %@)", Double(result.cpuNanos) / 1e6,
                             result.cpuMillisPerThousand, header.eventNoun))
@@ -122,7 +125,7 @@ enum TextReport {
         lines.append("  service time (from the actual send)")
         lines += table(result.serviceTime)
         lines.append(scheduleLagLine(result.scheduleLag))
-        if let warmup = header.warmupNanos { lines.append(warmupLine(result.warmup ?? WarmupPart(), nanos: warmup, noun: header.eventNoun)) }
+        if let warmup = header.warmupNanos { lines.append(warmupLine(result.warmup ?? EventPart(), nanos: warmup, noun: header.eventNoun)) }
         if result.responseTime.overRange > 0 {
             lines.append("  \(Wording.count(result.responseTime.overRange, "latency", "latencies", grouped: false)) above the 1 h range \(result.responseTime.overRange == 1 ? "was" : "were") counted at its top")
         }
@@ -130,7 +133,7 @@ enum TextReport {
     }
 
     /// The warmup's events, counted in the totals above but not in the latencies.
-    static func warmupLine(_ w: WarmupPart, nanos: UInt64, noun: String) -> String {
+    static func warmupLine(_ w: EventPart, nanos: UInt64, noun: String) -> String {
         var line = "  warmup    the first \(TimeSpan(nanos: nanos)): sent \(w.sent)  completed \(w.completed)  timeouts \(w.timeouts)  errors \(w.errors)  cancelled \(w.cancelled)"
         if !w.responseTime.isEmpty {
             line += "; response p50 \(duration(Double(w.responseTime.percentileNanos(50))))  p99 \(duration(Double(w.responseTime.percentileNanos(99))))"

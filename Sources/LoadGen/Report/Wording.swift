@@ -35,4 +35,12 @@ enum Wording {
     static func percent(_ part: UInt64, of whole: UInt64) -> String {
         whole == 0 ? "0%" : String(format: "%.1f%%", Double(part) / Double(whole) * 100)
     }
+
+    /// A rate as a user writes it: whole numbers without decimals (`5000`), others with up to 3 (`0.5`).
+    static func rate(_ perSecond: Double) -> String {
+        var text = String(format: "%.3f", perSecond)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
 }

@@ -52,6 +52,8 @@ final class EventLedger {
     var intervals: IntervalRecorder?
     /// Events intended before this (monotonic ns) are the warmup's (`--warmup`); 0: no warmup.
     var warmupEndNanos: UInt64 = 0
+    /// The step windows of a shaped run (`--steps`, `--ramp`); nil without a shape.
+    var steps: StepRecorder?
     private let phases: UnsafeMutablePointer<Phase>
     /// When each slot's event was issued (its wait for a connection starts then).
     let issuedNanos: UnsafeMutablePointer<UInt64>
@@ -128,14 +130,15 @@ final class EventLedger {
         let fate = EventLedger.fate(of: outcome, sent: phase != .waiting)
         // A warmup event (`--warmup`) counts in the totals as any other; its latencies go apart.
         let warm = slots.intendedNanos[s] < warmupEndNanos
-        if warm && result.warmup == nil { result.warmup = WarmupPart() }
+        if warm && result.warmup == nil { result.warmup = EventPart() }
+        var (response, service): (UInt64, UInt64) = (0, 0)
         switch fate {
         case .completed(let code):
             // The code itself is counted by the caller (protocols keep dense arrays on the hot path).
             _ = code
             result.counters.completed &+= 1
-            let response = now - min(now, slots.intendedNanos[s])
-            let service = now - slots.sentNanos[s]
+            response = now - min(now, slots.intendedNanos[s])
+            service = now - slots.sentNanos[s]
             if warm {
                 result.warmup!.responseTime.record(response)
                 result.warmup!.serviceTime.record(service)
@@ -155,6 +158,7 @@ final class EventLedger {
         }
         if fate.wasSent {
             if now > result.endNanos { result.endNanos = now }
+            steps?.record(intendedNanos: slots.intendedNanos[s], fate, response: response, service: service)
             if warm {
                 EventLedger.count(fate, into: &result.warmup!)
             } else {
@@ -167,8 +171,9 @@ final class EventLedger {
         return fate
     }
 
-    /// A sent warmup event's fate in the warmup's own counts (its latencies are recorded by `finish`).
-    private static func count(_ fate: Fate, into w: inout WarmupPart) {
+    /// A sent event's fate in the counts of a part apart (the warmup's, a step's; its latencies are recorded
+    /// by the caller).
+    static func count(_ fate: Fate, into w: inout EventPart) {
         w.sent &+= 1
         switch fate {
         case .completed: w.completed &+= 1

@@ -30,6 +30,7 @@ class LoadWorker {
     private var timer: TickTimer?
     private let tickNanos: UInt64
     private let warmupNanos: UInt64?
+    private let stepPlan: StepPlan?
     /// The time the timer was last armed for: wake-ups keep a grid of at least `tickNanos` from it.
     private var lastWakeTarget: UInt64 = 0
     private let stop: StopSignal
@@ -61,6 +62,7 @@ class LoadWorker {
         timeoutNanos = config.load.timeoutNanos
         tickNanos = config.load.tickNanos
         warmupNanos = config.load.warmupNanos
+        stepPlan = config.load.steps
         stopGraceNanos = config.stopGraceNanos
         ledger = EventLedger(capacity: max(1, plan.maxInFlight))
         slots = ledger.slots
@@ -122,6 +124,7 @@ class LoadWorker {
         origin = originNanos
         lastWakeTarget = originNanos
         if let warmup = warmupNanos { ledger.warmupEndNanos = originNanos &+ warmup }
+        if let stepPlan { ledger.steps = StepRecorder(plan: stepPlan, origin: originNanos) }
         if let hlog {
             ledger.intervals = IntervalRecorder(log: hlog, thread: result.threadIndex, origin: originNanos)
         }
@@ -348,6 +351,10 @@ class LoadWorker {
             result.counters.codes[code, default: 0] += codeTable[code]
         }
         finishResult()
+        if let steps = ledger.steps, let pacer = scheduler.plan.pacer {
+            let intended = steps.plan.intended(pacer: pacer, plan: scheduler.plan, threadIntended: result.counters.intended)
+            result.steps = steps.finish(intended: intended)
+        }
         ledger.intervals?.finish()
         ledger.intervals = nil
         progress.publish(result.counters)

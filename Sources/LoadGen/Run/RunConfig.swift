@@ -22,6 +22,10 @@ struct RunConfig: Sendable {
         var startAt: StartTime?
         /// `--warmup`: events intended in the first this-many ns are counted but kept out of the histograms.
         var warmupNanos: UInt64?
+        /// A shaped run's report windows (`--steps`, `--ramp`); nil for a constant rate.
+        var steps: StepPlan?
+        /// The shape as written, for reports.
+        var shapeText: String?
     }
 
     struct Output: Sendable {

@@ -1,10 +1,12 @@
 /// Open-loop schedule math: event `i` of the whole run is intended at `i × period` after the origin, where the
 /// period is an exact fraction of nanoseconds. Pure; computed from the event index, never accumulated, so it
-/// cannot drift.
+/// cannot drift. With a `RateShape` (ramps, steps) the shape's schedule replaces the constant one.
 struct Pacer: Sendable, Equatable {
-    /// period = periodNumerator / periodDenominator nanoseconds.
+    /// period = periodNumerator / periodDenominator nanoseconds (a constant rate; unused with a shape).
     let periodNumerator: UInt64
     let periodDenominator: UInt64
+    /// A rate that changes over the run; nil: the constant rate above.
+    private(set) var shape: RateShape?
 
     /// `perSecond` events a second, given as the fraction `numerator / denominator`.
     /// The period 10⁹·denominator / numerator ns is reduced by the common factor of 10⁹ and the numerator first,
@@ -26,11 +28,17 @@ struct Pacer: Sendable, Equatable {
         periodDenominator = 1
     }
 
+    /// Events on the schedule of `shape`.
+    init(shape: RateShape) {
+        periodNumerator = 1_000_000_000
+        periodDenominator = max(1, UInt64(shape.peakRate.rounded(.up)))
+        self.shape = shape
+    }
+
     /// The same schedule `factor` times as fast (a rate given per target, for several targets).
     func scaled(by factor: UInt64) -> Pacer {
-        var pacer = self
-        pacer = Pacer(periodNumerator: periodNumerator, periodDenominator: periodDenominator * factor)
-        return pacer
+        if let shape { return Pacer(shape: shape.scaled(by: Double(factor))) }
+        return Pacer(periodNumerator: periodNumerator, periodDenominator: periodDenominator * factor)
     }
 
     private init(periodNumerator: UInt64, periodDenominator: UInt64) {
@@ -38,12 +46,13 @@ struct Pacer: Sendable, Equatable {
         self.periodDenominator = periodDenominator
     }
 
-    /// Events per second.
-    var rate: Double { Double(periodDenominator) * 1e9 / Double(periodNumerator) }
+    /// Events per second; with a shape, its peak.
+    var rate: Double { shape?.peakRate ?? Double(periodDenominator) * 1e9 / Double(periodNumerator) }
 
     /// Nanoseconds from the origin to event `index`'s intended time (rounded down).
     @inline(__always)
     func offsetNanos(ofEvent index: UInt64) -> UInt64 {
+        if let shape { return shape.offsetNanos(ofEvent: index) }
         let product = index.multipliedFullWidth(by: periodNumerator)
         let (quotient, _) = periodDenominator.dividingFullWidth(product)
         return quotient
@@ -53,6 +62,7 @@ struct Pacer: Sendable, Equatable {
     /// with `offsetNanos(ofEvent:)`: the events k with floor(k·N/D) ≤ t, that is k ≤ ((t+1)·D − 1) / N.
     @inline(__always)
     func eventsDue(atOffset offsetNanos: UInt64) -> UInt64 {
+        if let shape { return shape.eventsDue(atOffset: offsetNanos) }
         var (high, low) = (offsetNanos &+ 1).multipliedFullWidth(by: periodDenominator)
         if offsetNanos == .max { high = periodDenominator; low = 0 }
         // Subtract 1 with borrow.

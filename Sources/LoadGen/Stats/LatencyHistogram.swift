@@ -9,13 +9,22 @@ struct LatencyHistogram: Sendable {
     static let lowestNanos: UInt64 = 1
     static let highestNanos: UInt64 = 3_600_000_000_000
 
-    private(set) var histogram = Histogram<UInt64>(
-        lowestDiscernibleValue: LatencyHistogram.lowestNanos,
-        highestTrackableValue: LatencyHistogram.highestNanos,
-        numberOfSignificantValueDigits: .three)
+    private(set) var histogram: Histogram<UInt64>
     private(set) var overRange: UInt64 = 0
     private var sum: Double = 0
     private var sumOfSquares: Double = 0
+
+    init() { self.init(digits: .three) }
+
+    /// Two significant digits (1% buckets) over the same range: an eighth of the memory, for the many small
+    /// histograms of a shaped run's steps.
+    static func coarse() -> LatencyHistogram { LatencyHistogram(digits: .two) }
+
+    private init(digits: SignificantDigits) {
+        histogram = Histogram<UInt64>(lowestDiscernibleValue: LatencyHistogram.lowestNanos,
+                                      highestTrackableValue: LatencyHistogram.highestNanos,
+                                      numberOfSignificantValueDigits: digits)
+    }
 
     @inline(__always)
     mutating func record(_ nanos: UInt64) {
@@ -69,6 +78,7 @@ extension LatencyHistogram {
 
     /// An empty histogram that only counts `overRange` values beyond its range (restored from a report).
     init(overRangeOnly: UInt64) {
+        self.init()
         overRange = overRangeOnly
     }
 
@@ -79,6 +89,7 @@ extension LatencyHistogram {
     /// value (clamped to this range).
     init(decoded: HdrEncoding.Decoded, minNanos: UInt64, maxNanos: UInt64, meanNanos: Double, stdDeviationNanos: Double,
          overRange: UInt64) {
+        self.init()
         let layout = decoded.layout
         let last = decoded.buckets.count - 1
         for (i, bucket) in decoded.buckets.enumerated() {

@@ -5,7 +5,9 @@ struct RunResult: Sendable {
     var responseTime = LatencyHistogram()
     var serviceTime = LatencyHistogram()
     var scheduleLag = LatencyHistogram()
-    var warmup: WarmupPart?
+    var warmup: EventPart?
+    /// A shaped run's step windows, summed over the threads.
+    var steps: [StepPart]?
     var originNanos: UInt64
     var firstSentNanos: UInt64 = 0
     var lastSentNanos: UInt64 = 0
@@ -35,13 +37,14 @@ struct RunResult: Sendable {
         self.endNanos = endNanos
         self.windowNanos = windowNanos
         self.interrupted = interrupted
+        steps = StepPart.merge(threads.compactMap(\.steps))
         for t in threads {
             counters.add(t.counters)
             responseTime.add(t.responseTime)
             serviceTime.add(t.serviceTime)
             scheduleLag.add(t.scheduleLag)
             if let part = t.warmup {
-                if warmup == nil { warmup = WarmupPart() }
+                if warmup == nil { warmup = EventPart() }
                 warmup!.add(part)
             }
             // Wrapping: read-back reports (loadgen merge) may list any number of threads near the time limit.

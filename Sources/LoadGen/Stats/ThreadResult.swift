@@ -14,7 +14,9 @@ struct ThreadResult: Sendable {
     var scheduleLag = LatencyHistogram()
     /// The warmup's events (`--warmup`), apart: the histograms above leave them out. Nil until the first one ends
     /// (its two histograms are not allocated in runs without a warmup).
-    var warmup: WarmupPart?
+    var warmup: EventPart?
+    /// A shaped run's step windows (`StepPlan`), in order; nil without a shape.
+    var steps: [StepPart]?
     /// Monotonic times of the first and last send, 0 when nothing was sent.
     var firstSentNanos: UInt64 = 0
     var lastSentNanos: UInt64 = 0

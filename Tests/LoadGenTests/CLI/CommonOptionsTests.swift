@@ -220,7 +220,7 @@ import Testing
 
     @Test func valuesAreTypedWhenParsed() throws {
         let options = try LoadOptions.parse(["-R", "1.5k", "-n", "10k", "-d", "2m", "--timeout", "250ms", "-t", "2"])
-        #expect(options.rate == Rate(argument: "1500"))
+        #expect(options.rate == .rate(Rate(argument: "1500")!))
         #expect(options.count == Count(10_000))
         #expect(options.duration == TimeSpan(nanos: 120_000_000_000))
         #expect(options.timeout == TimeSpan(nanos: 250_000_000))
