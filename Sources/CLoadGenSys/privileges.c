@@ -47,6 +47,13 @@ int CLoadGenSys_switch_identity(uid_t uid, gid_t gid, const gid_t *groups, int n
     return 0;
 }
 
+int CLoadGenSys_thread_switch_identity(uid_t uid, gid_t gid, const gid_t *groups, int ngroups) {
+    if (syscall(SYS_setgroups, (size_t)ngroups, groups) != 0) return -errno;
+    if (syscall(SYS_setresgid, gid, gid, gid) != 0) return -errno;
+    if (syscall(SYS_setresuid, uid, uid, uid) != 0) return -errno;
+    return 0;
+}
+
 int CLoadGenSys_thread_privileges(CLoadGenSys_privileges *out) {
     struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];

@@ -101,6 +101,9 @@ int CLoadGenSys_thread_restrict(void);
 int CLoadGenSys_thread_clear_capabilities(void);
 /* Whole process (glibc applies it to every thread): setgroups, then setresgid, then setresuid. 0 or -errno. */
 int CLoadGenSys_switch_identity(uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
+/* The same for the calling thread only (raw system calls: credentials are per thread in the kernel), leaving the
+   process's other threads as they are. Returns 0 or -errno. */
+int CLoadGenSys_thread_switch_identity(uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
 /* What the calling thread holds. */
 typedef struct CLoadGenSys_privileges {
     uint64_t effective, permitted, inheritable, bounding, ambient;

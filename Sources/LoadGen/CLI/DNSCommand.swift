@@ -68,11 +68,21 @@ struct DNSCommand: ParsableCommand {
     @OptionGroup(title: "TLS (--transport tls|https)") var tls: TLSOptions
 
     @OptionGroup(title: "Thresholds (exit 4 when one is breached)") var thresholds: ThresholdOptions
+    @OptionGroup(title: "Max-throughput search") var findMax: FindMaxOptions
 
     func run() throws {
         let plan = try privileges.plan()
         var config = try makeConfig()
         config.privileges = plan
+        if let search = try findMax.settings(load, thresholds: thresholds) {
+            CLoadGenSys_hold_stop_signals()
+            // Each step's rate needs room for a timeout's worth of queries, as a run at that rate would have.
+            let given = load.concurrency != nil
+            try FindMax.runAndReport(config, search, concurrency: { rate in
+                given ? config.load.concurrency : DNSCommand.openLoopConcurrency(rate: rate, timeoutNanos: config.load.timeoutNanos, threads: config.load.threads)
+            }, header: { DNSCommand.header(config: $0) }, codeNames: DNSRcode.name)
+            return
+        }
         let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
         // A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
         CLoadGenSys_hold_stop_signals()
@@ -129,8 +139,7 @@ struct DNSCommand: ParsableCommand {
     static func concurrency(_ parsed: LoadOptions.Parsed) throws(ValidationError) -> Int {
         var concurrency = 100
         if let rate = parsed.requestedRate {
-            let perThread = rate * Double(parsed.timeoutNanos) / 1e9 / Double(parsed.threads)
-            concurrency = Int(min(Double(IDAllocator.space), max(10_000, perThread.rounded(.up)))) * parsed.threads
+            concurrency = openLoopConcurrency(rate: rate, timeoutNanos: parsed.timeoutNanos, threads: parsed.threads)
         }
         guard let given = parsed.concurrency else { return max(concurrency, parsed.threads) }
         guard given >= parsed.threads else {
@@ -141,6 +150,12 @@ struct DNSCommand: ParsableCommand {
             throw ValidationError("--concurrency \(given): at most 65,536 queries can be in flight per thread (16-bit DNS IDs); add --threads \((given + IDAllocator.space - 1) / IDAllocator.space) or more")
         }
         return given
+    }
+
+    /// Open loop: room for every query of one timeout per thread, from 10,000 up to the 16-bit ID space.
+    static func openLoopConcurrency(rate: Double, timeoutNanos: UInt64, threads: Int) -> Int {
+        let perThread = rate * Double(timeoutNanos) / 1e9 / Double(threads)
+        return Int(min(Double(IDAllocator.space), max(10_000, perThread.rounded(.up)))) * threads
     }
 
     /// Raises RLIMIT_NOFILE for one UDP (or TCP) socket per server and thread, plus the loops' own descriptors.

@@ -69,11 +69,18 @@ struct HTTPCommand: ParsableCommand {
     var connectTimeout: TimeSpan?
 
     @OptionGroup(title: "Thresholds (exit 4 when one is breached)") var thresholds: ThresholdOptions
+    @OptionGroup(title: "Max-throughput search") var findMax: FindMaxOptions
 
     func run() throws {
         let plan = try privileges.plan()
         var config = try makeConfig()
         config.privileges = plan
+        if let search = try findMax.settings(load, thresholds: thresholds) {
+            CLoadGenSys_hold_stop_signals()
+            try FindMax.runAndReport(config, search, concurrency: { _ in config.load.concurrency },
+                                     header: { HTTPCommand.header(config: $0) }, codeNames: { String($0) })
+            return
+        }
         let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
         // A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
         CLoadGenSys_hold_stop_signals()

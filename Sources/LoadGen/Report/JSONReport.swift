@@ -63,6 +63,7 @@ enum JSONReport {
             members.append(("shard", .object([("index", .int(Int64(header.shard.index))), ("count", .int(Int64(header.shard.count)))])))
         }
         if let startAt = header.startAt { members.append(("start_at", .string(startAt))) }
+        if let findMax = header.findMax { members.append(("find_max", FindMaxReport.json(findMax))) }
         if let plan = header.steps, let parts = result.steps, parts.count == plan.windows.count {
             members.append(("rate_shape", header.shapeText.map(JSON.string) ?? .null))
             members.append(("steps", StepReport.json(plan, parts, runWindowNanos: UInt64(result.durationSeconds * 1e9))))

@@ -33,6 +33,8 @@ struct ReportHeader: Sendable {
     /// A shaped rate (`--steps`, `--ramp`) as written, and its report windows.
     var shapeText: String?
     var steps: StepPlan?
+    /// `--find-max`: what the search found; the rest of the report is the step at the highest rate that held.
+    var findMax: FindMaxSummary?
 
     /// The event noun for one event: "query", "request".
     var eventNounSingular: String { Wording.singular(eventNoun) }

@@ -53,7 +53,7 @@ enum StepReport {
         var lines = ["  steps     \(shape ?? "shaped rate"); by intended time (response time p50 / p99 / max)"]
         let titles = ["step", "from", "to", "requested", "achieved", "intended", "sent", "not_sent", "completed",
                       "timeouts", "errors", "p50", "p99", "max"]
-        lines.append("  " + zip(titles, widths).map { pad($0, $1) }.joined(separator: " "))
+        lines.append("  " + zip(titles, widths).map { Wording.pad($0, $1) }.joined(separator: " "))
         for (window, part) in zip(plan.windows, parts) {
             let requested = window.fromRate == window.toRate
                 ? Wording.rate(window.fromRate) : "\(Wording.rate(window.fromRate))..\(Wording.rate(window.toRate))"
@@ -68,7 +68,7 @@ enum StepReport {
                 String(part.intended), String(part.events.sent), String(part.notSent), String(part.events.completed),
                 String(part.events.timeouts), String(part.events.errors), latency[0], latency[1], latency[2],
             ]
-            lines.append("  " + zip(cells, widths).map { pad($0, $1) }.joined(separator: " "))
+            lines.append("  " + zip(cells, widths).map { Wording.pad($0, $1) }.joined(separator: " "))
         }
         return lines
     }
@@ -76,8 +76,4 @@ enum StepReport {
     private static let widths = [6, 9, 9, 11, 10, 9, 9, 9, 9, 9, 9, 9, 9, 9]
 
     private static func seconds(_ nanos: UInt64) -> String { String(format: "%.3fs", Double(nanos) / 1e9) }
-
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
-    }
 }

@@ -8,6 +8,7 @@ enum TextReport {
         lines += setup(header, result)
         lines += counts(header, result, codeNames: codeNames)
         lines += latencies(header, result)
+        if let findMax = header.findMax { lines += FindMaxReport.text(findMax) }
         if let plan = header.steps, let parts = result.steps, parts.count == plan.windows.count {
             lines += StepReport.text(plan, parts, shape: header.shapeText, runWindowNanos: UInt64(result.durationSeconds * 1e9))
         }

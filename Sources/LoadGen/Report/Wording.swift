@@ -43,4 +43,9 @@ enum Wording {
         if text.hasSuffix(".") { text.removeLast() }
         return text
     }
+
+    /// `text` right-aligned in a column `width` wide (never cut).
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+    }
 }

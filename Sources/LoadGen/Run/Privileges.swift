@@ -44,14 +44,18 @@ final class PrivilegeDrop: @unchecked Sendable {
     private enum Outcome { case dropped, failed(String), aborted }
 
     let plan: PrivilegePlan
+    /// `--find-max`: only the loop threads give up their privileges, each switching its own identity; the main
+    /// thread, which reads no network input, keeps them to enter the namespaces again for the next step.
+    let loopThreadsOnly: Bool
     private let condition = NSCondition()
     private let expected: Int
     private var arrived = 0
     private var left = 0
     private var outcome: Outcome?
 
-    init(plan: PrivilegePlan, threads: Int) {
+    init(plan: PrivilegePlan, threads: Int, loopThreadsOnly: Bool = false) {
         self.plan = plan
+        self.loopThreadsOnly = loopThreadsOnly
         expected = threads
     }
 
@@ -75,6 +79,12 @@ final class PrivilegeDrop: @unchecked Sendable {
         case .failed(let why): throw RunFailure(why)
         case .dropped:
             if restricted != 0 { throw RunFailure("setting no_new_privs: \(String(cString: strerror(-restricted)))") }
+            if loopThreadsOnly, case .switchUser(let user) = plan {
+                let rc = user.groups.withUnsafeBufferPointer {
+                    CLoadGenSys_thread_switch_identity(user.uid, user.gid, $0.baseAddress, Int32($0.count))
+                }
+                if rc != 0 { throw RunFailure("switching to user \(user.name) (uid \(user.uid), gid \(user.gid)): \(String(cString: strerror(-rc)))") }
+            }
             try clearAndCheckThisThread()
         }
     }
@@ -94,7 +104,7 @@ final class PrivilegeDrop: @unchecked Sendable {
         condition.lock()
         while arrived + left < expected && outcome == nil { condition.wait() }
         if outcome == nil {
-            outcome = left > 0 ? .aborted : dropOnMainThread()
+            outcome = left > 0 ? .aborted : loopThreadsOnly ? .dropped : dropOnMainThread()
         }
         condition.broadcast()
         condition.unlock()

@@ -112,6 +112,9 @@ struct RunConfig: Sendable {
     var http: HTTP?
     /// What the run gives up once every loop thread is in its netns (`--user`, `--no-drop-privileges`).
     var privileges = PrivilegePlan.keep
+    /// Only the loop threads give up the privileges (`--find-max`, whose main thread enters the namespaces anew for
+    /// each step; it reads no network input).
+    var privilegesOnLoopThreadsOnly = false
 
     /// The target index of loop thread `index`.
     func target(ofThread index: Int) -> Int { index / max(1, threadsPerTarget) }

@@ -10,7 +10,8 @@ enum Runner {
         CLoadGenSys_block_stop_signals()
         let gate = StartGate(threads: config.load.threads)
         let stop = StopSignal()
-        let privileges = PrivilegeDrop(plan: config.privileges, threads: config.load.threads)
+        let privileges = PrivilegeDrop(plan: config.privileges, threads: config.load.threads,
+                                       loopThreadsOnly: config.privilegesOnLoopThreadsOnly)
         let threads = (0..<config.load.threads).map {
             LoadThread(index: $0, config: config, gate: gate, stop: stop, privileges: privileges)
         }

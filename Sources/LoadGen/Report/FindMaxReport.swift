@@ -1,0 +1,80 @@
+import Foundation
+
+/// What `--find-max` found: the highest rate that held and every step it tried, in order. The report around it is
+/// the full report of the step at that rate.
+struct FindMaxSummary: Sendable {
+    struct Row: Sendable {
+        let rate: Double
+        let intended: UInt64
+        let sent: UInt64
+        let completed: UInt64
+        let timeouts: UInt64
+        let errors: UInt64
+        let notSent: UInt64
+        let achievedRate: Double
+        let loss: Double
+        let p50Nanos: UInt64
+        let p99Nanos: UInt64
+        let maxNanos: UInt64
+        /// nil: held.
+        let failure: String?
+    }
+
+    let maxRate: Double?
+    let maxLoss: Double
+    let stepSeconds: Double
+    let latencyLimits: [Threshold]
+    let rows: [Row]
+
+    init(_ steps: [FindMax.Step], _ settings: FindMax.Settings) {
+        maxRate = steps.filter(\.held).map(\.rate).max()
+        maxLoss = settings.maxLoss
+        stepSeconds = Double(settings.stepNanos) / 1e9
+        latencyLimits = settings.latencyLimits
+        rows = steps.map { step in
+            let c = step.result.counters, h = step.result.responseTime
+            return Row(rate: step.rate, intended: c.intended, sent: c.sent, completed: c.completed, timeouts: c.timeouts,
+                       errors: c.errors, notSent: c.notSent, achievedRate: step.result.achievedRate, loss: step.loss,
+                       p50Nanos: h.percentileNanos(50), p99Nanos: h.percentileNanos(99), maxNanos: h.maxNanos,
+                       failure: step.failure)
+        }
+    }
+}
+
+enum FindMaxReport {
+    static func json(_ s: FindMaxSummary) -> JSON {
+        .object([
+            ("max_rate", s.maxRate.map(JSON.double) ?? .null),
+            ("max_loss", .double(s.maxLoss)),
+            ("max_latency", .object(s.latencyLimits.map { ($0.name, .double($0.limit)) })),
+            ("step_duration_s", .double(s.stepSeconds)),
+            ("steps", .array(s.rows.map { row in
+                .object([
+                    ("rate", .double(row.rate)), ("intended", .uint(row.intended)), ("sent", .uint(row.sent)),
+                    ("completed", .uint(row.completed)), ("timeouts", .uint(row.timeouts)), ("errors", .uint(row.errors)),
+                    ("not_sent", .uint(row.notSent)), ("achieved_rate", .double(row.achievedRate)), ("loss", .double(row.loss)),
+                    ("latency_us", .object([("p50", .double(Double(row.p50Nanos) / 1000)), ("p99", .double(Double(row.p99Nanos) / 1000)),
+                                            ("max", .double(Double(row.maxNanos) / 1000))])),
+                    ("held", .bool(row.failure == nil)), ("failure", row.failure.map(JSON.string) ?? .null),
+                ])
+            })),
+        ])
+    }
+
+    static func text(_ s: FindMaxSummary) -> [String] {
+        let found = s.maxRate.map { "\(Wording.rate($0))/s is the highest rate that held" } ?? "no rate held"
+        var lines = ["  find-max  \(found) (steps of \(String(format: "%g", s.stepSeconds)) s; a step holds with loss at most \(Wording.rate(s.maxLoss * 100))%\(s.latencyLimits.isEmpty ? "" : " and its latency limits"))"]
+        lines.append("      rate    achieved      sent  completed  timeouts    errors  not_sent     loss        p50        p99        max  verdict")
+        for row in s.rows {
+            let cells = [
+                Wording.pad(Wording.rate(row.rate), 10), Wording.pad(String(format: "%.1f", row.achievedRate), 11), Wording.pad(String(row.sent), 9),
+                Wording.pad(String(row.completed), 10), Wording.pad(String(row.timeouts), 9), Wording.pad(String(row.errors), 9), Wording.pad(String(row.notSent), 9),
+                Wording.pad(String(format: "%.3f%%", row.loss * 100), 8),
+                Wording.pad(TextReport.duration(Double(row.p50Nanos)), 10), Wording.pad(TextReport.duration(Double(row.p99Nanos)), 10),
+                Wording.pad(TextReport.duration(Double(row.maxNanos)), 10), " " + (row.failure.map { "failed: \($0)" } ?? "held"),
+            ]
+            lines.append("  " + cells.joined(separator: " "))
+        }
+        return lines
+    }
+}
