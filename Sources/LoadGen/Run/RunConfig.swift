@@ -108,6 +108,15 @@ struct RunConfig: Sendable {
     var http: HTTP?
     /// What the run gives up once every loop thread is in its netns (`--user`, `--no-drop-privileges`).
     var privileges = PrivilegePlan.keep
+    /// In a scenario (`loadgen run`): which stream this config is; nil for a single command's run.
+    var stream: StreamID?
+
+    /// A scenario stream: its name marks its event records; its index places its interval-log lanes after the
+    /// previous streams' (one lane per stream and thread, as every worker hands in its own seconds).
+    struct StreamID: Sendable {
+        var name: String
+        var index: Int
+    }
 
     /// The target index of loop thread `index`.
     func target(ofThread index: Int) -> Int { index / max(1, threadsPerTarget) }
