@@ -43,7 +43,7 @@ class LoadWorker {
     private let eventLog: EventLog?
     private let tid = Int(CLoadGenSys_gettid())
     /// The scenario stream's name, written into each event record (nil outside `loadgen run`).
-    private let streamName: String?
+    final let streamName: String?
     /// This worker's lane of the interval log: its thread, after the lanes of earlier streams.
     private let hlogLane: Int
     /// Counts of the answer codes below `denseCodes` (see `countCode`).
