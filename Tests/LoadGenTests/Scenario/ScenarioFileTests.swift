@@ -86,6 +86,29 @@ import Testing
         #expect(lines.map { $0.first } == ["--rate=1500", "--rate=750", "--rate=600"])
     }
 
+    /// The README's example: its command lines, and (without its netns and events file) every stream accepted by
+    /// its command.
+    @Test func readmeExample() throws {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { root.deleteLastPathComponent() }
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "## Mixed scenarios"))
+        let start = try #require(readme.range(of: "```yaml\n", range: section.upperBound..<readme.endIndex))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let text = String(readme[start.upperBound..<end.lowerBound])
+        let lines = try Self.lines(text)
+        #expect(lines[0] == ["--netns=bench", "--duration=30s", "--rate=1500", "--server=127.0.0.1", "--name=q{seq}.example.test"])
+        #expect(lines[1] == ["--netns=bench", "--duration=30s", "--rate=1000", "--connections=4", "--", "http://127.0.0.1:8080/"])
+        #expect(lines[2] == ["--http2", "--netns=bench", "--duration=30s", "--rate=300", "--count=5000", "--connections=2", "--streams=50",
+                             "--method=POST", "--header=Content-Type: application/json", "--body={\"q\": 1}", "--",
+                             "http://127.0.0.1:8081/api"])
+        let local = text.split(separator: "\n").filter { !$0.hasPrefix("netns:") && !$0.hasPrefix("events:") }
+        let plan = try ScenarioPlan(file: Self.file(local.joined(separator: "\n")))
+        #expect(plan.configs.map(\.kind) == [.dns, .http1, .http2])
+        #expect(plan.configs.map(\.load.requestedRate) == [1500, 1000, 300])
+        #expect(plan.configs.map { $0.stream?.name } == ["dns", "web", "api"])
+    }
+
     @Test func threadCPUIsSplitByEventsSent() {
         #expect(LoadThread.cpuShares(1000, sent: [7]) == [1000])
         #expect(LoadThread.cpuShares(1000, sent: [0, 0]) == [1000, 0])
