@@ -13,8 +13,8 @@ struct RunCommand: ParsableCommand {
         rate: when streams take a share: of it. Each stream under streams: has a unique name, a kind (\
         \(StreamKind.all.map(\.name).joined(separator: ", "))), its rate: (or share:) and the long options of its \
         kind's command as keys (dns: `loadgen dns`, http1: `loadgen http`, http2: `loadgen http --http2`); lists \
-        repeat a flag, true gives a bare flag, urls: are the URLs. Top-level load keys (duration, count, timeout, \
-        …) apply to every stream unless the stream sets its own.
+        repeat a flag, true gives a bare flag, urls: are the URLs, names: the DNS names (name: is the stream's). \
+        Top-level load keys (duration, count, timeout, …) apply to every stream unless the stream sets its own.
         Example:
           netns: bench
           duration: 30s
