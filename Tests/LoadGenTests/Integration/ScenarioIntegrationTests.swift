@@ -94,6 +94,31 @@ extension DNSIntegrationTests {
             }
         }
 
+        @Test("a stream's threshold is its own: breached in one stream, exit 4 naming it, after the whole report")
+        func thresholdPerStream() async throws {
+            try await DNSRun.withKnot { ns, port, _ in
+                let directory = try TemporaryDirectory.make(prefix: "scenario")
+                defer { try? FileManager.default.removeItem(at: directory) }
+                let file = try ScenarioRun.write(directory, """
+                netns: \(ns.name)
+                count: 200
+                json: true
+                quiet: true
+                streams:
+                  - {name: strict, kind: dns, rate: 1000, server: '127.0.0.1:\(port)', names: \(KnotServer.existingName), max-latency: p50=1us}
+                  - {name: easy, kind: dns, rate: 500, server: '127.0.0.1:\(port)', names: \(KnotServer.existingName), max-error-ratio: 0.5}
+                """)
+                let run = try await LoadGen.run(["run", file], deadline: 20)
+                let streams = try ScenarioRun.streams(try run.report(exitCode: 4))
+                let held = try streams.map { stream in
+                    try #require(stream.object["thresholds"] as? [[String: Any]]).map { $0["held"] as? Bool }
+                }
+                #expect(held == [[false], [true]], "\(streams)")
+                #expect(run.stderr.contains("stream 'strict': 1 threshold breached: max_latency_p50"), "stderr: \(run.stderr)")
+                #expect(!run.stderr.contains("'easy'"), "stderr: \(run.stderr)")
+            }
+        }
+
         @Test("a bad scenario file: exit 2 with FILE:LINE: key 'K': the stream and the command's reason, nothing run")
         func badFileExitsTwo() async throws {
             let directory = try TemporaryDirectory.make(prefix: "scenario")
