@@ -11,7 +11,7 @@ struct LoadGenCommand: ParsableCommand {
         commandName: "loadgen",
         abstract: "Generate DNS and HTTP load from inside a network namespace, at a controlled rate, with honest latency histograms.",
         version: LoadGenVersion.current,
-        subcommands: [DNSCommand.self, HTTPCommand.self, EventgenCommand.self, VerifyCommand.self, MergeCommand.self, PlotCommand.self, K8sCommand.self]
+        subcommands: [DNSCommand.self, HTTPCommand.self, RunCommand.self, EventgenCommand.self, VerifyCommand.self, MergeCommand.self, PlotCommand.self, K8sCommand.self]
     )
 
     static func main() {
@@ -22,7 +22,7 @@ struct LoadGenCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
-            if !(command is DNSCommand || command is HTTPCommand || command is EventgenCommand) {
+            if !(command is DNSCommand || command is HTTPCommand || command is RunCommand || command is EventgenCommand) {
                 CLoadGenSys_default_stop_signals()
             }
             try command.run()

@@ -171,7 +171,8 @@ final class HTTP2Worker: PooledWorker {
             record.field("connection", connection.number)
             describeTLS(connection.tls, group: connection.group, into: &record)
         }
-        record.field("stream", Int(slotStream[s]))
+        // In a scenario `stream` names the scenario's stream; the HTTP/2 stream ID moves aside.
+        record.field(streamName == nil ? "stream" : "h2_stream", Int(slotStream[s]))
         record.field("dst", endpointNames[endpoints.groupOfTarget[target]])
     }
 }

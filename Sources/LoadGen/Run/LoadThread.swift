@@ -1,25 +1,32 @@
 import CLoadGenSys
 import Glibc
 
-/// One loop thread: enters the target netns, waits for the privilege drop, builds its loop and worker, waits at
-/// the start gate, runs, and leaves a `ThreadResult`. The result is read by the main thread only after `join()`.
+/// One loop thread: enters the target netns, waits for the privilege drop, builds its loop and a worker per
+/// stream (one, or a scenario's several, each with its own timer and schedule on the one loop), waits at the
+/// start gate, runs, and leaves a `ThreadResult` per stream. The results are read by the main thread only after
+/// `join()`.
 final class LoadThread: @unchecked Sendable {
     let index: Int
-    private let config: RunConfig
+    /// The streams' configs; they share the targets, threads and pacing (the first one's are used for those).
+    private let configs: [RunConfig]
+    private var config: RunConfig { configs[0] }
     private let gate: StartGate
     private let stop: StopSignal
     private let privileges: PrivilegeDrop
-    let progress = ProgressCell()
+    /// One per stream; the first also says when the thread finished.
+    let cells: [ProgressCell]
+    var progress: ProgressCell { cells[0] }
     private var thread = pthread_t()
-    private(set) var result: ThreadResult?
+    private(set) var results: [ThreadResult]?
 
-    init(index: Int, config: RunConfig, gate: StartGate, stop: StopSignal,
+    init(index: Int, streams configs: [RunConfig], gate: StartGate, stop: StopSignal,
          privileges: PrivilegeDrop = PrivilegeDrop(plan: .keep, threads: 1)) {
         self.index = index
         self.privileges = privileges
-        self.config = config
+        self.configs = configs
         self.gate = gate
         self.stop = stop
+        cells = configs.map { _ in ProgressCell() }
     }
 
     func start() throws(RunFailure) {
@@ -59,10 +66,10 @@ final class LoadThread: @unchecked Sendable {
             gate.arrive(thread: index, failure: error)
             return
         }
-        guard let (loop, worker) = setUp(netnsInode: inode) else { return }
+        guard let (loop, workers) = setUp(netnsInode: inode) else { return }
         gate.arrive(thread: index)
         guard let origin = gate.waitForOrigin() else {
-            worker.abandon()
+            for worker in workers { worker.abandon() }
             loop.run()
             loop.close()
             return
@@ -70,14 +77,28 @@ final class LoadThread: @unchecked Sendable {
         // Precise pacing: the kernel may fire this thread's timers at most 1 µs late (default 50 µs).
         if config.load.tickNanos == 0 { _ = CLoadGenSys_set_timer_slack(1_000) }
         let cpuBefore = CLoadGenSys_thread_cpu_nanos()
-        worker.start(originNanos: origin)
+        for worker in workers { worker.start(originNanos: origin) }
         loop.run()
         let cpuAfter = CLoadGenSys_thread_cpu_nanos()
         loop.close()
-        var result = worker.result
-        result.tid = CLoadGenSys_gettid()
-        result.cpuNanos = cpuAfter > cpuBefore ? UInt64(cpuAfter - cpuBefore) : 0
-        self.result = result
+        let cpu = cpuAfter > cpuBefore ? UInt64(cpuAfter - cpuBefore) : 0
+        let shares = LoadThread.cpuShares(cpu, sent: workers.map(\.result.counters.sent))
+        results = zip(workers, shares).map { worker, share in
+            var result = worker.result
+            result.tid = CLoadGenSys_gettid()
+            result.cpuNanos = share
+            return result
+        }
+    }
+
+    /// The thread's CPU split among its streams by events sent (they share one loop, so no finer split exists);
+    /// the parts add up to `cpu`, and a single stream gets all of it.
+    static func cpuShares(_ cpu: UInt64, sent: [UInt64]) -> [UInt64] {
+        let total = sent.reduce(0, +)
+        guard sent.count > 1, total > 0 else { return sent.indices.map { $0 == 0 ? cpu : 0 } }
+        var shares = sent.map { UInt64(Double(cpu) * Double($0) / Double(total)) }
+        shares[shares.count - 1] = cpu - min(cpu, shares.dropLast().reduce(0, +))
+        return shares
     }
 
     /// Moves this thread into its netns (if it has one), checks that it arrived and that a socket made here lives
@@ -92,10 +113,10 @@ final class LoadThread: @unchecked Sendable {
         return inode
     }
 
-    /// Creates the loop and the worker and prepares it; on failure arrives at the gate with the error, after
-    /// closing what was built (a worker whose construction threw closed its handles in its deinit; the loop runs
-    /// their close callbacks and is closed).
-    private func setUp(netnsInode inode: UInt64) -> (Loop, LoadWorker)? {
+    /// Creates the loop and the workers and prepares them; on failure arrives at the gate with the error, after
+    /// closing what was built (a worker whose construction threw closed its handles in its deinit, the others are
+    /// abandoned; the loop runs their close callbacks and is closed).
+    private func setUp(netnsInode inode: UInt64) -> (Loop, [LoadWorker])? {
         let loop: Loop
         do {
             loop = try Loop()
@@ -103,28 +124,23 @@ final class LoadThread: @unchecked Sendable {
             gate.arrive(thread: index, failure: error)
             return nil
         }
-        let worker: LoadWorker
+        var workers: [LoadWorker] = []
         do {
-            worker = try makeWorker(loop: loop, netnsInode: inode)
+            for (config, cell) in zip(configs, cells) {
+                workers.append(try makeWorker(config, progress: cell, loop: loop, netnsInode: inode))
+            }
+            for worker in workers { try worker.prepare() }
         } catch {
+            for worker in workers { worker.abandon() }
             loop.run()
             loop.close()
             gate.arrive(thread: index, failure: error)
             return nil
         }
-        do {
-            try worker.prepare()
-        } catch {
-            worker.abandon()
-            loop.run()
-            loop.close()
-            gate.arrive(thread: index, failure: error)
-            return nil
-        }
-        return (loop, worker)
+        return (loop, workers)
     }
 
-    private func makeWorker(loop: Loop, netnsInode inode: UInt64) throws -> LoadWorker {
+    private func makeWorker(_ config: RunConfig, progress: ProgressCell, loop: Loop, netnsInode inode: UInt64) throws -> LoadWorker {
         switch config.kind {
         case .dns where config.dns!.transport == .tls:
             return try DoTWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,

@@ -43,6 +43,10 @@ class LoadWorker {
     /// The ground-truth log (`--events`), one record per sent event as it finishes.
     private let eventLog: EventLog?
     private let tid = Int(CLoadGenSys_gettid())
+    /// The scenario stream's name, written into each event record (nil outside `loadgen run`).
+    final let streamName: String?
+    /// This worker's lane of the interval log: its thread, after the lanes of earlier streams.
+    private let hlogLane: Int
     /// Counts of the answer codes below `denseCodes` (see `countCode`).
     private let codeTable = UnsafeMutablePointer<UInt64>.allocate(capacity: LoadWorker.denseCodes)
     static let denseCodes = 600
@@ -68,6 +72,8 @@ class LoadWorker {
         slots = ledger.slots
         eventLog = config.output.events.map(EventLog.init(sink:))
         hlog = config.output.hlog
+        streamName = config.stream?.name
+        hlogLane = (config.stream?.index ?? 0) * config.load.threads + threadIndex
         result.threadIndex = threadIndex
         result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
@@ -126,7 +132,7 @@ class LoadWorker {
         if let warmup = warmupNanos { ledger.warmupEndNanos = originNanos &+ warmup }
         if let stepPlan { ledger.steps = StepRecorder(plan: stepPlan, origin: originNanos) }
         if let hlog {
-            ledger.intervals = IntervalRecorder(log: hlog, thread: result.threadIndex, origin: originNanos)
+            ledger.intervals = IntervalRecorder(log: hlog, thread: hlogLane, origin: originNanos)
         }
         timer?.arm(atNanos: originNanos)
     }
@@ -280,6 +286,7 @@ class LoadWorker {
         log.record.field("tid", tid)
         log.record.field("netns", result.netnsInode)
         log.record.field("kind", eventKind)
+        if let streamName { log.record.field("stream", streamName) }
         log.record.field("intended", slots.intendedNanos[s])
         log.record.field("sent", sent)
         log.record.field("done", doneNanos)

@@ -115,6 +115,15 @@ struct RunConfig: Sendable {
     /// Only the loop threads give up the privileges (`--find-max`, whose main thread enters the namespaces anew for
     /// each step; it reads no network input).
     var privilegesOnLoopThreadsOnly = false
+    /// In a scenario (`loadgen run`): which stream this config is; nil for a single command's run.
+    var stream: StreamID?
+
+    /// A scenario stream: its name marks its event records; its index places its interval-log lanes after the
+    /// previous streams' (one lane per stream and thread, as every worker hands in its own seconds).
+    struct StreamID: Sendable {
+        var name: String
+        var index: Int
+    }
 
     /// The target index of loop thread `index`.
     func target(ofThread index: Int) -> Int { index / max(1, threadsPerTarget) }

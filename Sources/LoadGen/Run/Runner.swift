@@ -6,6 +6,14 @@ import Glibc
 /// into a stop (the second one cancels what is in flight), prints progress, joins, and merges the results.
 enum Runner {
     static func run(_ config: RunConfig) throws(RunFailure) -> RunResult {
+        try run(streams: [config])[0]
+    }
+
+    /// Runs several streams (`loadgen run`) on the same loop threads in the same namespaces, each with its own
+    /// schedule from one origin; returns a result per stream. The first config's targets, threads, output,
+    /// privileges and start time are the run's (a scenario gives every stream the same).
+    static func run(streams configs: [RunConfig]) throws(RunFailure) -> [RunResult] {
+        let config = configs[0]
         // Threads inherit the mask: signals are then only taken here, by sigtimedwait.
         CLoadGenSys_block_stop_signals()
         let gate = StartGate(threads: config.load.threads)
@@ -13,8 +21,9 @@ enum Runner {
         let privileges = PrivilegeDrop(plan: config.privileges, threads: config.load.threads,
                                        loopThreadsOnly: config.privilegesOnLoopThreadsOnly)
         let threads = (0..<config.load.threads).map {
-            LoadThread(index: $0, config: config, gate: gate, stop: stop, privileges: privileges)
+            LoadThread(index: $0, streams: configs, gate: gate, stop: stop, privileges: privileges)
         }
+        let cells = threads.flatMap(\.cells)
         var started: [LoadThread] = []
         for thread in threads {
             do {
@@ -56,22 +65,30 @@ enum Runner {
                     Console.error("loadgen: \(what)\n")
                 }
             }
-            progress.maybePrint(threads.map(\.progress))
+            progress.maybePrint(cells)
             let now = Loop.nowNanos
             if let seconds = config.output.hlog?.writeComplete(originNanos: origin, endNanos: now), progressJSON != nil {
-                Console.error(progressJSON!.lines(seconds, cells: threads.map(\.progress), now: now))
+                Console.error(progressJSON!.lines(seconds, cells: cells, now: now))
             }
         }
         for t in threads { t.join() }
-        let results = threads.compactMap(\.result)
-        let end = results.map(\.endNanos).max() ?? Loop.nowNanos
+        let results = threads.compactMap(\.results)
+        let end = results.joined().map(\.endNanos).max() ?? Loop.nowNanos
         if let seconds = config.output.hlog?.writeComplete(originNanos: origin, endNanos: max(end, origin), final: true), progressJSON != nil {
-            Console.error(progressJSON!.lines(seconds, cells: threads.map(\.progress), now: Loop.nowNanos))
+            Console.error(progressJSON!.lines(seconds, cells: cells, now: Loop.nowNanos))
         }
-        let window = issuingWindow(config.load, origin: origin, stopNanos: stopNanos,
-                                   issuingEnd: results.map(\.issuingEndNanos).max() ?? 0)
-        return RunResult(threads: results, originNanos: origin, endNanos: max(end, origin), windowNanos: window,
-                         interrupted: interrupted)
+        return configs.indices.map { stream in
+            merge(results.map { $0[stream] }, load: configs[stream].load, origin: origin, end: max(end, origin),
+                  stopNanos: stopNanos, interrupted: interrupted)
+        }
+    }
+
+    /// One stream's result: its part of every thread, over its own issuing window.
+    static func merge(_ parts: [ThreadResult], load: RunConfig.Load, origin: UInt64, end: UInt64, stopNanos: UInt64,
+                      interrupted: Bool) -> RunResult {
+        let window = issuingWindow(load, origin: origin, stopNanos: stopNanos,
+                                   issuingEnd: parts.map(\.issuingEndNanos).max() ?? 0)
+        return RunResult(threads: parts, originNanos: origin, endNanos: end, windowNanos: window, interrupted: interrupted)
     }
 
     /// Event 0's intended time on the monotonic clock: `--start-at` (every shard's one origin), else a little
