@@ -73,7 +73,8 @@ enum FindMax {
             step.load.startAt = nil
             step.privilegesOnLoopThreadsOnly = true
             let result = try Runner.run(step)
-            let failure = judge(result, rate: rate, settings)
+            // A step cut short by a stop request says nothing about its rate.
+            let failure = result.interrupted ? "interrupted" : judge(result, rate: rate, settings)
             steps.append(Step(rate: rate, result: result, failure: failure))
             search.record(rate: rate, held: failure == nil)
             if !config.output.quiet {

@@ -134,3 +134,41 @@ import Testing
         }
     }
 }
+
+extension RateShapeTests {
+    @Test("SIGINT 1.5 s into --rate 1000..3000 --ramp 4s: the steps still add up to the run's counts, the windows after the stop intend nothing, and knot answered every completed query")
+    func rampInterrupted() async throws {
+        try await DNSRun.withKnot { ns, port, knot in
+            let before = try await knot.stats()
+            let child = try LoadGen.start(DNSRun.arguments(netns: ns, port: port, ["--rate", "1000..3000", "--ramp", "4s", "--timeout", "1s"]))
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            child.signal(SIGINT)
+            let run = LoadGenRun(arguments: [], await child.wait(seconds: 20), sourceLocation: #_sourceLocation)
+            let report = try FaultRun.report(run, stoppedBy: SIGINT)
+            try report.expectAccounting()
+            #expect(try report.bool("interrupted"))
+            let steps = try RateShapeTests.steps(report)
+            #expect(steps.count == 4, "\(steps)")
+            #expect(steps.suffix(2).allSatisfy { LoadGenReport.number($0["intended"]) == 0 }, "windows after the stop: \(steps)")
+            let seen = try await knot.stats() - before
+            #expect(try seen.udp4 == report.sent, "knot saw \(seen.udp4)")
+        }
+    }
+
+    @Test("SIGINT during --find-max: the step it lands in ends with exact counts, the search stops there and reports the steps so far")
+    func findMaxInterrupted() async throws {
+        try await DNSRun.withKnot { ns, port, _ in
+            let child = try LoadGen.start(DNSRun.arguments(netns: ns, port: port, ["--find-max", "--rate", "1000", "--step-duration", "1s",
+                                                                                  "--timeout", "200ms"]))
+            try await Task.sleep(nanoseconds: 2_600_000_000)
+            child.signal(SIGINT)
+            let run = LoadGenRun(arguments: [], await child.wait(seconds: 20), sourceLocation: #_sourceLocation)
+            let report = try FaultRun.report(run, stoppedBy: SIGINT)
+            try report.expectAccounting()
+            let search = try #require(report.object["find_max"] as? [String: Any], "\(report)")
+            let steps = try #require(search["steps"] as? [[String: Any]])
+            #expect(steps.count >= 2 && steps.count <= 4, "the search went on after the stop: \(steps.count) steps")
+            #expect(LoadGenReport.number(search["max_rate"]) != nil, "the steps before the stop held")
+        }
+    }
+}
