@@ -1,48 +1,35 @@
-import CLoadGenSys
-import Glibc
-
-/// A one-shot timer armed at an absolute monotonic time with nanosecond precision (a timerfd watched by the
-/// loop), so an event intended at t is issued at t, not at the next millisecond tick. Loop thread only;
-/// `close()` stops the poll and closes the descriptor.
+/// A one-shot timer armed at an absolute monotonic time with nanosecond precision, so an event intended at t is
+/// issued at t, not at the next millisecond of libuv's timers. It is not a libuv handle: its loop's
+/// `runPaced()` sleeps until the earliest armed deadline (or I/O) and fires it, so arming costs no system
+/// call and a wake-up for an event costs one sleep. Loop thread only; `close()` disarms it for good.
 final class TickTimer {
-    private let fd: Int32
-    private var poll: SocketPoll?
     private let onFire: () -> Void
-    /// Set by `arm`: re-arming resets the timerfd's expiration count, which makes it unreadable again without a
-    /// read(2) — one system call less per wake-up, which precise pacing makes once per event.
-    private var armed = false
+    /// When it fires next (monotonic ns), nil: not armed.
+    private(set) var deadline: UInt64?
+    private(set) var isClosed = false
 
-    init(loop: Loop, onFire: @escaping () -> Void) throws(UVError) {
-        let fd = CLoadGenSys_timerfd_create()
-        guard fd >= 0 else { throw UVError(code: fd) }
-        self.fd = fd
+    init(loop: Loop, onFire: @escaping () -> Void) {
         self.onFire = onFire
-        do {
-            poll = try SocketPoll(loop: loop, fd: fd) { [unowned self] fd, _, _ in
-                // The owner may close and release the timer from onFire: keep it alive to the end of the call.
-                let timer = self
-                timer.armed = false
-                timer.onFire()
-                // Not re-armed (and not closed meanwhile): read the expiration so that the poll does not fire again.
-                if !timer.armed && timer.poll != nil { _ = CLoadGenSys_timerfd_drain(fd) }
-            }
-        } catch {
-            Glibc.close(fd)
-            throw error
-        }
-        poll?.watch(.readable)
+        loop.register(self)
     }
 
     /// Fires once at `nanos` on the `uv_hrtime` clock (CLOCK_MONOTONIC); a time in the past fires at once.
     func arm(atNanos nanos: UInt64) {
-        _ = CLoadGenSys_timerfd_arm_at(fd, nanos)
-        armed = true
+        guard !isClosed else { return }
+        deadline = nanos
+    }
+
+    /// Called by the loop once the deadline has passed: disarms, then runs the owner's callback (which may re-arm
+    /// or close the timer).
+    func fire() {
+        deadline = nil
+        // The owner may release the timer from onFire: keep it alive to the end of the call.
+        let timer = self
+        timer.onFire()
     }
 
     func close() {
-        guard let poll else { return }
-        poll.close()
-        self.poll = nil
-        Glibc.close(fd)
+        isClosed = true
+        deadline = nil
     }
 }

@@ -78,7 +78,7 @@ final class LoadThread: @unchecked Sendable {
         if config.load.tickNanos == 0 { _ = CLoadGenSys_set_timer_slack(1_000) }
         let cpuBefore = CLoadGenSys_thread_cpu_nanos()
         for worker in workers { worker.start(originNanos: origin) }
-        loop.run()
+        loop.runPaced()
         let cpuAfter = CLoadGenSys_thread_cpu_nanos()
         loop.close()
         let cpu = cpuAfter > cpuBefore ? UInt64(cpuAfter - cpuBefore) : 0

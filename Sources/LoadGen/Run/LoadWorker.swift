@@ -78,11 +78,11 @@ class LoadWorker {
         result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
         codeTable.initialize(repeating: 0, count: LoadWorker.denseCodes)
-        timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }
+        timer = TickTimer(loop: loop) { [unowned self] in self.tick() }
     }
 
-    /// A worker whose subclass init threw after this init finished is released unrun: its timer's poll is still
-    /// open on the loop (idempotent after `finish`, which closed it).
+    /// A worker whose subclass init threw after this init finished is released unrun: its timer is still
+    /// registered with the loop (idempotent after `finish`, which closed it).
     deinit {
         timer?.close()
         schedulerStorage.free()
