@@ -67,11 +67,20 @@ final class DatagramSocket {
         throw UVError(code: -EADDRINUSE)
     }
 
-    /// Reports readiness to read to `onReadable` (`failed`: the socket has an error to read).
-    func watchReadable(loop: Loop, _ onReadable: @escaping (_ failed: Bool) -> Void) throws(UVError) {
-        let poll = try SocketPoll(loop: loop, fd: fd) { _, _, failed in onReadable(failed) }
-        poll.watch(.readable)
-        self.poll = poll
+    /// Reports readiness to `onReady` (`readable`: a datagram or an error waits; `writable`: the socket takes
+    /// more), for what `watch` asks; until `close` or a `watch` with neither.
+    func startPolling(loop: Loop, _ onReady: @escaping (_ readable: Bool, _ writable: Bool) -> Void) throws(UVError) {
+        poll = try SocketPoll(loop: loop, fd: fd) { _, events, failed in
+            onReady(failed || events.contains(.readable), events.contains(.writable))
+        }
+    }
+
+    /// What to report: readiness to read, to write, both or neither.
+    func watch(readable: Bool, writable: Bool) {
+        var events: SocketPoll.Events = []
+        if readable { events.insert(.readable) }
+        if writable { events.insert(.writable) }
+        poll?.watch(events)
     }
 
     /// Datagrams queued for the next `send`.

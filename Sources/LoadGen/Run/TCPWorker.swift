@@ -1,3 +1,5 @@
+import Glibc
+
 /// `loadgen tcp` on one loop thread: each event is a connection of its own — connect, optionally write the
 /// `--send` payload and wait for `--expect` bytes, then close with a FIN or an RST. An event completes when its
 /// connection was established (and the expected bytes arrived), so `completed` counts what the server kernel's
@@ -60,7 +62,17 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
             result.socketsOpened += 1
             checkNetns(index)
         } catch {
-            end(slot: slot, .failed(ErrorKind(connectError: error)), atNanos: now)
+            end(slot: slot, .failed(TCPWorker.errorKind(connecting: error)), atNanos: now)
+        }
+    }
+
+    /// A failed connect: refused, reset (the server reset the connection as the handshake completed), timed
+    /// out, unreachable, or another failure.
+    static func errorKind(connecting error: UVError) -> ErrorKind {
+        if error.isPeerReset { return .reset }
+        switch -error.code {
+        case ENETUNREACH, EHOSTUNREACH: return .unreachable
+        default: return ErrorKind(connectError: error)
         }
     }
 
@@ -139,7 +151,7 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
     func connection(token slot: Int32, didFailToConnect error: UVError) {
         // A reset comes after a completed handshake: the server's kernel counted that connection.
         if error.isPeerReset { result.connectionsOpened += 1 }
-        end(slot: slot, .failed(ErrorKind(connectError: error)), atNanos: Loop.nowNanos)
+        end(slot: slot, .failed(TCPWorker.errorKind(connecting: error)), atNanos: Loop.nowNanos)
         refill()
     }
 

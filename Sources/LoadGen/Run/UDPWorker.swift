@@ -23,6 +23,8 @@ final class UDPWorker: KindWorker {
     private let slotBytes: UnsafeMutablePointer<Int32>
     private let tagBytes: Int
     private let target: String
+    /// Closed loop without echoes: issue whenever the socket has room (events end as they are sent).
+    private var blastsWhenWritable = false
     static let filler = UInt8(ascii: "x")
     /// Most datagrams read per readiness report (the poll reports again if more wait).
     static let readsPerWakeup = 4096
@@ -49,8 +51,14 @@ final class UDPWorker: KindWorker {
                        stop: stop, progress: progress)
         result.socketsOpened += 1
         if netnsInode != 0, !SocketNetnsCheck.current.isInTarget(fd: socket.fd) { result.socketsOutsideNetns += 1 }
-        if settings.expectEcho {
-            try socket.watchReadable(loop: loop) { [unowned self] _ in self.readEchoes() }
+        // Closed loop without echoes: events complete as they leave, so the socket's room to write paces them.
+        blastsWhenWritable = closedLoop && !settings.expectEcho
+        if settings.expectEcho || blastsWhenWritable {
+            try socket.startPolling(loop: loop) { [unowned self] readable, writable in
+                if readable { self.readEchoes() }
+                if writable { self.socketTakesMore() }
+            }
+            socket.watch(readable: settings.expectEcho, writable: blastsWhenWritable)
         }
     }
 
@@ -119,6 +127,16 @@ final class UDPWorker: KindWorker {
         }
         // Every datagram went out, and the kernel reported an ICMP error about an earlier one.
         if error != 0 && sent == count { result.recordConnectError(UDPWorker.errorKind(errno: error, sending: false), atNanos: now) }
+    }
+
+    /// Closed loop without echoes: the socket has room, so the next round goes out; polling stops with issuing.
+    private func socketTakesMore() {
+        guard blastsWhenWritable, !closed else { return }
+        refill()
+        if scheduler.doneIssuing {
+            blastsWhenWritable = false
+            socket.watch(readable: false, writable: false)
+        }
     }
 
     /// The error kind of a socket errno: refused (ICMP port unreachable), unreachable, or a send that failed.
