@@ -58,7 +58,7 @@ let package = Package(
             dependencies: ["LoadGen", "COpenSSL"],
             // The fault servers' Python scripts, run by HTTPFaultServer.
             exclude: ["Fixtures/http1_fault_server.py", "Fixtures/h2_fault_server.py", "Fixtures/fault_server_common.py",
-                      "Fixtures/hdr_merge_check.py", "Fixtures/hlog_read.py"]
+                      "Fixtures/hdr_merge_check.py", "Fixtures/hlog_read.py", "Fixtures/kinds_server.py"]
         ),
     ],
     swiftLanguageModes: [.v6]

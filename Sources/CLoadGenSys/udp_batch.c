@@ -17,6 +17,8 @@
 
 struct CLoadGenSys_udp_batch {
     int capacity;
+    /* the largest datagram a slot holds, sent or received */
+    size_t datagram_max;
     /* send side */
     int send_fd;
     int queued;
@@ -43,8 +45,8 @@ struct CLoadGenSys_udp_batch {
 /* Points receive headers 0..<count at their buffers with the full lengths. */
 static void set_recv_headers(CLoadGenSys_udp_batch *b, int count) {
     for (int i = 0; i < count; i++) {
-        b->recv_iov[i].iov_base = b->recv_data + (size_t)i * CLOADGENSYS_DATAGRAM_MAX;
-        b->recv_iov[i].iov_len = CLOADGENSYS_DATAGRAM_MAX;
+        b->recv_iov[i].iov_base = b->recv_data + (size_t)i * b->datagram_max;
+        b->recv_iov[i].iov_len = b->datagram_max;
         struct msghdr *h = &b->recv_msgs[i].msg_hdr;
         h->msg_name = &b->recv_addr[i];
         h->msg_namelen = sizeof b->recv_addr[i];
@@ -57,18 +59,24 @@ static void set_recv_headers(CLoadGenSys_udp_batch *b, int count) {
 }
 
 CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create(int capacity) {
+    return CLoadGenSys_udp_batch_create_sized(capacity, CLOADGENSYS_DATAGRAM_MAX);
+}
+
+CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create_sized(int capacity, int datagram_max) {
+    if (capacity < 1 || datagram_max < 1) return NULL;
     CLoadGenSys_udp_batch *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->capacity = capacity;
+    b->datagram_max = (size_t)datagram_max;
     b->send_fd = -1;
     b->recv_fd = -1;
     b->error_fd = -1;
     b->send_msgs = calloc((size_t)capacity, sizeof *b->send_msgs);
     b->send_iov = calloc((size_t)capacity, sizeof *b->send_iov);
-    b->send_data = malloc((size_t)capacity * CLOADGENSYS_DATAGRAM_MAX);
+    b->send_data = malloc((size_t)capacity * b->datagram_max);
     b->recv_msgs = calloc((size_t)capacity, sizeof *b->recv_msgs);
     b->recv_iov = calloc((size_t)capacity, sizeof *b->recv_iov);
-    b->recv_data = malloc((size_t)capacity * CLOADGENSYS_DATAGRAM_MAX);
+    b->recv_data = malloc((size_t)capacity * b->datagram_max);
     b->recv_addr = calloc((size_t)capacity, sizeof *b->recv_addr);
     b->recv_control = calloc((size_t)capacity, CLOADGENSYS_CONTROL_MAX);
     if (!b->send_msgs || !b->send_iov || !b->send_data || !b->recv_msgs || !b->recv_iov || !b->recv_data ||
@@ -77,7 +85,7 @@ CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create(int capacity) {
         return NULL;
     }
     for (int i = 0; i < capacity; i++) {
-        b->send_iov[i].iov_base = b->send_data + (size_t)i * CLOADGENSYS_DATAGRAM_MAX;
+        b->send_iov[i].iov_base = b->send_data + (size_t)i * b->datagram_max;
         b->send_msgs[i].msg_hdr.msg_iov = &b->send_iov[i];
         b->send_msgs[i].msg_hdr.msg_iovlen = 1;
     }
@@ -104,8 +112,8 @@ int CLoadGenSys_udp_batch_queued(const CLoadGenSys_udp_batch *b) { return b->que
    call, whatever that call sends. */
 static int is_deferred_error(int err) { return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH; }
 
-int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *b, int *failed_fd) {
-    int sent = 0, deferred = 0;
+int CLoadGenSys_udp_batch_send(CLoadGenSys_udp_batch *b, int *sent_out) {
+    int sent = 0, deferred = 0, failed = 0;
     while (sent < b->queued) {
         int n = sendmmsg(b->send_fd, b->send_msgs + sent, (unsigned)(b->queued - sent), 0);
         if (n < 0) {
@@ -116,16 +124,23 @@ int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *b, int *failed_fd) {
                 deferred = err;
                 continue;
             }
-            if (failed_fd) *failed_fd = b->send_fd;
-            b->queued = 0;
-            return -err;
+            failed = err;
+            break;
         }
         sent += n;
     }
     b->queued = 0;
-    if (deferred) {
-        if (failed_fd) *failed_fd = b->send_fd;
-        return -deferred;
+    if (sent_out) *sent_out = sent;
+    if (failed) return -failed;
+    return deferred ? -deferred : 0;
+}
+
+int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *b, int *failed_fd) {
+    int fd = b->send_fd, sent = 0;
+    int rc = CLoadGenSys_udp_batch_send(b, &sent);
+    if (rc < 0) {
+        if (failed_fd) *failed_fd = fd;
+        return rc;
     }
     return sent;
 }
@@ -133,7 +148,7 @@ int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *b, int *failed_fd) {
 ssize_t CLoadGenSys_udp_batch_queue(CLoadGenSys_udp_batch *b, int fd, const struct iovec *iov, int iovcnt) {
     size_t total = 0;
     for (int i = 0; i < iovcnt; i++) total += iov[i].iov_len;
-    if (total > CLOADGENSYS_DATAGRAM_MAX) return -EMSGSIZE;
+    if (total > b->datagram_max) return -EMSGSIZE;
     if (b->queued > 0 && (b->queued == b->capacity || b->send_fd != fd)) {
         int failed = -1;
         int rc = CLoadGenSys_udp_batch_flush(b, &failed);

@@ -37,6 +37,8 @@ int CLoadGenSys_wait_readable(int fd, int64_t timeout_nanos);
 typedef struct CLoadGenSys_udp_batch CLoadGenSys_udp_batch;
 
 CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create(int capacity);
+/* A batch whose datagrams (sent and received) may be up to `datagram_max` bytes (create: 4096). */
+CLoadGenSys_udp_batch *CLoadGenSys_udp_batch_create_sized(int capacity, int datagram_max);
 void CLoadGenSys_udp_batch_destroy(CLoadGenSys_udp_batch *batch);
 /* Queues one datagram for fd, gathered from iov. Flushes first when the queue is full or holds another fd's
    datagrams. Returns the bytes queued, or -errno when that flush failed. */
@@ -46,6 +48,9 @@ ssize_t CLoadGenSys_udp_batch_queue(CLoadGenSys_udp_batch *batch, int fd, const 
    left on the socket (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH) does not drop them: they are sent, and then that
    error is returned the same way. */
 int CLoadGenSys_udp_batch_flush(CLoadGenSys_udp_batch *batch, int *failed_fd);
+/* Sends the queued datagrams as flush does, but always says how many went out (*sent): 0, or the negative errno
+   that stopped the sending (the rest are dropped), or the deferred ICMP error after sending them all. */
+int CLoadGenSys_udp_batch_send(CLoadGenSys_udp_batch *batch, int *sent);
 int CLoadGenSys_udp_batch_queued(const CLoadGenSys_udp_batch *batch);
 /* Starts a new round of reads: the next receive on an empty buffer asks the kernel again. */
 void CLoadGenSys_udp_batch_new_round(CLoadGenSys_udp_batch *batch);

@@ -83,13 +83,9 @@ struct DNSCommand: ParsableCommand {
             }, header: { DNSCommand.header(config: $0) }, codeNames: DNSRcode.name)
             return
         }
-        let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
-        // A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
-        CLoadGenSys_hold_stop_signals()
-        let result = try Runner.run(config)
-        let outcomes = Thresholds.evaluate(limits, result, requestedRate: config.load.requestedRate)
-        let header = DNSCommand.header(config: config, thresholds: outcomes)
-        Reports.emit(Reports.render(header, result, output: config.output, codeNames: DNSRcode.name), output: config.output)
+        let (header, result) = try Reports.runOnce(config, thresholds: thresholds,
+                                                   header: { DNSCommand.header(config: $0, thresholds: $1) },
+                                                   codeNames: DNSRcode.name)
         if let exit = Reports.verdict(header, result) { throw exit }
     }
 

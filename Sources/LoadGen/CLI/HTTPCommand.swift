@@ -81,13 +81,9 @@ struct HTTPCommand: ParsableCommand {
                                      header: { HTTPCommand.header(config: $0) }, codeNames: { String($0) })
             return
         }
-        let limits = try thresholds.thresholds(openLoop: config.load.requestedRate != nil)
-        // A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
-        CLoadGenSys_hold_stop_signals()
-        let result = try Runner.run(config)
-        let outcomes = Thresholds.evaluate(limits, result, requestedRate: config.load.requestedRate)
-        let header = HTTPCommand.header(config: config, thresholds: outcomes)
-        Reports.emit(Reports.render(header, result, output: config.output, codeNames: { String($0) }), output: config.output)
+        let (header, result) = try Reports.runOnce(config, thresholds: thresholds,
+                                                   header: { HTTPCommand.header(config: $0, thresholds: $1) },
+                                                   codeNames: { String($0) })
         // Not one request could be written because no connection could be made: say so (exit 1).
         let connectErrors = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
         if result.counters.sent == 0, !connectErrors.isEmpty, !result.interrupted {

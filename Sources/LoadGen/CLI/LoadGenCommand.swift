@@ -9,9 +9,9 @@ import Glibc
 struct LoadGenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadgen",
-        abstract: "Generate DNS and HTTP load from inside a network namespace, at a controlled rate, with honest latency histograms.",
+        abstract: "Generate DNS, HTTP, TCP and UDP load from inside a network namespace, at a controlled rate, with honest latency histograms.",
         version: LoadGenVersion.current,
-        subcommands: [DNSCommand.self, HTTPCommand.self, RunCommand.self, EventgenCommand.self, VerifyCommand.self, MergeCommand.self, PlotCommand.self, K8sCommand.self]
+        subcommands: [DNSCommand.self, HTTPCommand.self, TCPCommand.self, UDPCommand.self, RunCommand.self, EventgenCommand.self, VerifyCommand.self, MergeCommand.self, PlotCommand.self, K8sCommand.self]
     )
 
     static func main() {
@@ -22,7 +22,7 @@ struct LoadGenCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
-            if !(command is DNSCommand || command is HTTPCommand || command is RunCommand || command is EventgenCommand) {
+            if !(command is DNSCommand || command is HTTPCommand || command is TCPCommand || command is UDPCommand || command is RunCommand || command is EventgenCommand) {
                 CLoadGenSys_default_stop_signals()
             }
             try command.run()

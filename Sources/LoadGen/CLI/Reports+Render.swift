@@ -1,3 +1,5 @@
+import CLoadGenSys
+
 extension Reports {
     /// Renders and returns what goes to stdout; writes the stderr part itself.
     static func render(_ header: ReportHeader, _ result: RunResult, output: RunConfig.Output,
@@ -5,6 +7,22 @@ extension Reports {
         let rendered = make(header, result, json: output.json, spectrum: output.latencySpectrum, codeNames: codeNames)
         if !rendered.stderr.isEmpty { Console.error(rendered.stderr) }
         return rendered.stdout
+    }
+}
+
+extension Reports {
+    /// Runs `config` once and prints its report (thresholds evaluated); returns the header and the result for the
+    /// caller's verdict. A Ctrl-C caught during setup becomes the run's stop request (a report with nothing sent).
+    static func runOnce(_ config: RunConfig, thresholds options: ThresholdOptions,
+                        header: (RunConfig, [ThresholdOutcome]) -> ReportHeader,
+                        codeNames: (Int) -> String) throws -> (ReportHeader, RunResult) {
+        let limits = try options.thresholds(openLoop: config.load.requestedRate != nil)
+        CLoadGenSys_hold_stop_signals()
+        let result = try Runner.run(config)
+        let outcomes = Thresholds.evaluate(limits, result, requestedRate: config.load.requestedRate)
+        let header = header(config, outcomes)
+        emit(render(header, result, output: config.output, codeNames: codeNames), output: config.output)
+        return (header, result)
     }
 }
 

@@ -9,7 +9,7 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check a tracer's output against loadgen's --events log: what it saw, missed, and saw twice.",
         discussion: """
-        Joins the events a run logged (loadgen dns|http ... --events FILE) with \
+        Joins the events a run logged (loadgen dns|http|tcp ... --events FILE) with \
         the records a tracer printed, and reports generated, observed, matched, \
         missed (the first 10, by seq), unexpected (observed, never generated), \
         duplicates (a generated key observed more often than it was generated), \
@@ -28,7 +28,8 @@ struct VerifyCommand: ParsableCommand {
                          seen arriving (pkt_type HOST, as on loopback) are
                          joined on their own and are not duplicates.
           ig-trace-tcp   Inspektor Gadget's trace tcp JSON: connect records
-                         (type or operation "connect") join HTTP connections by
+                         (type or operation "connect") join HTTP and tcp-kind
+                         connections (loadgen tcp: each event one) by
                          (src, dst) and netns_id when present; accept and close
                          are counted. Reported per connection, not per request.
           ig-trace-ssl   Inspektor Gadget's trace_ssl JSON (ig run trace_ssl

@@ -28,6 +28,10 @@ final class SocketPoll {
     }
 
     func watch(_ events: Events) {
+        guard !events.isEmpty else {
+            uv_poll_stop(handle)
+            return
+        }
         uv_poll_start(handle, events.rawValue) { h, status, events in
             let poll = Unmanaged<SocketPoll>.fromOpaque(h!.pointee.data).takeUnretainedValue()
             // On error libuv reports no events; let the owner read so it sees the socket error itself.

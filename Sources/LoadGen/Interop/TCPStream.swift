@@ -94,24 +94,11 @@ final class TCPStream {
 
     /// Starts connecting; the result arrives as `streamDidConnect` or `didFailToConnect`.
     func connect(to endpoint: Endpoint) throws(UVError) {
-        var storage = sockaddr_storage()
-        let rc: Int32 = withUnsafeMutablePointer(to: &storage) { pointer in
-            let raw = UnsafeMutableRawPointer(pointer)
-            switch endpoint.family {
-            case .ipv4:
-                return uv_ip4_addr(endpoint.host, Int32(endpoint.port), raw.assumingMemoryBound(to: sockaddr_in.self))
-            case .ipv6:
-                return uv_ip6_addr(endpoint.host, Int32(endpoint.port), raw.assumingMemoryBound(to: sockaddr_in6.self))
-            }
-        }
-        try UVError.check(rc, "uv_ip_addr")
         let connectRequest = withUnsafeMutablePointer(to: &handles.pointee.connect) { $0 }
-        let result = withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                uv_tcp_connect(connectRequest, tcp, address) { request, status in
-                    let stream = TCPStream.from(request!.pointee.data)
-                    stream.didConnect(status: status)
-                }
+        let result = try endpoint.withSockaddr { address, _ in
+            uv_tcp_connect(connectRequest, tcp, address) { request, status in
+                let stream = TCPStream.from(request!.pointee.data)
+                stream.didConnect(status: status)
             }
         }
         try UVError.check(result, "uv_tcp_connect")

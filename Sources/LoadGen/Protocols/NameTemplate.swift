@@ -138,3 +138,25 @@ enum NameTemplateError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension NameTemplate {
+    /// The same template with every literal part rewritten by `transform` (e.g. a payload's escapes decoded once
+    /// its placeholders were found); the placeholders stay as they are.
+    func mappingLiterals<E: Error>(_ transform: ([UInt8]) throws(E) -> [UInt8]) throws(E) -> NameTemplate {
+        var mapped: [Part] = []
+        for part in parts {
+            if case .literal(let bytes) = part {
+                let rewritten = try transform(bytes)
+                if !rewritten.isEmpty { mapped.append(.literal(rewritten)) }
+            } else {
+                mapped.append(part)
+            }
+        }
+        return NameTemplate(parts: mapped, salt: salt)
+    }
+
+    private init(parts: [Part], salt: UInt64) {
+        self.parts = parts
+        self.salt = salt
+    }
+}

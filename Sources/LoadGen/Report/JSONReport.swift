@@ -30,8 +30,8 @@ enum JSONReport {
             ("error_kinds", .object(ErrorKind.allCases.map { ($0.name, .uint(c.errorCount($0))) })),
         ]
         let codes = c.codes.sorted { $0.key < $1.key }.map { (codeNames($0.key), JSON.uint($0.value)) }
-        members.append((header.kind == "dns" ? "rcodes" : "status", .object(codes)))
-        if header.kind != "dns" {
+        members.append((header.codesKey, .object(codes)))
+        if header.codesKey == "status" {
             members.append(("status_classes", .object(statusClasses(c).map { ($0.0, JSON.uint($0.1)) })))
         }
         members += [
@@ -70,7 +70,18 @@ enum JSONReport {
         }
         if header.transport == "tls" || header.transport == "https" { members.append(("tls", TLSReport.json(result.tls))) }
         if header.kind == "http2" { members.append(("http2", http2(result.h2))) }
+        if header.kind == "udp" { members.append(("echoes", echoes(result))) }
         return .object(members)
+    }
+
+    /// `loadgen udp --expect-echo`: datagrams that completed no event (the DNS answer counters, by their UDP names).
+    static func echoes(_ result: RunResult) -> JSON {
+        .object([
+            ("duplicates", .uint(result.dns.duplicateAnswers)),
+            ("late", .uint(result.dns.lateAnswers)),
+            ("truncated", .uint(result.truncated)),
+            ("foreign", .uint(result.dns.idMismatches)),
+        ])
     }
 
     /// HTTP/2 bookkeeping: streams, GOAWAYs, resets, retries and what HPACK saved.

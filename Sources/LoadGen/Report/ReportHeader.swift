@@ -2,7 +2,7 @@
 struct ReportHeader: Sendable {
     var tool = "loadgen"
     var version = LoadGenVersion.current
-    /// "dns", "http1", "http2".
+    /// "dns", "http1", "http2", "tcp", "udp".
     var kind: String
     /// The event noun for text: "queries", "requests".
     var eventNoun: String
@@ -38,6 +38,12 @@ struct ReportHeader: Sendable {
 
     /// The event noun for one event: "query", "request".
     var eventNounSingular: String { Wording.singular(eventNoun) }
+
+    /// An HTTP run (http1, http2): its codes are statuses, with status classes and traffic lines.
+    var isHTTP: Bool { kind.hasPrefix("http") }
+
+    /// What the report calls the answer codes: rcodes (dns), status (http), outcomes (tcp, udp).
+    var codesKey: String { kind == "dns" ? "rcodes" : isHTTP || kind == "scenario" ? "status" : "outcomes" }
 }
 
 enum LoadGenVersion {

@@ -31,7 +31,7 @@ enum ScenarioReport {
             return rendered
         }
         guard case .object(let members) = JSONReport.make(header, total, codeNames: { String($0) }) else { return rendered }
-        let codeKeys: Set = ["rcodes", "status", "status_classes"]
+        let codeKeys: Set = ["rcodes", "status", "status_classes", "outcomes"]
         let document = JSON.object(members.filter { !codeKeys.contains($0.0) } + [("streams", .array(streams))])
         rendered.stdout = document.serialized() + "\n"
         return rendered

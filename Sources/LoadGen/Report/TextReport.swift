@@ -60,8 +60,9 @@ enum TextReport {
         var lines: [String] = []
         lines.append("  events    sent \(c.sent)  completed \(c.completed)  timeouts \(c.timeouts)  errors \(c.errors)  cancelled \(c.cancelled)\(c.balanced ? "" : "  (UNBALANCED: \(c.inFlight) unaccounted)")")
         let codes = c.codes.sorted { $0.key < $1.key }.map { "\(codeNames($0.key)) \($0.value)" }
-        lines.append("  \(header.kind == "dns" ? "rcodes" : "status")    \(codes.isEmpty ? "none" : codes.joined(separator: "  "))")
-        if header.kind != "dns" { lines += http(header, result) }
+        lines.append("  \(header.codesKey.padding(toLength: 9, withPad: " ", startingAt: 0)) \(codes.isEmpty ? "none" : codes.joined(separator: "  "))")
+        if header.isHTTP || header.kind == "scenario" { lines += http(header, result) }
+        if header.kind == "tcp" || header.kind == "udp" { lines += kindTraffic(header, result) }
         let parts = result.byNetns
         if parts.count > 1 {
             for part in parts {
@@ -77,18 +78,35 @@ enum TextReport {
         }
         let errors = ErrorKind.allCases.filter { c.errorCount($0) > 0 }.map { "\($0.name) \(c.errorCount($0))" }
         lines.append("  errors    \(errors.isEmpty ? "none" : errors.joined(separator: "  "))")
-        if result.truncated > 0 {
+        if result.truncated > 0 && header.kind != "udp" {
             lines.append("  truncated \(Wording.count(result.truncated, "answer", grouped: false)) had the TC bit set")
         }
         if result.retried > 0 {
             lines.append("  retried   \(Wording.count(result.retried, "event", grouped: false)) went out once more on a new connection (each counted once)")
         }
-        if result.dns.any {
+        if result.dns.any && header.kind != "udp" {
             let d = result.dns
             lines.append("  answers   no query took: duplicates \(d.duplicateAnswers)  late \(d.lateAnswers)  id_mismatch \(d.idMismatches); sent again over TCP: tc_fallbacks \(d.tcFallbacks)")
         }
         if result.socketsOutsideNetns > 0 {
             lines.append("  WARNING   \(result.socketsOutsideNetns) of \(Wording.count(UInt64(result.socketsOpened), "socket", grouped: false)) \(result.socketsOutsideNetns == 1 ? "was" : "were") outside the target netns")
+        }
+        return lines
+    }
+
+    /// tcp: bytes read and connections established; udp: echoes and what arrived that completed nothing.
+    static func kindTraffic(_ header: ReportHeader, _ result: RunResult) -> [String] {
+        let bytes = Wording.count(result.bytesReceived, "byte", grouped: false)
+        let refusals = ErrorKind.allCases.filter { result.connectErrors[$0.rawValue] > 0 }
+            .map { "\($0.name) \(result.connectErrors[$0.rawValue])" }
+        if header.kind == "tcp" {
+            let connections = Wording.count(result.connectionsOpened, "connection", grouped: false)
+            return ["  traffic   \(bytes) received, \(connections) established"]
+        }
+        var lines = ["  traffic   \(bytes) received; ICMP errors: \(refusals.isEmpty ? "none" : refusals.joined(separator: "  "))"]
+        if result.dns.any || result.truncated > 0 {
+            let d = result.dns
+            lines.append("  echoes    no event took: duplicates \(d.duplicateAnswers)  late \(d.lateAnswers)  truncated \(result.truncated)  foreign \(d.idMismatches)")
         }
         return lines
     }

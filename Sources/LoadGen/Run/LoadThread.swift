@@ -157,6 +157,12 @@ final class LoadThread: @unchecked Sendable {
         case .http2:
             return try HTTP2Worker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
                                    stop: stop, progress: progress)
+        case .tcp:
+            return try TCPWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                 stop: stop, progress: progress)
+        case .udp:
+            return try UDPWorker(loop: loop, config: config, threadIndex: index, netnsInode: inode,
+                                 stop: stop, progress: progress)
         }
     }
 }

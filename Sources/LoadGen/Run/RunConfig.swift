@@ -1,6 +1,6 @@
 /// A validated run, built by the CLI and handed to every loop thread. Immutable and Sendable.
 struct RunConfig: Sendable {
-    enum Kind: String, Sendable { case dns, http1, http2 }
+    enum Kind: String, Sendable { case dns, http1, http2, tcp, udp }
 
     struct Load: Sendable {
         /// nil: closed loop.
@@ -101,6 +101,33 @@ struct RunConfig: Sendable {
         var doh: DoH?
     }
 
+    /// `loadgen tcp`: connection churn to one endpoint.
+    struct TCP: Sendable {
+        enum Close: String, Sendable, CaseIterable { case fin, rst }
+        var target: Endpoint
+        /// Sent once the connection is up (`--send`); nil: nothing.
+        var send: Payload?
+        /// Bytes to wait for before the event completes (`--expect`); 0: completed when established.
+        var expect: Int
+        var close: Close
+    }
+
+    /// `loadgen udp`: datagrams to one endpoint.
+    struct UDP: Sendable {
+        var target: Endpoint
+        /// What each datagram carries after the echo tag (`--payload`); nil: filler only.
+        var payload: Payload?
+        /// Every datagram's size (`--size`); nil: the tag and the payload as expanded.
+        var size: Int?
+        /// Wait for each datagram's echo (`--expect-echo`); otherwise an event completes when the kernel took it.
+        var expectEcho: Bool
+
+        /// The most bytes one datagram takes.
+        var maxDatagramBytes: Int {
+            size ?? ((expectEcho ? EchoMatcher.tagBytes : 0) + (payload?.maxLength ?? 0))
+        }
+    }
+
     var kind: Kind
     var load: Load
     var output: Output
@@ -110,6 +137,8 @@ struct RunConfig: Sendable {
     var threadsPerTarget = 1
     var dns: DNS?
     var http: HTTP?
+    var tcp: TCP?
+    var udp: UDP?
     /// What the run gives up once every loop thread is in its netns (`--user`, `--no-drop-privileges`).
     var privileges = PrivilegePlan.keep
     /// Only the loop threads give up the privileges (`--find-max`, whose main thread enters the namespaces anew for

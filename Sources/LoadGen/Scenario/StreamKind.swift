@@ -21,6 +21,8 @@ extension DNSCommand: StreamCommand {
 
 extension HTTPCommand: StreamCommand {}
 
+// TCPCommand and UDPCommand are StreamCommands through KindCommand.
+
 /// A stream whose command line its kind's command accepted: what it runs and how it reports.
 struct StreamSetup {
     var config: RunConfig
@@ -46,6 +48,8 @@ struct StreamKind: Sendable {
         .command(DNSCommand.self, "dns"),
         .command(HTTPCommand.self, "http1"),
         .command(HTTPCommand.self, "http2", implied: ["--http2"]),
+        .command(TCPCommand.self, "tcp"),
+        .command(UDPCommand.self, "udp"),
     ]
 
     static func named(_ name: String) -> StreamKind? { all.first { $0.name == name } }

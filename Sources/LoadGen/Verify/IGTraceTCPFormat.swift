@@ -1,4 +1,4 @@
-/// Inspektor Gadget's `trace tcp` JSON output: `connect` records are joined with loadgen's HTTP connections by
+/// Inspektor Gadget's `trace tcp` JSON output: `connect` records are joined with loadgen's HTTP and `loadgen tcp` connections by
 /// (source, destination) endpoints; `accept` and `close` are counted and otherwise ignored.
 ///
 /// Field names, from the inspektor-gadget repository (github.com/inspektor-gadget/inspektor-gadget):

@@ -58,7 +58,7 @@ enum Verifier {
         }
         let wanted = switch format {
         case .igTraceDNS, .tsharkFields: "DNS query (loadgen dns --events)"
-        case .igTraceTCP: "HTTP request (loadgen http --events)"
+        case .igTraceTCP: "HTTP request or TCP connection (loadgen http|tcp --events)"
         case .igTraceSSL: "HTTP/1.1 request over TLS (loadgen http --events, https:// URLs)"
         case .jsonl: "event"
         }
@@ -83,7 +83,8 @@ enum Verifier {
         return try result.get()
     }
 
-    /// What the tracer should have seen, from the log: DNS events, HTTP connections, or every event (jsonl). Also
+    /// What the tracer should have seen, from the log: DNS events, TCP connections (an HTTP connection's events
+    /// count as one; each `loadgen tcp` event is one), or every event (jsonl). Also
     /// the number of log lines of another kind than the format joins.
     static func makeUnits(_ log: [VerifyEvent], options: VerifyOptions) -> ([VerifyUnit], Int) {
         var units: [VerifyUnit] = []
@@ -107,11 +108,16 @@ enum Verifier {
             }
             var index: [Connection: Int] = [:]
             for e in log {
-                let isHTTP = e.kind.map { $0.hasPrefix("http") } ?? (e.connection != nil || e.src != nil)
-                guard isHTTP else { other += 1; continue }
+                let isConnection = e.kind.map { $0.hasPrefix("http") || $0 == "tcp" } ?? (e.connection != nil || e.src != nil)
+                guard isConnection else { other += 1; continue }
                 let src = e.src.flatMap(VerifyText.endpoint)
                 let dst = e.dst.flatMap(VerifyText.endpoint)
                 let key = src.flatMap { s in dst.map { d in VerifyKey.make([s, d]) } }
+                if e.kind == "tcp" {
+                    // A connection of its own, even when a later one reuses the 4-tuple.
+                    units.append(VerifyUnit(seq: e.seq, key: key, netns: e.netns, sent: e.sent))
+                    continue
+                }
                 let connection = Connection(number: e.connection, src: src, dst: e.connection == nil ? dst : nil,
                                             netns: e.netns)
                 if key != nil || e.connection != nil, let u = index[connection] {

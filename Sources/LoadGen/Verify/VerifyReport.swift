@@ -32,7 +32,7 @@ struct VerifyReport {
     var format: VerifyFormat
     var eventsFile: String
     var observedFile: String
-    /// What one generated unit is (`DNS queries`, `HTTP connections`, `events`) and what one observed record is.
+    /// What one generated unit is (`DNS queries`, `TCP connections`, `events`) and what one observed record is.
     var unitNoun: String
     var observedNoun: String
     var keyNames: [String]
@@ -126,7 +126,7 @@ struct VerifyReport {
     private static func unitNoun(_ format: VerifyFormat) -> String {
         switch format {
         case .igTraceDNS, .tsharkFields: "DNS queries"
-        case .igTraceTCP: "HTTP connections"
+        case .igTraceTCP: "TCP connections"
         case .igTraceSSL: "HTTP/1.1 requests over TLS"
         case .jsonl: "events"
         }

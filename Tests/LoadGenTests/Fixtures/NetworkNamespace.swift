@@ -77,13 +77,18 @@ final class NetworkNamespace {
 
     /// The namespace's UDP counters from /proc/net/snmp (`InDatagrams`, `NoPorts`, `RcvbufErrors`, ...).
     func udpCounters() async throws -> [String: Int] {
+        try await snmp("Udp")
+    }
+
+    /// One protocol's counters from /proc/net/snmp in the namespace (`Tcp`, `Udp`).
+    func snmp(_ proto: String) async throws -> [String: Int] {
         let text = try await Command.check(["ip", "netns", "exec", name, "cat", "/proc/net/snmp"])
-        let lines = text.split(separator: "\n").filter { $0.hasPrefix("Udp:") }
-        guard lines.count >= 2 else { throw FixtureError("no Udp lines in /proc/net/snmp: \(text)") }
-        let names = lines[0].split(separator: " ").dropFirst()
-        let values = lines[1].split(separator: " ").dropFirst()
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("\(proto):") }
+        guard lines.count >= 2 else { throw FixtureError("no \(proto) lines in /proc/net/snmp: \(text)") }
         var counters: [String: Int] = [:]
-        for (name, value) in zip(names, values) { counters[String(name)] = Int(value) }
+        for (name, value) in zip(lines[0].split(separator: " ").dropFirst(), lines[1].split(separator: " ").dropFirst()) {
+            counters[String(name)] = Int(value)
+        }
         return counters
     }
 

@@ -98,13 +98,6 @@ extension LoadGenReport {
 extension NetworkNamespace {
     /// The namespace's TCP counters from /proc/net/snmp (`PassiveOpens`, `ActiveOpens`, `AttemptFails`, ...).
     func tcpSNMPCounters() async throws -> [String: Int] {
-        let text = try await Command.check(["ip", "netns", "exec", name, "cat", "/proc/net/snmp"])
-        let lines = text.split(separator: "\n").filter { $0.hasPrefix("Tcp:") }
-        guard lines.count >= 2 else { throw FixtureError("no Tcp lines in /proc/net/snmp: \(text)") }
-        var counters: [String: Int] = [:]
-        for (name, value) in zip(lines[0].split(separator: " ").dropFirst(), lines[1].split(separator: " ").dropFirst()) {
-            counters[String(name)] = Int(value)
-        }
-        return counters
+        try await snmp("Tcp")
     }
 }

@@ -179,7 +179,7 @@ import Testing
         streams:
           - name: a
             kind: smtp
-        """)?.description == "s.yaml:3: key 'kind': stream 'a': unknown kind 'smtp'; use one of dns, http1, http2")
+        """)?.description == "s.yaml:3: key 'kind': stream 'a': unknown kind 'smtp'; use one of dns, http1, http2, tcp, udp")
         #expect(Self.error("""
         streams:
           - name: a

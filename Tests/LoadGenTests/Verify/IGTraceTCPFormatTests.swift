@@ -26,7 +26,7 @@ extension VerifySuites {
             let report = try verify(events: events, observed: observed)
             #expect(report.generated == 3)
             #expect(report.generatedEvents == 4)
-            #expect(report.unitNoun == "HTTP connections")
+            #expect(report.unitNoun == "TCP connections")
             #expect(report.observed == 2)
             #expect(report.ignored.map(\.reason) == ["accept records", "close records"])
             #expect(report.matched == 2)
