@@ -27,8 +27,8 @@ int CLoadGenSys_wait_stop_signal(int timeout_ms);
    Returns the soft limit in force afterwards. */
 int64_t CLoadGenSys_raise_nofile(int64_t wanted);
 
-/* Waits until `fd` is readable or `timeout_nanos` have passed (< 0: no limit), with the thread's timer slack
-   (ppoll(2)); 1 when readable, 0 on timeout, or -errno (-EINTR included). */
+/* Waits until `fd` is readable (fd < 0: only sleeps) or `timeout_nanos` have passed (< 0: no limit), with the
+   thread's timer slack (ppoll(2)); 1 when readable, 0 on timeout, or -errno (-EINTR included). */
 int CLoadGenSys_wait_readable(int fd, int64_t timeout_nanos);
 
 /* Batched UDP I/O on connected datagram sockets: sends are queued and leave in one sendmmsg; receives are read

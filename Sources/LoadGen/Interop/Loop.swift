@@ -62,8 +62,12 @@ final class Loop {
                 if uvTimerFirst { wait = uvWait }
             }
             if wait == 0 { continue }
+            // With no active handle libuv would not poll: a descriptor it stopped watching but has not yet taken
+            // out of epoll (it does that when the next event for it arrives) could keep the epoll descriptor
+            // readable for ever (a connected UDP socket's ICMP error, say). Then sleep without it.
+            let watched: Int32 = alive ? backend : -1
             // Readable, interrupted, or libuv's timer is due: let libuv run what it has.
-            if CLoadGenSys_wait_readable(backend, wait) != 0 || uvTimerFirst { uv_run(raw, UV_RUN_NOWAIT) }
+            if CLoadGenSys_wait_readable(watched, wait) != 0 || uvTimerFirst { uv_run(raw, UV_RUN_NOWAIT) }
         }
     }
 
