@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <poll.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,6 +94,23 @@ int64_t CLoadGenSys_raise_nofile(int64_t wanted) {
     }
     getrlimit(RLIMIT_NOFILE, &rl);
     return (int64_t)rl.rlim_cur;
+}
+
+int CLoadGenSys_timerfd_create(void) {
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int CLoadGenSys_timerfd_arm_at(int fd, uint64_t nanos) {
+    struct itimerspec spec = {{0, 0}, {(time_t)(nanos / 1000000000ULL), (long)(nanos % 1000000000ULL)}};
+    if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1; /* 0 would disarm */
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL) == 0 ? 0 : -errno;
+}
+
+uint64_t CLoadGenSys_timerfd_drain(int fd) {
+    uint64_t expirations = 0;
+    if (read(fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations) return 0;
+    return expirations;
 }
 
 int CLoadGenSys_wait_readable(int fd, int64_t timeout_nanos) {

@@ -27,6 +27,13 @@ int CLoadGenSys_wait_stop_signal(int timeout_ms);
    Returns the soft limit in force afterwards. */
 int64_t CLoadGenSys_raise_nofile(int64_t wanted);
 
+/* A non-blocking CLOCK_MONOTONIC timerfd, or -errno. */
+int CLoadGenSys_timerfd_create(void);
+/* Arms the timerfd to fire once at the absolute CLOCK_MONOTONIC time `nanos`; 0 or -errno. */
+int CLoadGenSys_timerfd_arm_at(int fd, uint64_t nanos);
+/* Reads (and so clears) the expiration count; 0 when there was none. */
+uint64_t CLoadGenSys_timerfd_drain(int fd);
+
 /* Waits until `fd` is readable (fd < 0: only sleeps) or `timeout_nanos` have passed (< 0: no limit), with the
    thread's timer slack (ppoll(2)); 1 when readable, 0 on timeout, or -errno (-EINTR included). */
 int CLoadGenSys_wait_readable(int fd, int64_t timeout_nanos);

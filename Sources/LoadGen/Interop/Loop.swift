@@ -4,7 +4,9 @@ import CUV
 /// One libuv loop. Owned by the thread that created it; closed by `close()` once `run()` has returned.
 final class Loop {
     let raw: UnsafeMutablePointer<uv_loop_t>
-    /// The tick timers that `runPaced()` fires (see `TickTimer`).
+    /// Run by `runPaced()`, whose tick timers are deadlines it sleeps to (see `TickTimer`); set before any.
+    var paced = false
+    /// The tick timers that `runPaced()` fires.
     private var tickTimers: [TickTimer] = []
 
     init() throws(UVError) {

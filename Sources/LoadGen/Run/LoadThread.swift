@@ -78,7 +78,7 @@ final class LoadThread: @unchecked Sendable {
         if config.load.tickNanos == 0 { _ = CLoadGenSys_set_timer_slack(1_000) }
         let cpuBefore = CLoadGenSys_thread_cpu_nanos()
         for worker in workers { worker.start(originNanos: origin) }
-        loop.runPaced()
+        if loop.paced { loop.runPaced() } else { loop.run() }
         let cpuAfter = CLoadGenSys_thread_cpu_nanos()
         loop.close()
         let cpu = cpuAfter > cpuBefore ? UInt64(cpuAfter - cpuBefore) : 0
@@ -124,6 +124,7 @@ final class LoadThread: @unchecked Sendable {
             gate.arrive(thread: index, failure: error)
             return nil
         }
+        loop.paced = configs.allSatisfy { LoadThread.wakesOnlyForDeadlines($0, thread: index) }
         var workers: [LoadWorker] = []
         do {
             for (config, cell) in zip(configs, cells) {
@@ -138,6 +139,14 @@ final class LoadThread: @unchecked Sendable {
             return nil
         }
         return (loop, workers)
+    }
+
+    /// DNS over UDP that reads answers on ticks: nothing but deadlines wakes the thread, so the loop sleeps to
+    /// them itself (`Loop.runPaced`) — one system call per wake-up instead of a timerfd's two. Elsewhere answers
+    /// wake it too, and a timerfd adds nothing to those wake-ups.
+    static func wakesOnlyForDeadlines(_ config: RunConfig, thread: Int) -> Bool {
+        guard config.kind == .dns, let dns = config.dns, dns.transport == .udp, !dns.tcp else { return false }
+        return DNSWorker.readsOnTick(plan: config.plan(thread: thread))
     }
 
     private func makeWorker(_ config: RunConfig, progress: ProgressCell, loop: Loop, netnsInode inode: UInt64) throws -> LoadWorker {

@@ -78,7 +78,7 @@ class LoadWorker {
         result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
         codeTable.initialize(repeating: 0, count: LoadWorker.denseCodes)
-        timer = TickTimer(loop: loop) { [unowned self] in self.tick() }
+        timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }
     }
 
     /// A worker whose subclass init threw after this init finished is released unrun: its timer is still
