@@ -118,16 +118,17 @@ enum JSONReport {
 
     static func latency(_ h: LatencyHistogram) -> JSON {
         func us(_ nanos: UInt64) -> JSON { .double(Double(nanos) / 1000) }
+        let p = h.percentilesNanos([50, 90, 99, 99.9, 99.99])
         return .object([
             ("count", .uint(h.count)),
             ("min", us(h.minNanos)),
             ("mean", .double(h.meanNanos / 1000)),
             ("stddev", .double(h.stdDeviationNanos / 1000)),
-            ("p50", us(h.percentileNanos(50))),
-            ("p90", us(h.percentileNanos(90))),
-            ("p99", us(h.percentileNanos(99))),
-            ("p99.9", us(h.percentileNanos(99.9))),
-            ("p99.99", us(h.percentileNanos(99.99))),
+            ("p50", us(p[0])),
+            ("p90", us(p[1])),
+            ("p99", us(p[2])),
+            ("p99.9", us(p[3])),
+            ("p99.99", us(p[4])),
             ("max", us(h.maxNanos)),
             // Every count, for exact merges (`loadgen merge`) and HdrHistogram's tools: values in nanoseconds.
             ("hdr", .string(h.encoded)),

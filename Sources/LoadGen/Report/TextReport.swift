@@ -163,17 +163,16 @@ enum TextReport {
     /// Actual send − intended send per event: how closely the sends kept the schedule.
     static func scheduleLagLine(_ h: LatencyHistogram) -> String {
         guard !h.isEmpty else { return "  schedule lag (actual send - intended): nothing sent" }
-        let values = [("p50", h.percentileNanos(50)), ("p90", h.percentileNanos(90)), ("p99", h.percentileNanos(99)),
-                      ("p99.9", h.percentileNanos(99.9)), ("max", h.maxNanos)]
+        let p = h.percentilesNanos([50, 90, 99, 99.9])
+        let values = [("p50", p[0]), ("p90", p[1]), ("p99", p[2]), ("p99.9", p[3]), ("max", h.maxNanos)]
         return "  schedule lag (actual send - intended): " + values.map { "\($0.0) \(duration(Double($0.1)))" }.joined(separator: "  ")
     }
 
     static func table(_ h: LatencyHistogram) -> [String] {
         let names = ["min", "mean", "p50", "p90", "p99", "p99.9", "p99.99", "max"]
-        let values: [Double] = [Double(h.minNanos), h.meanNanos, Double(h.percentileNanos(50)),
-                                Double(h.percentileNanos(90)), Double(h.percentileNanos(99)),
-                                Double(h.percentileNanos(99.9)), Double(h.percentileNanos(99.99)), Double(h.maxNanos)]
         if h.isEmpty { return ["            no answers"] }
+        let p = h.percentilesNanos([50, 90, 99, 99.9, 99.99]).map(Double.init)
+        let values: [Double] = [Double(h.minNanos), h.meanNanos] + p + [Double(h.maxNanos)]
         let head = names.map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined()
         let row = values.map { duration($0).padding(toLength: 10, withPad: " ", startingAt: 0) }.joined()
         return ["            " + head, "            " + row]

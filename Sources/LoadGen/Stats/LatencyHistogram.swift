@@ -9,7 +9,11 @@ struct LatencyHistogram: Sendable {
     static let lowestNanos: UInt64 = 1
     static let highestNanos: UInt64 = 3_600_000_000_000
 
-    private(set) var histogram: Histogram<UInt64>
+    /// Nil until the first value: an empty histogram (a plain run's TLS handshakes, a merge's totals before the
+    /// first thread is added) holds no counts array, which at three digits is 270 KB written at allocation. Adding
+    /// a histogram to an empty one of the same precision shares its counts (copy on write) instead of walking them.
+    private var storage: Histogram<UInt64>?
+    private let digits: SignificantDigits
     private(set) var overRange: UInt64 = 0
     private var sum: Double = 0
     private var sumOfSquares: Double = 0
@@ -21,36 +25,51 @@ struct LatencyHistogram: Sendable {
     static func coarse() -> LatencyHistogram { LatencyHistogram(digits: .two) }
 
     private init(digits: SignificantDigits) {
-        histogram = Histogram<UInt64>(lowestDiscernibleValue: LatencyHistogram.lowestNanos,
-                                      highestTrackableValue: LatencyHistogram.highestNanos,
-                                      numberOfSignificantValueDigits: digits)
+        self.digits = digits
     }
+
+    private static func empty(_ digits: SignificantDigits) -> Histogram<UInt64> {
+        Histogram<UInt64>(lowestDiscernibleValue: lowestNanos, highestTrackableValue: highestNanos,
+                          numberOfSignificantValueDigits: digits)
+    }
+
+    /// The counts (an empty histogram of this precision when nothing was recorded).
+    var histogram: Histogram<UInt64> { storage ?? LatencyHistogram.empty(digits) }
 
     @inline(__always)
     mutating func record(_ nanos: UInt64) {
         let value = Double(nanos)
         sum += value
         sumOfSquares += value * value
+        // A tag test, not `== nil`: that compiles to a copy (retain and release of the counts) per value.
+        if case .none = storage { storage = LatencyHistogram.empty(digits) }
         if nanos > LatencyHistogram.highestNanos {
             overRange += 1
-            histogram.record(LatencyHistogram.highestNanos)
+            storage!.record(LatencyHistogram.highestNanos)
         } else {
-            histogram.record(nanos)
+            storage!.record(nanos)
         }
     }
 
     mutating func add(_ other: LatencyHistogram) {
-        histogram.add(other.histogram)
+        if let counts = other.storage {
+            if storage == nil, digits == other.digits {
+                storage = counts
+            } else {
+                if storage == nil { storage = LatencyHistogram.empty(digits) }
+                storage!.add(counts)
+            }
+        }
         overRange += other.overRange
         sum += other.sum
         sumOfSquares += other.sumOfSquares
     }
 
-    var count: UInt64 { histogram.totalCount }
-    var isEmpty: Bool { histogram.totalCount == 0 }
-    var minNanos: UInt64 { isEmpty ? 0 : histogram.min }
+    var count: UInt64 { storage?.totalCount ?? 0 }
+    var isEmpty: Bool { count == 0 }
+    var minNanos: UInt64 { isEmpty ? 0 : storage!.min }
     /// The largest value recorded, exactly (not the top of its bucket, which can be up to 0.1% higher).
-    var maxNanos: UInt64 { isEmpty ? 0 : histogram.maxRecorded }
+    var maxNanos: UInt64 { isEmpty ? 0 : storage!.maxRecorded }
     var meanNanos: Double { isEmpty ? 0 : sum / Double(count) }
     /// The population standard deviation; never negative (rounding in the difference is clamped).
     var stdDeviationNanos: Double {
@@ -60,9 +79,40 @@ struct LatencyHistogram: Sendable {
     }
 
     func percentileNanos(_ p: Double) -> UInt64 {
-        isEmpty ? 0 : histogram.valueAtPercentile(p)
+        percentilesNanos([p])[0]
     }
 
+    /// The values at `percentiles` (0...100, any order), each exactly what `Histogram.valueAtPercentile` gives,
+    /// from one walk over the recorded buckets: the library's own walk is unspecialized generic code, run once per
+    /// percentile, and a report asks for five of three histograms. Zeros when empty.
+    func percentilesNanos(_ percentiles: [Double]) -> [UInt64] {
+        guard let h = storage, h.totalCount > 0 else { return [UInt64](repeating: 0, count: percentiles.count) }
+        let total = h.totalCount
+        var values = [UInt64](repeating: 0, count: percentiles.count)
+        // (rank needed, index into values) for the percentiles that need the walk, by rank.
+        var ranks: [(rank: UInt64, at: Int)] = []
+        for (i, p) in percentiles.enumerated() {
+            if p <= 0 {
+                values[i] = h.min
+            } else if p >= 100 {
+                values[i] = h.maxRecorded
+            } else {
+                let fraction = min(max(p.nextDown, 0), 100) * Double(total) / 100
+                ranks.append((max(1, UInt64(fraction.rounded(.up))), i))
+            }
+        }
+        ranks.sort { $0.rank < $1.rank }
+        var next = 0
+        var cumulative: UInt64 = 0
+        for bucket in h.recordedValues() where next < ranks.count {
+            cumulative += bucket.count
+            while next < ranks.count, cumulative >= ranks[next].rank {
+                values[ranks[next].at] = max(min(bucket.value, h.maxRecorded), h.min)
+                next += 1
+            }
+        }
+        return values
+    }
 }
 
 // MARK: Encoded form (`hdr` in JSON), and back
@@ -70,7 +120,7 @@ struct LatencyHistogram: Sendable {
 extension LatencyHistogram {
     /// The non-empty buckets in HdrHistogram index order (`HdrLayout.latency`).
     var buckets: [(index: Int, count: UInt64)] {
-        histogram.recordedValues().map { (HdrLayout.latency.index(of: $0.value), $0.count) }
+        storage?.recordedValues().map { (HdrLayout.latency.index(of: $0.value), $0.count) } ?? []
     }
 
     /// HdrHistogram's compressed V2 encoding of the counts, base64 (values in nanoseconds).
@@ -90,20 +140,22 @@ extension LatencyHistogram {
     init(decoded: HdrEncoding.Decoded, minNanos: UInt64, maxNanos: UInt64, meanNanos: Double, stdDeviationNanos: Double,
          overRange: UInt64) {
         self.init()
+        var counts = LatencyHistogram.empty(digits)
+        defer { storage = counts.totalCount > 0 ? counts : nil }
         let layout = decoded.layout
         let last = decoded.buckets.count - 1
         for (i, bucket) in decoded.buckets.enumerated() {
             var value = min(layout.value(at: bucket.index), LatencyHistogram.highestNanos)
             var count = bucket.count
             if i == 0, layout.index(of: minNanos) == bucket.index, minNanos <= LatencyHistogram.highestNanos {
-                histogram.record(minNanos)
+                counts.record(minNanos)
                 count -= 1
                 value = minNanos
             }
             if i == last, count > 0, layout.index(of: maxNanos) == bucket.index, maxNanos <= LatencyHistogram.highestNanos {
                 value = maxNanos
             }
-            if count > 0 { histogram.record(value, count: count) }
+            if count > 0 { counts.record(value, count: count) }
         }
         let n = Double(decoded.totalCount)
         sum = meanNanos * n

@@ -158,4 +158,41 @@ import Testing
         for _ in 0..<1_000_000 { same.record(1_500_000) }
         #expect(same.meanNanos == 1_500_000 && same.stdDeviationNanos < 1)
     }
+
+    @Test("one walk gives every percentile exactly as the library's valueAtPercentile, in any order")
+    func percentilesMatchTheLibrarysWalk() {
+        var h = LatencyHistogram()
+        var x: UInt64 = 42
+        for _ in 0..<20_000 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            h.record(500 + (x >> 33) % 9_000_000)
+        }
+        h.record(7_200_000_000_000)  // over the range: at the top
+        let asked: [Double] = [99.99, 0, 50, 25, 100, 0.001, 90, 99, 99.9, 50, 75.5, 99.999, 100.5]
+        let got = h.percentilesNanos(asked)
+        for (p, value) in zip(asked, got) {
+            #expect(value == h.histogram.valueAtPercentile(p), "p\(p)")
+        }
+        #expect(got[4] == h.maxNanos && got[1] == h.minNanos)
+        #expect(LatencyHistogram().percentilesNanos([50, 99]) == [0, 0])
+    }
+
+    @Test("adding to an empty histogram shares the counts, and a later record leaves the source unchanged")
+    func addingToAnEmptyHistogramCopiesOnWrite() {
+        var source = LatencyHistogram()
+        source.record(10_000)
+        source.record(20_000)
+        var total = LatencyHistogram()
+        total.add(source)
+        total.add(LatencyHistogram())  // an empty part adds nothing
+        #expect(total.count == 2 && total.percentileNanos(100) == source.maxNanos)
+        total.record(30_000)
+        #expect(source.count == 2 && source.maxNanos == 20_000)
+        #expect(total.count == 3 && total.maxNanos == 30_000)
+        var coarse = LatencyHistogram.coarse()
+        var part = LatencyHistogram.coarse()
+        part.record(10_000)
+        coarse.add(part)
+        #expect(coarse.count == 1 && coarse.histogram.numberOfSignificantValueDigits == .two)
+    }
 }
