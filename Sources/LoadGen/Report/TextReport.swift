@@ -171,7 +171,7 @@ enum TextReport {
     static func table(_ h: LatencyHistogram) -> [String] {
         let names = ["min", "mean", "p50", "p90", "p99", "p99.9", "p99.99", "max"]
         if h.isEmpty { return ["            no answers"] }
-        let p = h.percentilesNanos([50, 90, 99, 99.9, 99.99]).map(Double.init)
+        let p = h.percentilesNanos([50, 90, 99, 99.9, 99.99]).map { Double($0) }
         let values: [Double] = [Double(h.minNanos), h.meanNanos] + p + [Double(h.maxNanos)]
         let head = names.map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined()
         let row = values.map { duration($0).padding(toLength: 10, withPad: " ", startingAt: 0) }.joined()

@@ -52,6 +52,17 @@ import Testing
         #expect(TextReport.table(LatencyHistogram()) == ["            no answers"])
     }
 
+    @Test("every column of the table is the histogram's own value, in order")
+    func percentileTableValuesAreTheHistograms() {
+        var h = LatencyHistogram()
+        for v in 1...1_000 { h.record(UInt64(v) * 10_000) }  // 10 µs .. 10 ms
+        let cells = TextReport.table(h)[1].split(separator: " ").map(String.init)
+        let expected = [Double(h.minNanos), h.meanNanos] + [50, 90, 99, 99.9, 99.99].map { Double(h.histogram.valueAtPercentile($0)) }
+            + [Double(h.maxNanos)]
+        #expect(cells == expected.map { TextReport.duration($0) })
+        #expect(cells[2] == "5.00ms" && cells[4] == "9.90ms", "p50 and p99 of 10 µs .. 10 ms: \(cells)")
+    }
+
     @Test func unbalancedAndInterruptedRunsAreFlagged() {
         var r = ReportFixtures.result(interrupted: true)
         r.counters.sent += 4
