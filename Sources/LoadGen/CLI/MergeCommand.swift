@@ -9,10 +9,10 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Merge loadgen --json reports (shards of one run, or runs side by side) into one exact report.",
         discussion: """
-        Reads loadgen dns|http --json reports: one or more files, or - for \
+        Reads loadgen dns|http|tcp|udp --json reports: one or more files, or - for \
         stdin, where documents may follow one another (what `kubectl logs -l \
-        job-name=NAME` prints for the pods of a sharded Job). Counts, rcodes or \
-        status, error kinds, not-sent reasons and protocol counters add up; the \
+        job-name=NAME` prints for the pods of a sharded Job). Counts, rcodes, \
+        status or outcomes, error kinds, not-sent reasons and protocol counters add up; the \
         response-time, service-time and TLS handshake histograms are decoded from \
         their hdr members (HdrHistogram's compressed V2 encoding) and added, so \
         the merged percentiles are those of all events together, not an \
@@ -20,7 +20,7 @@ struct MergeCommand: ParsableCommand {
         shard reports its share), durations are the longest input's (shards \
         share one origin, --start-at), CPU adds up. The threads of every input \
         are listed under per_thread. Reports of different kinds (dns, http1, \
-        http2) or transports do not merge.
+        http2, tcp, udp) or transports do not merge.
 
         Merging one report reproduces it (its warnings are recomputed, without \
         the times at which problems began).
@@ -67,8 +67,7 @@ struct MergeCommand: ParsableCommand {
             Console.error("loadgen merge: \(error.description)\n")
             Glibc.exit(2)
         }
-        let codeNames: (Int) -> String = header.kind == "dns" ? { DNSRcode.name($0) } : { (code: Int) -> String in "\(code)" }
-        let rendered = Reports.make(header, result, json: json, spectrum: latency, codeNames: codeNames)
+        let rendered = Reports.make(header, result, json: json, spectrum: latency, codeNames: ReportInput.codeNames(kind: header.kind))
         if !rendered.stderr.isEmpty { Console.error(rendered.stderr) }
         print(rendered.stdout, terminator: "")
         if result.counters.completed == 0 {

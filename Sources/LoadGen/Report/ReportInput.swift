@@ -21,7 +21,9 @@ struct ReportInput {
         cpuNanos = ReportInput.nanos(millis: try doc.double("client_cpu_ms"))
         interrupted = try doc.bool("interrupted")
         threads = try ReportInput.threads(doc)
+        try ReportInput.checkFates(doc)
         try ReportInput.checkThreadsAddUp(doc, threads)
+        if header.kind == "udp" { try ReportInput.checkEchoes(doc) }
         try ReportInput.attachTotals(doc, kind: header.kind, to: &threads[0])
         try ReportInput.attachNetnsParts(doc, to: &threads)
         if doc.has("warmup") {
@@ -53,11 +55,11 @@ struct ReportInput {
 
     private static func header(_ doc: JSONInput.Object) throws(JSONInput.Failure) -> ReportHeader {
         let kind = try doc.string("kind")
-        guard ["dns", "http1", "http2"].contains(kind) else {
-            throw JSONInput.Failure(description: "\(doc.path): kind '\(kind)' is not dns, http1 or http2")
+        guard kinds.contains(kind) else {
+            throw JSONInput.Failure(description: "\(doc.path): kind '\(kind)' is not \(kinds.dropLast().joined(separator: ", ")) or \(kinds.last!)")
         }
         return ReportHeader(
-            version: try doc.string("version"), kind: kind, eventNoun: kind == "dns" ? "queries" : "requests",
+            version: try doc.string("version"), kind: kind, eventNoun: eventNoun(kind: kind),
             threads: Int(clamping: try doc.uint("threads")), netns: try doc.optionalString("netns"),
             netnsInode: try doc.uint("netns_inode"), requestedRate: try doc.optionalDouble("requested_rate"),
             concurrency: Int(clamping: try doc.uint("concurrency")), timeoutNanos: nanos(seconds: try doc.double("timeout_s")),
@@ -131,13 +133,7 @@ struct ReportInput {
         guard t.counters.errorKinds.reduce(0, +) == errors else {
             throw JSONInput.Failure(description: "\(doc.path): error_kinds add up to \(t.counters.errorKinds.reduce(0, +)), not errors \(errors)")
         }
-        for (name, count) in try doc.counts(kind == "dns" ? "rcodes" : "status") where count > 0 {
-            guard let code = kind == "dns" ? (0..<16).first(where: { DNSRcode.name($0) == name }) : Int(name),
-                  kind == "dns" || (100...599).contains(code) else {
-                throw JSONInput.Failure(description: "\(doc.path): '\(name)' is not a \(kind == "dns" ? "DNS rcode" : "HTTP status")")
-            }
-            t.counters.codes[code, default: 0] += count
-        }
+        try readCodes(doc, kind: kind, into: &t.counters)
         t.responseTime = try histogram(doc.object("latency_us"), overRange: try doc.uint("latency_over_range"))
         t.serviceTime = try histogram(doc.object("service_time_us"), overRange: 0)
         // Reports of loadgen before schedule lag was measured have none.

@@ -7,7 +7,7 @@ enum ReportMerge {
         guard var header = inputs.first?.header else { throw JSONInput.Failure(description: "no report to merge") }
         for input in inputs.dropFirst() {
             guard input.header.kind == header.kind, input.header.transport == header.transport else {
-                throw JSONInput.Failure(description: "cannot merge a \(input.header.kind) report over \(input.header.transport) with a \(header.kind) report over \(header.transport): merge runs of one kind")
+                throw JSONInput.Failure(description: "cannot merge \(describe(input.header)) with \(describe(header)): merge runs of one kind")
             }
         }
         let headers = inputs.map(\.header)
@@ -35,6 +35,11 @@ enum ReportMerge {
         }
         result.cpuNanos = cpu
         return (header, result)
+    }
+
+    /// "a dns report over udp"; a tcp or udp report, whose transport is its kind, is "a tcp report".
+    private static func describe(_ h: ReportHeader) -> String {
+        h.transport == h.kind ? "a \(h.kind) report" : "a \(h.kind) report over \(h.transport)"
     }
 
     /// The distinct values in first-seen order.
