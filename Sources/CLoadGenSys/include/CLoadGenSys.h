@@ -86,6 +86,13 @@ int CLoadGenSys_set_timer_slack(unsigned long nanos);
 int CLoadGenSys_socket_renew(int fd);
 /* Asks the kernel to timestamp received datagrams (SO_TIMESTAMPNS); 0 or -errno. */
 int CLoadGenSys_enable_rx_timestamps(int fd);
+/* Keeps each ICMP error about a datagram fd sent in its error queue, with the start of that datagram (IP_RECVERR,
+   or IPV6_RECVERR when family is AF_INET6); 0 or -errno. */
+int CLoadGenSys_enable_error_queue(int fd, int family);
+/* Takes the oldest entry of fd's error queue without blocking: copies the quoted datagram (up to cap bytes) into buf,
+   sets *error to the errno the entry reports (ECONNREFUSED for an ICMP port unreachable; 0 if it carried none)
+   and returns the quoted length; -EAGAIN when the queue is empty, or -errno. */
+long CLoadGenSys_read_error_queue(int fd, void *buf, size_t cap, int *error);
 /* CLOCK_BOOTTIME minus CLOCK_MONOTONIC, in nanoseconds (what eBPF's bpf_ktime_get_boot_ns reports, from ours). */
 int64_t CLoadGenSys_boottime_minus_monotonic(void);
 /* The local address of a socket as "ip:port" ("[v6]:port") into buf; the length, or -errno. */

@@ -69,9 +69,13 @@ final class DatagramSocket {
 
     /// Reports readiness to `onReady` (`readable`: a datagram or an error waits; `writable`: the socket takes
     /// more), for what `watch` asks; until `close` or a `watch` with neither.
-    func startPolling(loop: Loop, _ onReady: @escaping (_ readable: Bool, _ writable: Bool) -> Void) throws(UVError) {
-        poll = try SocketPoll(loop: loop, fd: fd) { _, events, failed in
-            onReady(failed || events.contains(.readable), events.contains(.writable))
+    /// On a socket error (an ICMP error, or an entry in the error queue) libuv stops the poll: it is started again
+    /// for what was watched once `onReady` has run (which reads the error), so later datagrams are still read.
+    /// `failed`: the socket reported an error (read as readable too).
+    func startPolling(loop: Loop, _ onReady: @escaping (_ readable: Bool, _ writable: Bool, _ failed: Bool) -> Void) throws(UVError) {
+        poll = try SocketPoll(loop: loop, fd: fd) { [unowned self] _, events, failed in
+            onReady(failed || events.contains(.readable), events.contains(.writable), failed)
+            if failed, !self.watching.isEmpty { self.poll?.watch(self.watching) }
         }
     }
 
@@ -80,7 +84,23 @@ final class DatagramSocket {
         var events: SocketPoll.Events = []
         if readable { events.insert(.readable) }
         if writable { events.insert(.writable) }
+        watching = events
         poll?.watch(events)
+    }
+
+    private var watching: SocketPoll.Events = []
+
+    /// Keeps each ICMP error about a sent datagram in the socket's error queue, with the datagram's start.
+    func enableErrorQueue(family: Endpoint.Family) -> Bool {
+        CLoadGenSys_enable_error_queue(fd, family == .ipv4 ? AF_INET : AF_INET6) == 0
+    }
+
+    /// The oldest error-queue entry: the start of the datagram it concerns (copied into `buffer`, up to
+    /// `capacity` bytes) and the errno it reports; nil when the queue is empty.
+    func readError(into buffer: UnsafeMutableRawPointer, capacity: Int) -> (length: Int, errno: Int32)? {
+        var code: Int32 = 0
+        let n = CLoadGenSys_read_error_queue(fd, buffer, capacity, &code)
+        return n < 0 ? nil : (Int(n), code)
     }
 
     /// Datagrams queued for the next `send`.

@@ -6,9 +6,11 @@ import Glibc
 /// sent with the round's others in one `sendmmsg`. Without `--expect-echo` an event completes when the kernel
 /// took its datagram, so `completed` counts what the server kernel's `Udp InDatagrams` counts (when nothing is
 /// lost on the way); with it, when its echo arrives (matched by `EchoMatcher`, timed by the kernel's receive
-/// stamp), else it times out (`DeadlineQueue`). ICMP errors (nothing listens) cannot be tied to one datagram:
-/// they are counted in `connect_errors` and the events they concern time out (or, without echoes, were already
-/// complete: the kernel took them). Loop thread only.
+/// stamp), else it times out (`DeadlineQueue`). With echoes the socket keeps ICMP errors in its error queue
+/// (IP_RECVERR), each with the start of the datagram it concerns: the tag there names the event, which fails at
+/// once by the error's kind (`refused` when nothing listens) instead of timing out; an error naming no waiting
+/// event counts in `connect_errors`. Without echoes an event is complete when the kernel took it, and ICMP errors
+/// (reported by the next send) count in `connect_errors`. Loop thread only.
 final class UDPWorker: KindWorker {
     private let socket: DatagramSocket
     private let settings: RunConfig.UDP
@@ -25,6 +27,8 @@ final class UDPWorker: KindWorker {
     private let target: String
     /// Closed loop without echoes: issue whenever the socket has room (events end as they are sent).
     private var blastsWhenWritable = false
+    /// ICMP errors are read from the socket's error queue (with echoes).
+    private var readsErrorQueue = false
     static let filler = UInt8(ascii: "x")
     /// Most datagrams read per readiness report (the poll reports again if more wait).
     static let readsPerWakeup = 4096
@@ -54,8 +58,9 @@ final class UDPWorker: KindWorker {
         // Closed loop without echoes: events complete as they leave, so the socket's room to write paces them.
         blastsWhenWritable = closedLoop && !settings.expectEcho
         if settings.expectEcho || blastsWhenWritable {
-            try socket.startPolling(loop: loop) { [unowned self] readable, writable in
-                if readable { self.readEchoes() }
+            readsErrorQueue = settings.expectEcho && socket.enableErrorQueue(family: settings.target.family)
+            try socket.startPolling(loop: loop) { [unowned self] readable, writable, failed in
+                if readable { self.readEchoes(errorsWaiting: failed) }
                 if writable { self.socketTakesMore() }
             }
             socket.watch(readable: settings.expectEcho, writable: blastsWhenWritable)
@@ -126,7 +131,13 @@ final class UDPWorker: KindWorker {
             }
         }
         // Every datagram went out, and the kernel reported an ICMP error about an earlier one.
-        if error != 0 && sent == count { result.recordConnectError(UDPWorker.errorKind(errno: error, sending: false), atNanos: now) }
+        if error != 0 && sent == count {
+            if readsErrorQueue {
+                readErrorQueue()
+            } else {
+                result.recordConnectError(UDPWorker.errorKind(errno: error, sending: false), atNanos: now)
+            }
+        }
     }
 
     /// Closed loop without echoes: the socket has room, so the next round goes out; polling stops with issuing.
@@ -149,8 +160,10 @@ final class UDPWorker: KindWorker {
     }
 
     /// Reads what arrived: each echo ends its event at the kernel's receive time; anything else is counted.
-    private func readEchoes() {
+    /// An error (`errorsWaiting`, or one a read returns) sends it to the error queue, which names each one.
+    private func readEchoes(errorsWaiting: Bool) {
         guard let matcher, !closed else { return }
+        var errorSeen = errorsWaiting
         let offset = CLoadGenSys_realtime_minus_monotonic()
         socket.newRound()
         var stamp: UInt64 = 0
@@ -158,7 +171,10 @@ final class UDPWorker: KindWorker {
             let n = socket.receive(into: receiveBuffer, capacity: datagramCapacity + 1, receivedNanos: &stamp)
             if n == -Int(EAGAIN) || n == -Int(EINTR) { break }
             if n < 0 {
-                result.recordConnectError(UDPWorker.errorKind(errno: Int32(-n), sending: false), atNanos: Loop.nowNanos)
+                errorSeen = true
+                if !readsErrorQueue {
+                    result.recordConnectError(UDPWorker.errorKind(errno: Int32(-n), sending: false), atNanos: Loop.nowNanos)
+                }
                 continue
             }
             result.bytesReceived &+= UInt64(n)
@@ -170,7 +186,26 @@ final class UDPWorker: KindWorker {
             let received = stamp == 0 ? Loop.nowNanos : UInt64(truncatingIfNeeded: Int64(bitPattern: stamp) &- offset)
             complete(slot: slot, .answered(code: 0), atNanos: max(received, slots.sentNanos[s]))
         }
+        if errorSeen && readsErrorQueue { readErrorQueue() }
         refill()
+    }
+
+    /// Takes every entry of the error queue: an ICMP error about a datagram still waiting for its echo fails its
+    /// event now, by the error's kind; one about anything else (an event already over) counts in
+    /// `connect_errors`.
+    private func readErrorQueue() {
+        guard let matcher else { return }
+        for _ in 0..<UDPWorker.readsPerWakeup {
+            guard let (n, code) = socket.readError(into: receiveBuffer, capacity: datagramCapacity + 1) else { break }
+            let kind = UDPWorker.errorKind(errno: code, sending: false)
+            let now = Loop.nowNanos
+            guard let slot = matcher.failed(quoting: UnsafeRawBufferPointer(start: receiveBuffer, count: n)) else {
+                result.recordConnectError(kind, atNanos: now)
+                continue
+            }
+            untrack(slot: slot)
+            complete(slot: slot, .failed(kind), atNanos: now)
+        }
     }
 
     override func endInFlight(slot: Int32, _ completion: Completion, atNanos now: UInt64) {

@@ -97,16 +97,31 @@ final class EchoMatcher {
         return verdict
     }
 
+    /// The slot whose waiting datagram `quote` starts (an ICMP error's copy of what was sent, possibly cut short):
+    /// its wait ends unanswered (a later echo of it is late). Nil when the quote names no event still waiting.
+    func failed(quoting quote: UnsafeRawBufferPointer) -> Int32? {
+        guard case let (slot?, sequence) = tagged(quote), waiting[Int(slot)] == sequence &+ 1 else { return nil }
+        finish(Int(slot), answered: false)
+        return slot
+    }
+
+    /// The slot and sequence number of an intact tag of ours at the start of `bytes` (slot nil when none).
+    private func tagged(_ bytes: UnsafeRawBufferPointer) -> (Int32?, UInt64) {
+        guard bytes.count >= EchoMatcher.tagBytes else { return (nil, 0) }
+        let sequence = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        let rawSlot = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        let tagCheck = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        guard Int(rawSlot) < capacity, tagCheck == check(sequence: sequence, slot: rawSlot) else { return (nil, sequence) }
+        return (Int32(rawSlot), sequence)
+    }
+
     private func classify(_ datagram: UnsafeRawBufferPointer) -> Verdict {
         guard datagram.count >= EchoMatcher.tagBytes else { return .truncated }
-        let sequence = UInt64(littleEndian: datagram.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
-        let rawSlot = UInt32(littleEndian: datagram.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        let tagCheck = UInt32(littleEndian: datagram.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
-        guard Int(rawSlot) < capacity, tagCheck == check(sequence: sequence, slot: rawSlot) else { return .foreign }
-        let s = Int(rawSlot)
+        guard case let (slot?, sequence) = tagged(datagram) else { return .foreign }
+        let s = Int(slot)
         if waiting[s] == sequence &+ 1 {
             let sentBytes = Int(length[s])
-            if datagram.count == sentBytes { return .matched(slot: Int32(rawSlot)) }
+            if datagram.count == sentBytes { return .matched(slot: slot) }
             return datagram.count < sentBytes ? .truncated : .foreign
         }
         if lastEnded[s] == sequence &+ 1 { return lastAnswered[s] ? .duplicate : .late }

@@ -55,4 +55,23 @@ import Testing
         let small = EchoMatcher(capacity: 4, salt: 5)
         #expect(match(small, datagram(big, slot: 50, sequence: 1)) == .foreign)
     }
+
+    @Test("an ICMP error's quote names the waiting event (even cut short after the tag); anything else names none")
+    func anErrorQuoteEndsTheWaitOfItsEvent() {
+        let m = EchoMatcher(capacity: 4, salt: 9)
+        m.sent(slot: 3, sequence: 70, bytes: 40)
+        m.sent(slot: 1, sequence: 71, bytes: 40)
+        let quote = datagram(m, slot: 3, sequence: 70)
+        func failed(_ bytes: [UInt8]) -> Int32? { bytes.withUnsafeBytes { m.failed(quoting: $0) } }
+        #expect(failed(Array(quote.prefix(EchoMatcher.tagBytes - 1))) == nil, "shorter than a tag")
+        var forged = quote
+        forged[12] ^= 0x40
+        #expect(failed(forged) == nil, "a broken check word")
+        #expect(failed(datagram(m, slot: 1, sequence: 99)) == nil, "the slot waits for another event")
+        #expect(failed(Array(quote.prefix(EchoMatcher.tagBytes))) == 3)
+        #expect(failed(quote) == nil, "its wait already ended")
+        #expect(match(m, quote) == .late, "an echo after the error is late")
+        #expect(match(m, datagram(m, slot: 1, sequence: 71)) == .matched(slot: 1), "the other event still waits")
+        #expect(m.counts == EchoMatcher.Counts(late: 1), "quotes count as nothing themselves")
+    }
 }
