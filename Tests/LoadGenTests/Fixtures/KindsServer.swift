@@ -9,28 +9,31 @@ import Glibc
 final class KindsServer: ServerFixture {
     let namespace: NetworkNamespace
     let port: Int
+    /// The address it listens on: 127.0.0.1, or an IPv6 literal such as ::1.
+    let host: String
     let directory: URL
     private let process: ChildProcess
 
-    var endpoint: String { "127.0.0.1:\(port)" }
+    var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     private var logPath: String { directory.appendingPathComponent("server.log").path }
     private var countsPath: String { directory.appendingPathComponent("counts").path }
 
-    private init(namespace: NetworkNamespace, port: Int, directory: URL, process: ChildProcess) {
+    private init(namespace: NetworkNamespace, port: Int, host: String, directory: URL, process: ChildProcess) {
         self.namespace = namespace
         self.port = port
+        self.host = host
         self.directory = directory
         self.process = process
     }
 
     /// Starts the server (`arguments`: `--proto tcp|udp --mode …` and the mode's options), runs `body`, and stops
     /// the server whatever `body` did.
-    static func with<R>(in namespace: NetworkNamespace, _ arguments: [String],
+    static func with<R>(in namespace: NetworkNamespace, _ arguments: [String], host: String = "127.0.0.1",
                         _ body: (KindsServer) async throws -> R) async throws -> R {
-        try await using(try await start(in: namespace, arguments), body)
+        try await using(try await start(in: namespace, arguments, host: host), body)
     }
 
-    static func start(in namespace: NetworkNamespace, _ arguments: [String]) async throws -> KindsServer {
+    static func start(in namespace: NetworkNamespace, _ arguments: [String], host: String = "127.0.0.1") async throws -> KindsServer {
         let python = try IntegrationEnvironment.requireTool("python3", package: "python3")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("kinds_server.py").path
         let port = try await TestPorts.freeOnHost()
@@ -39,11 +42,11 @@ final class KindsServer: ServerFixture {
         let counts = directory.appendingPathComponent("counts").path
         let tcp = arguments.contains("tcp")
         let process = try ChildProcess.startServer(directory: directory) {
-            try namespace.spawn([python, "-B", script, "--port", "\(port)", "--log", log, "--counts", counts] + arguments)
+            try namespace.spawn([python, "-B", script, "--port", "\(port)", "--host", host, "--log", log, "--counts", counts] + arguments)
         }
-        return try await KindsServer(namespace: namespace, port: port, directory: directory, process: process)
+        return try await KindsServer(namespace: namespace, port: port, host: host, directory: directory, process: process)
             .ready { server in
-                try await process.waitUntilReady("kinds_server.py", "listen on 127.0.0.1:\(port) in \(namespace.name)",
+                try await process.waitUntilReady("kinds_server.py", "listen on \(host) port \(port) in \(namespace.name)",
                                                  log: { server.process.stderrSoFar }) {
                     try await namespace.isListening(port: port, tcp: tcp)
                 }

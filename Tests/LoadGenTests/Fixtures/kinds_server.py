@@ -140,6 +140,7 @@ def main():
     p.add_argument("--proto", choices=["tcp", "udp"], required=True)
     p.add_argument("--mode", choices=["accept", "reply", "reset", "sink", "echo"], required=True)
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (an IPv6 literal such as ::1 too)")
     p.add_argument("--log", required=True)
     p.add_argument("--counts", required=True)
     p.add_argument("--recv", type=int, default=0)
@@ -153,18 +154,19 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     sel = selectors.DefaultSelector()
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     if args.proto == "tcp":
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener = socket.socket(family, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", args.port))
+        listener.bind((args.host, args.port))
         listener.listen(4096)
         listener.setblocking(False)
         on_accept, on_data = serve_tcp(args, sel, listener)
         sel.register(listener, selectors.EVENT_READ, ("listen", None))
     else:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock = socket.socket(family, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE: room for bursts at high rates
-        sock.bind(("127.0.0.1", args.port))
+        sock.bind((args.host, args.port))
         sock.setblocking(False)
         on_datagram = serve_udp(args, sock)
         sel.register(sock, selectors.EVENT_READ, ("udp", None))

@@ -9,10 +9,10 @@ enum KindRun {
     }
 
     /// A namespace with the kinds fixture server in it (`serverArguments`): `body(ns, server)`.
-    static func withServer<R>(_ serverArguments: [String],
+    static func withServer<R>(_ serverArguments: [String], host: String = "127.0.0.1",
                               _ body: (NetworkNamespace, KindsServer) async throws -> R) async throws -> R {
         try await NetworkNamespace.with { ns in
-            try await KindsServer.with(in: ns, serverArguments) { server in try await body(ns, server) }
+            try await KindsServer.with(in: ns, serverArguments, host: host) { server in try await body(ns, server) }
         }
     }
 
