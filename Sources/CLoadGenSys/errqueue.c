@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 int CLoadGenSys_enable_error_queue(int fd, int family) {
     int on = 1;
@@ -19,8 +20,10 @@ int CLoadGenSys_enable_error_queue(int fd, int family) {
 }
 
 long CLoadGenSys_read_error_queue(int fd, void *buf, size_t cap, int *error) {
+    /* Room for the error (with the offender's address) and the receive timestamp SO_TIMESTAMPNS adds to it. */
     union {
-        char bytes[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6))];
+        char bytes[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6)) +
+                   CMSG_SPACE(sizeof(struct timespec)) + 64];
         struct cmsghdr align;
     } control;
     struct iovec iov = {.iov_base = buf, .iov_len = cap};
