@@ -7,6 +7,8 @@ protocol KindCommand: StreamCommand {
     var target: TargetOptions { get }
     var output: OutputOptions { get }
     var privileges: PrivilegeOptions { get }
+    /// `--dns-server`: who resolves a host name target (else the target's resolv.conf).
+    var dnsServers: [String] { get }
     /// The kind's settings, validated (usage errors name the flag).
     func kindSettings(into config: inout RunConfig) throws
     /// The most events in flight when --concurrency is not given, for a run at `rate` (nil: closed loop).
@@ -16,21 +18,24 @@ protocol KindCommand: StreamCommand {
 }
 
 enum KindCommandSupport {
-    /// `HOST:PORT` (an IPv4 or [IPv6] literal and a port): the target of loadgen tcp and udp.
-    static func endpoint(_ text: String?, command: String) throws(ValidationError) -> Endpoint {
+    /// `HOST:PORT` (an IPv4 literal, an [IPv6] literal or a host name, and a port): the target of loadgen tcp and
+    /// udp. A name's DNS servers are chosen later, with the namespaces (`nameServers`).
+    static func target(_ text: String?, command: String) throws(ValidationError) -> KindTarget {
         guard let text, !text.isEmpty else {
-            throw ValidationError("give the target as HOST:PORT, e.g. loadgen \(command) 127.0.0.1:7000")
+            throw ValidationError("give the target as HOST:PORT, e.g. loadgen \(command) 127.0.0.1:7000 or loadgen \(command) web:7000")
         }
-        let endpoint: Endpoint
         do {
-            endpoint = try Endpoint(parsing: text, defaultPort: 0)
+            return KindTarget(given: try HostPort(parsing: text))
         } catch {
-            throw ValidationError("HOST:PORT '\(text)': \(error.description); give an IP literal and a port, e.g. 127.0.0.1:7000 or [::1]:7000")
+            throw ValidationError(error.description)
         }
-        guard endpoint.port != 0 else {
-            throw ValidationError("HOST:PORT '\(text)' has no port; give one, e.g. \(text.contains(":") ? "[\(text)]" : text):7000")
-        }
-        return endpoint
+    }
+
+    /// The DNS servers a host name target is resolved with: --dns-server, else the target's resolv.conf (as
+    /// loadgen http). An IP literal needs none (a --dns-server given is still checked).
+    static func nameServers(_ target: inout KindTarget, explicit: [String], spec: NetNamespace.Spec?) throws {
+        guard target.given.isName || !explicit.isEmpty else { return }
+        target.dnsServers = try NameServers.choose(explicit: explicit, flag: "--dns-server", spec: spec).0
     }
 
     /// A payload flag's text (escapes and placeholders), or nil when not given.
@@ -60,6 +65,8 @@ enum KindCommandSupport {
         var config = RunConfig(kind: kind, load: parsed.settings(concurrency: max(concurrency, parsed.threads)),
                                output: try command.output.settings(threads: parsed.threads), threadsPerTarget: threadsPerTarget)
         try command.kindSettings(into: &config)
+        if config.tcp != nil { try nameServers(&config.tcp!.target, explicit: command.dnsServers, spec: specs.first) }
+        if config.udp != nil { try nameServers(&config.udp!.target, explicit: command.dnsServers, spec: specs.first) }
         config.targets = try command.target.open(specs)
         try reserveFiles(events: concurrency * C.filesPerEvent, threads: parsed.threads)
         return config
@@ -100,7 +107,7 @@ enum KindCommandSupport {
     }
 
     /// The report's header for a tcp or udp run.
-    static func header(config: RunConfig, eventNoun: String, target: Endpoint, describing: String, workload: [String],
+    static func header(config: RunConfig, eventNoun: String, target: KindTarget, describing: String, workload: [String],
                        thresholds: [ThresholdOutcome]) -> ReportHeader {
         ReportHeader(
             kind: config.kind.rawValue, eventNoun: eventNoun, threads: config.load.threads, netns: config.targetsLabel,

@@ -10,9 +10,12 @@ struct TCPCommand: KindCommand {
         with a FIN or an RST (--close). An event completes when its connection was established and the expected \
         bytes arrived: completed equals the server kernel's Tcp PassiveOpens (nstat -az TcpPassiveOpens in the \
         server's netns) when every connection got through. The events log (--events) has each connection's \
-        src and dst, as Inspektor Gadget's trace_tcp reports them (loadgen verify --format ig-trace-tcp).
+        src and dst, as Inspektor Gadget's trace_tcp reports them (loadgen verify --format ig-trace-tcp). A host \
+        name is resolved once, at start, with c-ares inside the target netns (servers: --dns-server, else the \
+        target's resolv.conf; /etc/hosts first), IPv4 first; the events' dst and the report show the address.
         Examples:
           sudo loadgen tcp 127.0.0.1:7000 --netns bench --rate 2000 --duration 10s --close rst
+          sudo loadgen tcp web:80 --pid 4242 --rate 1000 --duration 30s
           sudo loadgen tcp 10.0.0.2:6379 --pid 4242 --send 'PING\\r\\n' --expect 7 --rate 500 --count 5000 --json
         """
     )
@@ -22,8 +25,12 @@ struct TCPCommand: KindCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
     @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
-    @Argument(help: ArgumentHelp("Where to connect: an IPv4 or [IPv6] literal and a port.", valueName: "HOST:PORT"))
+    @Argument(help: ArgumentHelp("Where to connect: an IPv4 or [IPv6] literal or a host name (resolved once, at start, inside the target netns), and a port.", valueName: "HOST:PORT"))
     var endpoint: String?
+
+    @Option(name: .customLong("dns-server"),
+            help: ArgumentHelp("DNS server for resolving a host name inside the netns (repeatable); default: the target's resolv.conf, as for loadgen http.", valueName: "ADDR[:PORT]"))
+    var dnsServers: [String] = []
 
     @Option(help: ArgumentHelp("Bytes to write once connected: text with escapes (\\r \\n \\t \\0 \\\\ \\xHH) and {seq}, {thread}, {rand}, {rand:N} expanded per connection, at most 65,536 bytes.", valueName: "TEXT"))
     var send: String?
@@ -49,7 +56,7 @@ struct TCPCommand: KindCommand {
     }
 
     func kindSettings(into config: inout RunConfig) throws {
-        let endpoint = try KindCommandSupport.endpoint(endpoint, command: "tcp")
+        let endpoint = try KindCommandSupport.target(endpoint, command: "tcp")
         guard let closeMode = RunConfig.TCP.Close(rawValue: close.lowercased()) else {
             throw ValidationError("--close '\(close)': use fin (an orderly close) or rst (a reset)")
         }

@@ -10,9 +10,11 @@ struct UDPCommand: KindCommand {
         Without --expect-echo it completes when the kernel took it: completed equals the server kernel's Udp \
         InDatagrams when nothing is lost. With --expect-echo each datagram starts with a 16-byte tag (sequence, \
         slot, check) and completes when its echo comes back whole; duplicates, late, truncated and foreign \
-        datagrams are counted and ignored.
+        datagrams are counted and ignored. A host name is resolved once, at start, inside the target netns, as \
+        for loadgen tcp (--dns-server, else the target's resolv.conf).
         Examples:
           sudo loadgen udp 127.0.0.1:9000 --netns bench --rate 50k --duration 10s --size 512
+          sudo loadgen udp statsd:8125 --pid 4242 --rate 1000 --duration 30s
           sudo loadgen udp 127.0.0.1:7 --netns bench --expect-echo --payload 'ping {seq}' --rate 1000 --count 10000
         """
     )
@@ -22,8 +24,12 @@ struct UDPCommand: KindCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
     @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
-    @Argument(help: ArgumentHelp("Where to send: an IPv4 or [IPv6] literal and a port.", valueName: "HOST:PORT"))
+    @Argument(help: ArgumentHelp("Where to send: an IPv4 or [IPv6] literal or a host name (resolved once, at start, inside the target netns), and a port.", valueName: "HOST:PORT"))
     var endpoint: String?
+
+    @Option(name: .customLong("dns-server"),
+            help: ArgumentHelp("DNS server for resolving a host name inside the netns (repeatable); default: the target's resolv.conf, as for loadgen http.", valueName: "ADDR[:PORT]"))
+    var dnsServers: [String] = []
 
     @Option(help: ArgumentHelp("Each datagram's size in bytes, 1 to 65,507 (default 64, or the tag and --payload as expanded); the rest after the payload is filler.", valueName: "BYTES"))
     var size: Int?
@@ -50,7 +56,7 @@ struct UDPCommand: KindCommand {
     }
 
     func kindSettings(into config: inout RunConfig) throws {
-        let endpoint = try KindCommandSupport.endpoint(endpoint, command: "udp")
+        let endpoint = try KindCommandSupport.target(endpoint, command: "udp")
         let payload = try KindCommandSupport.payload(payload, flag: "--payload", salt: UInt64.random(in: 0 ... .max))
         let tag = expectEcho ? EchoMatcher.tagBytes : 0
         let needed = tag + (payload?.maxLength ?? 0)

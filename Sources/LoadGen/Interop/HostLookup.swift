@@ -8,8 +8,10 @@ enum HostLookup {
         let description: String
     }
 
-    /// The first IPv4 address of `host` (IPv6 if it has none).
-    static func resolve(_ host: String, servers: [Endpoint], timeoutMillis: Int = 3_000) throws(Failure) -> String {
+    /// The first IPv4 address of `host` (IPv6 if it has none). A failure names `host`, `place` (where it was
+    /// asked) and ends with `remedy` (what would work instead).
+    static func resolve(_ host: String, servers: [Endpoint], timeoutMillis: Int = 3_000, place: String = "the target netns",
+                        remedy: String = "use an IP address in the URL or --dns-server") throws(Failure) -> String {
         var options = ares_options()
         options.timeout = Int32(max(200, timeoutMillis / 2))
         options.tries = 2
@@ -46,10 +48,10 @@ enum HostLookup {
             if family == AF_INET6 || box.status == ARES_ETIMEOUT || box.status == ARES_ECONNREFUSED {
                 let why = String(cString: ares_strerror(box.status))
                 let asked = servers.isEmpty ? "the system's resolvers" : servers.map(\.description).joined(separator: ", ")
-                throw Failure(description: "'\(host)' does not resolve inside the target netns (\(why); asked \(asked)); use an IP address in the URL or --dns-server")
+                throw Failure(description: "'\(host)' does not resolve inside \(place) (\(why); asked \(asked)); \(remedy)")
             }
         }
-        throw Failure(description: "'\(host)' does not resolve inside the target netns")
+        throw Failure(description: "'\(host)' does not resolve inside \(place); \(remedy)")
     }
 
     /// Drives `channel` with poll(2) (select() cannot watch descriptors above FD_SETSIZE, 1024) until `done`, the

@@ -71,6 +71,7 @@ enum JSONReport {
         if header.transport == "tls" || header.transport == "https" { members.append(("tls", TLSReport.json(result.tls))) }
         if header.kind == "http2" { members.append(("http2", http2(result.h2))) }
         if header.kind == "udp" { members.append(("echoes", echoes(result))) }
+        if !result.targetAddresses.isEmpty { members.append(("addresses", .array(result.targetAddresses.map(JSON.string)))) }
         return .object(members)
     }
 

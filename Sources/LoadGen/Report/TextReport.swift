@@ -32,7 +32,9 @@ enum TextReport {
         if header.kind == "dns" {
             lines.append("  servers   \(header.targets.joined(separator: ", ")) (\(header.transport), from \(header.targetsSource))")
         } else {
-            let shown = header.targets.prefix(3).joined(separator: ", ") + (header.targets.count > 3 ? " and \(header.targets.count - 3) more" : "")
+            var shown = header.targets.prefix(3).joined(separator: ", ") + (header.targets.count > 3 ? " and \(header.targets.count - 3) more" : "")
+            let resolved = result.targetAddresses.filter { !header.targets.contains($0) }
+            if !resolved.isEmpty { shown += " (resolved to \(resolved.joined(separator: ", ")))" }
             lines.append("  targets   \(shown) (\(header.targetsSource))")
         }
         if !header.workload.isEmpty {

@@ -104,7 +104,7 @@ struct RunConfig: Sendable {
     /// `loadgen tcp`: connection churn to one endpoint.
     struct TCP: Sendable {
         enum Close: String, Sendable, CaseIterable { case fin, rst }
-        var target: Endpoint
+        var target: KindTarget
         /// Sent once the connection is up (`--send`); nil: nothing.
         var send: Payload?
         /// Bytes to wait for before the event completes (`--expect`); 0: completed when established.
@@ -114,7 +114,7 @@ struct RunConfig: Sendable {
 
     /// `loadgen udp`: datagrams to one endpoint.
     struct UDP: Sendable {
-        var target: Endpoint
+        var target: KindTarget
         /// What each datagram carries after the echo tag (`--payload`); nil: filler only.
         var payload: Payload?
         /// Every datagram's size (`--size`); nil: the tag and the payload as expanded.

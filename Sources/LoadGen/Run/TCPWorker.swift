@@ -17,12 +17,15 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
     private let slotConnection: UnsafeMutablePointer<Int32>
     private let slotReceived: UnsafeMutablePointer<Int>
     private let slotWritten: UnsafeMutablePointer<Bool>
+    /// Where every connection goes: the target's address (a host name resolved on this thread, in its netns).
+    private let address: Endpoint
     private let target: String
 
     override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
                   stop: StopSignal, progress: ProgressCell) throws {
         settings = config.tcp!
-        target = settings.target.description
+        address = try settings.target.resolve(netns: config.netns(ofThread: threadIndex)?.label)
+        target = address.description
         let slotCount = max(1, config.plan(thread: threadIndex).maxInFlight)
         table = ConnectionTable(loop: loop, initialCapacity: min(slotCount, 4096),
                                 writeCapacity: settings.send?.maxLength ?? 0)
@@ -32,6 +35,7 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         table.delegate = self
+        result.targetAddress = target
     }
 
     deinit {
@@ -58,7 +62,7 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
         slotConnection[s] = index
         track(slot: slot, now: now)
         do {
-            try table.connect(index, to: settings.target)
+            try table.connect(index, to: address)
             result.socketsOpened += 1
             checkNetns(index)
         } catch {

@@ -36,13 +36,14 @@ final class UDPWorker: KindWorker {
     override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
                   stop: StopSignal, progress: ProgressCell) throws {
         settings = config.udp!
-        target = settings.target.description
+        let address = try settings.target.resolve(netns: config.netns(ofThread: threadIndex)?.label)
+        target = address.description
         let slotCount = max(1, config.plan(thread: threadIndex).maxInFlight)
         tagBytes = settings.expectEcho ? EchoMatcher.tagBytes : 0
         datagramCapacity = max(1, settings.maxDatagramBytes)
         // One byte more than any datagram sent: an echo longer than what was sent shows as longer.
         let batchCapacity = Int32(min(256, max(4, (4 << 20) / (datagramCapacity + 1))))
-        socket = try DatagramSocket(endpoint: settings.target, datagramMax: datagramCapacity + 1, batchCapacity: batchCapacity)
+        socket = try DatagramSocket(endpoint: address, datagramMax: datagramCapacity + 1, batchCapacity: batchCapacity)
         matcher = settings.expectEcho ? EchoMatcher(capacity: slotCount, salt: UInt64.random(in: 0 ... .max)) : nil
         datagram = .filled(with: UDPWorker.filler, count: datagramCapacity)
         receiveBuffer = .allocate(byteCount: datagramCapacity + 1, alignment: 16)
@@ -54,6 +55,7 @@ final class UDPWorker: KindWorker {
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
         result.socketsOpened += 1
+        result.targetAddress = target
         if netnsInode != 0, !SocketNetnsCheck.current.isInTarget(fd: socket.fd) { result.socketsOutsideNetns += 1 }
         // Closed loop without echoes: events complete as they leave, so the socket's room to write paces them.
         blastsWhenWritable = closedLoop && !settings.expectEcho

@@ -69,6 +69,12 @@ struct RunResult: Sendable {
         }
     }
 
+    /// tcp and udp: the distinct addresses the threads sent to, in thread order (a host name's as resolved).
+    var targetAddresses: [String] {
+        var seen = Set<String>()
+        return threads.compactMap(\.targetAddress).filter { seen.insert($0).inserted }
+    }
+
     /// Events that never went on the wire (every reason).
     var notSent: UInt64 { counters.notSent }
 
