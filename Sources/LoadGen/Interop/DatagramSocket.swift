@@ -7,6 +7,7 @@ import Glibc
 /// the socket.
 final class DatagramSocket {
     let fd: Int32
+    private let family: Endpoint.Family
     private let batch: OpaquePointer
     private var poll: SocketPoll?
     /// How many datagrams one `sendmmsg` carries at most.
@@ -27,6 +28,7 @@ final class DatagramSocket {
             throw UVError(code: -ENOMEM)
         }
         self.fd = fd
+        self.family = endpoint.family
         self.batch = batch
         self.batchCapacity = batchCapacity
         CLoadGenSys_set_socket_buffers(fd, DatagramSocket.socketBufferBytes)
@@ -91,7 +93,7 @@ final class DatagramSocket {
     private var watching: SocketPoll.Events = []
 
     /// Keeps each ICMP error about a sent datagram in the socket's error queue, with the datagram's start.
-    func enableErrorQueue(family: Endpoint.Family) -> Bool {
+    func enableErrorQueue() -> Bool {
         CLoadGenSys_enable_error_queue(fd, family == .ipv4 ? AF_INET : AF_INET6) == 0
     }
 

@@ -60,7 +60,7 @@ final class UDPWorker: KindWorker {
         // Closed loop without echoes: events complete as they leave, so the socket's room to write paces them.
         blastsWhenWritable = closedLoop && !settings.expectEcho
         if settings.expectEcho || blastsWhenWritable {
-            readsErrorQueue = settings.expectEcho && socket.enableErrorQueue(family: settings.target.family)
+            readsErrorQueue = settings.expectEcho && socket.enableErrorQueue()
             try socket.startPolling(loop: loop) { [unowned self] readable, writable, failed in
                 if readable { self.readEchoes(errorsWaiting: failed) }
                 if writable { self.socketTakesMore() }
