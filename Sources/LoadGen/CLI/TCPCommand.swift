@@ -81,7 +81,7 @@ struct TCPCommand: KindCommand {
 
     static var filesPerEvent: Int { 1 }
 
-    static func codeName(_ code: Int) -> String { "established" }
+    static func codeName(_ code: Int) -> String { ReportInput.tcpOutcome }
 
     static func header(config: RunConfig, thresholds: [ThresholdOutcome]) -> ReportHeader {
         let tcp = config.tcp!

@@ -87,7 +87,7 @@ struct UDPCommand: KindCommand {
 
     static var filesPerEvent: Int { 0 }
 
-    static func codeName(_ code: Int) -> String { "ok" }
+    static func codeName(_ code: Int) -> String { ReportInput.udpOutcome }
 
     static func header(config: RunConfig, thresholds: [ThresholdOutcome]) -> ReportHeader {
         let udp = config.udp!

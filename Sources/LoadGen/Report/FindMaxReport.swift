@@ -1,46 +1,5 @@
 import Foundation
 
-/// What `--find-max` found: the highest rate that held and every step it tried, in order. The report around it is
-/// the full report of the step at that rate.
-struct FindMaxSummary: Sendable {
-    struct Row: Sendable {
-        let rate: Double
-        let intended: UInt64
-        let sent: UInt64
-        let completed: UInt64
-        let timeouts: UInt64
-        let errors: UInt64
-        let notSent: UInt64
-        let achievedRate: Double
-        let loss: Double
-        let p50Nanos: UInt64
-        let p99Nanos: UInt64
-        let maxNanos: UInt64
-        /// nil: held.
-        let failure: String?
-    }
-
-    let maxRate: Double?
-    let maxLoss: Double
-    let stepSeconds: Double
-    let latencyLimits: [Threshold]
-    let rows: [Row]
-
-    init(_ steps: [FindMax.Step], _ settings: FindMax.Settings) {
-        maxRate = steps.filter(\.held).map(\.rate).max()
-        maxLoss = settings.maxLoss
-        stepSeconds = Double(settings.stepNanos) / 1e9
-        latencyLimits = settings.latencyLimits
-        rows = steps.map { step in
-            let c = step.result.counters, h = step.result.responseTime
-            return Row(rate: step.rate, intended: c.intended, sent: c.sent, completed: c.completed, timeouts: c.timeouts,
-                       errors: c.errors, notSent: c.notSent, achievedRate: step.result.achievedRate, loss: step.loss,
-                       p50Nanos: h.percentileNanos(50), p99Nanos: h.percentileNanos(99), maxNanos: h.maxNanos,
-                       failure: step.failure)
-        }
-    }
-}
-
 enum FindMaxReport {
     static func json(_ s: FindMaxSummary) -> JSON {
         .object([

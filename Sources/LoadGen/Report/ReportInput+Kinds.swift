@@ -3,6 +3,9 @@
 extension ReportInput {
     /// The kinds `loadgen merge` and `plot` read.
     static let kinds = ["dns", "http1", "http2", "tcp", "udp"]
+    /// The one outcome a completed tcp event (the connection was established) and udp event have in `outcomes`.
+    static let tcpOutcome = "established"
+    static let udpOutcome = "ok"
 
     /// The text report's event noun for `kind`, as the kind's own command says it.
     static func eventNoun(kind: String) -> String {
@@ -18,8 +21,8 @@ extension ReportInput {
     static func codeNames(kind: String) -> (Int) -> String {
         switch kind {
         case "dns": { DNSRcode.name($0) }
-        case "tcp": TCPCommand.codeName
-        case "udp": UDPCommand.codeName
+        case "tcp": { _ in tcpOutcome }
+        case "udp": { _ in udpOutcome }
         default: { String($0) }
         }
     }

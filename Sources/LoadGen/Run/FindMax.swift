@@ -85,3 +85,20 @@ enum FindMax {
         return steps
     }
 }
+
+extension FindMaxSummary {
+    /// The summary of a search's steps (the report layer knows no `FindMax`).
+    init(_ steps: [FindMax.Step], _ settings: FindMax.Settings) {
+        maxRate = steps.filter(\.held).map(\.rate).max()
+        maxLoss = settings.maxLoss
+        stepSeconds = Double(settings.stepNanos) / 1e9
+        latencyLimits = settings.latencyLimits
+        rows = steps.map { step in
+            let c = step.result.counters, h = step.result.responseTime
+            return Row(rate: step.rate, intended: c.intended, sent: c.sent, completed: c.completed, timeouts: c.timeouts,
+                       errors: c.errors, notSent: c.notSent, achievedRate: step.result.achievedRate, loss: step.loss,
+                       p50Nanos: h.percentileNanos(50), p99Nanos: h.percentileNanos(99), maxNanos: h.maxNanos,
+                       failure: step.failure)
+        }
+    }
+}

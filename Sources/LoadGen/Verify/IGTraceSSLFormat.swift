@@ -1,3 +1,4 @@
+import Foundation
 /// Inspektor Gadget's `trace_ssl` JSON output (`ig run trace_ssl -o json`, `kubectl gadget run trace_ssl -o json`):
 /// the `SSL_write` calls of loadgen's process are joined with its HTTP/1.1-over-TLS events by request line. loadgen
 /// hands each request to OpenSSL in exactly one `SSL_write`, so the plaintext (`buf`) of one call starts with one
