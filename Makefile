@@ -89,11 +89,11 @@ fuzz: setup
 	$(SWIFT) package resolve  # the report harnesses compile hdrhistogram-swift's source from .build/checkouts
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/fuzz.sh run
 
-# Part of test: every harness builds and passes its seed corpus (FUZZ_RUNS=0; about a minute). The harnesses compile
+# Part of test: every harness builds (unoptimised, in .build-fuzz-seeds) and passes its seed corpus (FUZZ_RUNS=0). The harnesses compile
 # a hand-kept list of sources, which once fell behind the code for a day while nothing in test built them.
 fuzz-seeds: setup
 	$(SWIFT) package resolve
-	FUZZ_RUNS=0 bash Fuzz/fuzz.sh run
+	FUZZ_OUT=.build-fuzz-seeds FUZZ_OPT=-Onone FUZZ_RUNS=0 bash Fuzz/fuzz.sh run
 
 # The unit and integration suites under AddressSanitizer, then ThreadSanitizer (Fuzz/sanitize.sh); not part of test.
 sanitize: sanitize-address sanitize-thread

@@ -3,13 +3,13 @@
 # of Sources/LoadGen it needs (none imports CUV, CAres or CNghttp2; zlib's module map is on the path), with
 # -sanitize=fuzzer,address.
 #
-#   Fuzz/fuzz.sh build [HARNESS...]   build into $FUZZ_OUT/bin (default .build-fuzz)
+#   Fuzz/fuzz.sh build [HARNESS...]   build into $FUZZ_OUT/bin (default .build-fuzz), FUZZ_JOBS at a time (the CPUs)
 #   Fuzz/fuzz.sh run [HARNESS...]     build, then run each for $FUZZ_SECONDS (default 60) from a copy of its seed
 #                                     corpus Fuzz/corpus/HARNESS; print the executions per harness; exit 1 if any
 #                                     crashed (the crashing input is kept under $FUZZ_OUT/crashes/HARNESS)
 #   Fuzz/fuzz.sh list                 the harness names
 #
-# FUZZ_RUNS=N runs N inputs instead of a time; FUZZ_CORPUS=DIR keeps the grown corpora in DIR/HARNESS across runs
+# FUZZ_OPT=-Onone builds without optimisation (default -O); FUZZ_RUNS=N runs N inputs instead of a time; FUZZ_CORPUS=DIR keeps the grown corpora in DIR/HARNESS across runs
 # (the seed corpus in the repository is only read).
 set -euo pipefail
 # The Swift runtime's backtracer reads memory ASan has poisoned: let libFuzzer print the trace instead.
@@ -17,6 +17,8 @@ export SWIFT_BACKTRACE=enable=no
 cd "$(dirname "$0")/.."
 OUT=${FUZZ_OUT:-.build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
+# -O to fuzz; make test's seed run builds with -Onone into its own FUZZ_OUT (a quarter of the time).
+OPT=${FUZZ_OPT:--O}
 S=Sources/LoadGen
 P=$S/Protocols
 
@@ -68,7 +70,7 @@ build() {
     echo "building $name"
     # ld.gold warns about ASan symbols; the warnings are harmless (DESIGN.md §6).
     # shellcheck disable=SC2086
-    swiftc -O -gline-tables-only -sanitize=fuzzer,address -parse-as-library -module-name LoadGenFuzz \
+    swiftc "$OPT" -gline-tables-only -sanitize=fuzzer,address -parse-as-library -module-name LoadGenFuzz \
         -module-cache-path "$OUT/module-cache" -I Sources/CZlib -lz -o "$OUT/bin/$name" \
         Fuzz/Support/FuzzInput.swift "Fuzz/Harnesses/${file}Fuzz.swift" $sources 2>"$OUT/obj/$name/build.log" || {
         grep -v 'warning' "$OUT/obj/$name/build.log" >&2
@@ -104,6 +106,21 @@ run_one() {
     [[ $result == ok ]]
 }
 
+# Builds the harnesses FUZZ_JOBS (default: the CPUs) at a time; fails if any failed.
+build_all() {
+    local jobs=${FUZZ_JOBS:-$(nproc)} failed=0 pids=()
+    for name in "$@"; do
+        build "$name" &
+        pids+=($!)
+        if ((${#pids[@]} >= jobs)); then
+            wait "${pids[0]}" || failed=1
+            pids=("${pids[@]:1}")
+        fi
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    return $failed
+}
+
 main() {
     local command=${1:-run}
     shift || true
@@ -112,9 +129,9 @@ main() {
     case $command in
     list) names ;;
     build)
-        for name in "${list[@]}"; do build "$name"; done ;;
+        build_all "${list[@]}" ;;
     run)
-        for name in "${list[@]}"; do build "$name"; done
+        build_all "${list[@]}"
         local failed=0
         printf '%-22s %12s %10s %8s  %s\n' harness executions exec/s corpus result
         for name in "${list[@]}"; do run_one "$name" || failed=1; done
