@@ -77,6 +77,11 @@ class LoadWorker {
         result.threadIndex = threadIndex
         result.netns = config.netns(ofThread: threadIndex)?.label ?? ""
         result.netnsInode = netnsInode
+        // The histograms every sent event records into get their counts now, not at the first completion: writing
+        // 270 KB each in the run's first millisecond would delay its first sends.
+        result.responseTime.allocate()
+        result.serviceTime.allocate()
+        result.scheduleLag.allocate()
         codeTable.initialize(repeating: 0, count: LoadWorker.denseCodes)
         timer = try TickTimer(loop: loop) { [unowned self] in self.tick() }
     }

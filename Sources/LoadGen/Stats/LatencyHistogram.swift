@@ -33,6 +33,11 @@ struct LatencyHistogram: Sendable {
                           numberOfSignificantValueDigits: digits)
     }
 
+    /// Allocates the counts now (before a run), so that the first value recorded does not.
+    mutating func allocate() {
+        if case .none = storage { storage = LatencyHistogram.empty(digits) }
+    }
+
     /// The counts (an empty histogram of this precision when nothing was recorded).
     var histogram: Histogram<UInt64> { storage ?? LatencyHistogram.empty(digits) }
 
