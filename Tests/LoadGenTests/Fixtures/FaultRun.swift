@@ -94,6 +94,11 @@ enum FaultRun {
     static func run(_ arguments: [String], after: Double, deadline: Double,
                     sourceLocation: SourceLocation = #_sourceLocation,
                     _ fault: (ChildProcess) async throws -> Void) async throws -> LoadGenRun {
+        try await LoadGate.run { try await runUngated(arguments, after: after, deadline: deadline, sourceLocation: sourceLocation, fault) }
+    }
+
+    private static func runUngated(_ arguments: [String], after: Double, deadline: Double, sourceLocation: SourceLocation,
+                                   _ fault: (ChildProcess) async throws -> Void) async throws -> LoadGenRun {
         let startNanos = ChildProcess.nowNanos
         let child = try LoadGen.start(arguments)
         defer { child.kill() }

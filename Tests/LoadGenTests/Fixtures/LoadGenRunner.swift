@@ -30,8 +30,10 @@ enum LoadGen {
     /// Runs `loadgen ARGS` to completion; after `deadline` seconds it is killed and the test fails.
     static func run(_ arguments: [String], deadline: Double, prefix: [String] = [], binary: String? = nil,
                     sourceLocation: SourceLocation = #_sourceLocation) async throws -> LoadGenRun {
-        let child = try start(arguments, prefix: prefix, binary: binary)
-        return LoadGenRun(arguments: arguments, await child.wait(seconds: deadline), sourceLocation: sourceLocation)
+        try await LoadGate.run {
+            let child = try start(arguments, prefix: prefix, binary: binary)
+            return LoadGenRun(arguments: arguments, await child.wait(seconds: deadline), sourceLocation: sourceLocation)
+        }
     }
 }
 

@@ -48,23 +48,25 @@ extension DNSIntegrationTests {
 
         @Test("a port nobody listens on: errors (refused), no completions, on time, and no CPU spin")
         func refusingServerGivesErrorsWithoutSpinning() async throws {
-            try await NetworkNamespace.with { ns in
-                let port = try await TestPorts.freeOnHost()
-                try #require(try await !ns.isListening(port: port))
-                let run = try await LoadGen.run(
-                    DNSRun.arguments(netns: ns, port: port, ["--rate", "1000", "--duration", "1s", "--timeout", "500ms"]),
-                    deadline: 10)
-                let report = try run.report(exitCode: 1)
-                try report.expectAccounting()
+            try await LoadGate.exclusive {
+                try await NetworkNamespace.with { ns in
+                    let port = try await TestPorts.freeOnHost()
+                    try #require(try await !ns.isListening(port: port))
+                    let run = try await LoadGen.run(
+                        DNSRun.arguments(netns: ns, port: port, ["--rate", "1000", "--duration", "1s", "--timeout", "500ms"]),
+                        deadline: 10)
+                    let report = try run.report(exitCode: 1)
+                    try report.expectAccounting()
 
-                #expect(try report.sent > 0)
-                #expect(try report.completed == 0, "\(report)")
-                #expect(try report.errors > 0, "\(report)")
-                #expect(try report.counts("error_kinds")["refused", default: 0] > 0, "\(report)")
-                #expect(run.wallSeconds <= 1 + 0.5 + 1.5, "took \(run.wallSeconds) s")
-                // A client that retries refused sockets in a tight loop burns a whole core for the whole run.
-                #expect(run.cpuSeconds < 0.3 * run.wallSeconds,
-                        "loadgen used \(run.cpuSeconds) s of CPU in \(run.wallSeconds) s against a refusing server")
+                    #expect(try report.sent > 0)
+                    #expect(try report.completed == 0, "\(report)")
+                    #expect(try report.errors > 0, "\(report)")
+                    #expect(try report.counts("error_kinds")["refused", default: 0] > 0, "\(report)")
+                    #expect(run.wallSeconds <= 1 + 0.5 + 1.5, "took \(run.wallSeconds) s")
+                    // A client that retries refused sockets in a tight loop burns a whole core for the whole run.
+                    #expect(run.cpuSeconds < 0.3 * run.wallSeconds,
+                            "loadgen used \(run.cpuSeconds) s of CPU in \(run.wallSeconds) s against a refusing server")
+                }
             }
         }
 

@@ -21,33 +21,35 @@ import Testing
 
     @Test("knot behind an 8 Mbit/s link: --find-max finds a rate within 15% of dnsperf's closed-loop maximum; held steps lost at most 1%, the failed ones more, and the report is the step at that rate")
     func findsTheLinksMaximum() async throws {
-        try await DNSRun.withKnot { ns, port, knot in
-            try await ns.run(["tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "8mbit", "burst", "16kb", "limit", "64kb"])
-            let peak = try await FindMaxTests.dnsperfMaximum(ns: ns, port: port)
-            let before = try await knot.stats()
-            let run = try await LoadGen.run(DNSRun.arguments(netns: ns, port: port, ["--find-max", "--rate", "2000", "--step-duration", "2s",
-                                                                                     "--timeout", "500ms"]), deadline: 120)
-            let report = try run.report()
-            try report.expectAccounting()
-            let search = try #require(report.object["find_max"] as? [String: Any], "\(report)")
-            let found = try #require(LoadGenReport.number(search["max_rate"]), "no max_rate: \(search)")
-            #expect(abs(found - peak) / peak <= 0.15, "find-max \(found)/s, dnsperf closed loop \(peak)/s")
-            #expect(try report.double("requested_rate") == found, "the report is the step at the rate found")
-            let steps = try #require(search["steps"] as? [[String: Any]])
-            var sent = 0.0, completed = 0.0
-            for step in steps {
-                let loss = LoadGenReport.number(step["loss"]) ?? -1, held = step["held"] as? Bool
-                #expect(held == (loss <= 0.01), "a step's verdict disagrees with its loss: \(step)")
-                let n = { (k: String) in LoadGenReport.number(step[k]) ?? -1 }
-                #expect(n("sent") == n("completed") + n("timeouts") + n("errors") && n("intended") == n("sent") + n("not_sent"), "\(step)")
-                #expect(held == true || (LoadGenReport.number(step["rate"]) ?? 0) > found, "a rate above the one found held: \(step)")
-                sent += n("sent")
-                completed += n("completed")
+        try await LoadGate.exclusive {
+            try await DNSRun.withKnot { ns, port, knot in
+                try await ns.run(["tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "8mbit", "burst", "16kb", "limit", "64kb"])
+                let peak = try await FindMaxTests.dnsperfMaximum(ns: ns, port: port)
+                let before = try await knot.stats()
+                let run = try await LoadGen.run(DNSRun.arguments(netns: ns, port: port, ["--find-max", "--rate", "2000", "--step-duration", "2s",
+                                                                                         "--timeout", "500ms"]), deadline: 120)
+                let report = try run.report()
+                try report.expectAccounting()
+                let search = try #require(report.object["find_max"] as? [String: Any], "\(report)")
+                let found = try #require(LoadGenReport.number(search["max_rate"]), "no max_rate: \(search)")
+                #expect(abs(found - peak) / peak <= 0.15, "find-max \(found)/s, dnsperf closed loop \(peak)/s")
+                #expect(try report.double("requested_rate") == found, "the report is the step at the rate found")
+                let steps = try #require(search["steps"] as? [[String: Any]])
+                var sent = 0.0, completed = 0.0
+                for step in steps {
+                    let loss = LoadGenReport.number(step["loss"]) ?? -1, held = step["held"] as? Bool
+                    #expect(held == (loss <= 0.01), "a step's verdict disagrees with its loss: \(step)")
+                    let n = { (k: String) in LoadGenReport.number(step[k]) ?? -1 }
+                    #expect(n("sent") == n("completed") + n("timeouts") + n("errors") && n("intended") == n("sent") + n("not_sent"), "\(step)")
+                    #expect(held == true || (LoadGenReport.number(step["rate"]) ?? 0) > found, "a rate above the one found held: \(step)")
+                    sent += n("sent")
+                    completed += n("completed")
+                }
+                #expect(steps.contains { ($0["held"] as? Bool) == false }, "the search stopped without a failed step")
+                // knot answered every completed query; queries the link dropped never reached it.
+                let seen = Double(try await knot.stats().udp4 - before.udp4)
+                #expect(seen >= completed && seen <= sent, "knot saw \(seen) of \(sent) sent, \(completed) answered")
             }
-            #expect(steps.contains { ($0["held"] as? Bool) == false }, "the search stopped without a failed step")
-            // knot answered every completed query; queries the link dropped never reached it.
-            let seen = Double(try await knot.stats().udp4 - before.udp4)
-            #expect(seen >= completed && seen <= sent, "knot saw \(seen) of \(sent) sent, \(completed) answered")
         }
     }
 

@@ -7,30 +7,32 @@ extension HTTP1IntegrationTests {
     @Suite struct Accounting {
         @Test("keep-alive at 2000/s over 50 connections: nginx logged every completed request on at most 50 connections")
         func keepAliveRateRun() async throws {
-            try await NetworkNamespace.with { ns in
-                try await NginxServer.with(in: ns) { nginx in
-                    let (_, report, log) = try await nginx.measure(
-                        HTTP1Run.arguments([nginx.url()], netns: ns, ["-c", "50", "--rate", "2000", "--duration", "2s", "--timeout", "2s"]),
-                        netns: ns, deadline: 15)
-                    let accepted = try await nginx.acceptedConnections()
+            try await LoadGate.exclusive {
+                try await NetworkNamespace.with { ns in
+                    try await NginxServer.with(in: ns) { nginx in
+                        let (_, report, log) = try await nginx.measure(
+                            HTTP1Run.arguments([nginx.url()], netns: ns, ["-c", "50", "--rate", "2000", "--duration", "2s", "--timeout", "2s"]),
+                            netns: ns, deadline: 15)
+                        let accepted = try await nginx.acceptedConnections()
 
-                    let summary = HTTP1Run.summary(report)
-                    DNSRun.expectNear(try report.sent, 4000, within: 0.02, "sent at 2000/s for 2 s")
-                    #expect(try report.completed == report.sent, "a local nginx answers everything: \(summary)")
-                    #expect(try HTTP1Run.status(report) == ["200": try report.completed], "\(summary)")
-                    #expect(try report.int("not_sent") == 0, "\(summary)")
-                    #expect(try report.int("requested_rate") == 2000)
-                    // loadgen opens its pool before the clock starts (as wrk does), so connections that never
-                    // carried a request are opened too: nginx's accept count is the truth, the log a lower bound.
-                    let opened = try report.int("connections_opened")
-                    let used = Set(log.map(\.connection)).count
-                    #expect(opened <= 50, "at most -c connections: \(summary)")
-                    #expect(opened == accepted, "nginx accepted \(accepted) connections; \(summary)")
-                    #expect(used <= opened, "the log shows \(used) connections; \(summary)")
-                    #expect(log.allSatisfy { $0.request == "GET / HTTP/1.1" }, "\(log.first { $0.request != "GET / HTTP/1.1" }!)")
-                    #expect(try report.int("bytes_received") > report.completed * NginxServer.indexSize, "\(summary)")
-                    try DNSRun.expectLatencyObject(report, "latency_us")
-                    try DNSRun.expectLatencyObject(report, "service_time_us")
+                        let summary = HTTP1Run.summary(report)
+                        DNSRun.expectNear(try report.sent, 4000, within: 0.02, "sent at 2000/s for 2 s")
+                        #expect(try report.completed == report.sent, "a local nginx answers everything: \(summary)")
+                        #expect(try HTTP1Run.status(report) == ["200": try report.completed], "\(summary)")
+                        #expect(try report.int("not_sent") == 0, "\(summary)")
+                        #expect(try report.int("requested_rate") == 2000)
+                        // loadgen opens its pool before the clock starts (as wrk does), so connections that never
+                        // carried a request are opened too: nginx's accept count is the truth, the log a lower bound.
+                        let opened = try report.int("connections_opened")
+                        let used = Set(log.map(\.connection)).count
+                        #expect(opened <= 50, "at most -c connections: \(summary)")
+                        #expect(opened == accepted, "nginx accepted \(accepted) connections; \(summary)")
+                        #expect(used <= opened, "the log shows \(used) connections; \(summary)")
+                        #expect(log.allSatisfy { $0.request == "GET / HTTP/1.1" }, "\(log.first { $0.request != "GET / HTTP/1.1" }!)")
+                        #expect(try report.int("bytes_received") > report.completed * NginxServer.indexSize, "\(summary)")
+                        try DNSRun.expectLatencyObject(report, "latency_us")
+                        try DNSRun.expectLatencyObject(report, "service_time_us")
+                    }
                 }
             }
         }

@@ -32,8 +32,8 @@ enum HTTP1Run {
 
     /// What the report says beyond `LoadGenReport.description` (which lists the DNS keys), for failure messages.
     static func summary(_ report: LoadGenReport) -> String {
-        let keys = ["sent", "completed", "timeouts", "errors", "cancelled", "not_sent", "duration_s", "achieved_rate",
-                    "status", "error_kinds", "connect_errors", "connections_opened", "bytes_received",
+        let keys = ["sent", "completed", "timeouts", "errors", "cancelled", "not_sent", "not_sent_reasons", "duration_s",
+                    "achieved_rate", "status", "error_kinds", "connect_errors", "connections_opened", "bytes_received",
                     "sockets_outside_netns"]
         func compact(_ value: Any) -> String {
             if let counts = value as? [String: Any] {

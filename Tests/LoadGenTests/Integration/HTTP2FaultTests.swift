@@ -17,29 +17,31 @@ extension HTTP2IntegrationTests {
         @Test("h2c server killed 1 s into 6000 requests at 2000/s: ends by itself, every intended request sent or no_connection",
               arguments: KilledServer.allCases, KilledServerSchedule.allCases)
         func serverKilled(_ server: KilledServer, _ schedule: KilledServerSchedule) async throws {
-            try await NetworkNamespace.with { ns in
-                switch server {
-                case .nghttpd:
-                    try await NghttpdServer.with(in: ns) { nghttpd in
-                        let run = try await Faults.runKilled(ns: ns, url: nghttpd.url, schedule) { nghttpd.kill() }
-                        #expect(!(try await ns.isListening(port: nghttpd.port, tcp: true)), "nothing listens after the kill")
-                        let report = try run.report()
-                        try Faults.expectKilled(run, report, schedule)
-                        try await ns.expectConnectionsMatchKernel(report, killRace: 4)
-                    }
-                case .nginx:
-                    try await NginxServer.with(in: ns, h2c: true) { nginx in
-                        let run = try await Faults.runKilled(ns: ns, url: nginx.h2URL(), schedule) { nginx.killHard() }
-                        let report = try run.report()
-                        try Faults.expectKilled(run, report, schedule)
-                        try await ns.expectConnectionsMatchKernel(report, killRace: 4)
-                        // As for HTTP/1.1: the SIGKILL can fall between nginx's response and its log line.
-                        let log = try await nginx.accessLog()
-                        let unlogged = try report.completed - log.count
-                        // And the other way: a response nginx logged may die in loadgen's socket with the kill's reset (the
-                        // kernel drops what was unread), which loadgen counts as an error.
-                        #expect(try unlogged <= 1 && -unlogged <= report.errors, "nginx logged \(log.count); \(FaultRun.summary(report))")
-                        #expect(log.allSatisfy { $0.status == 200 && $0.proto == "HTTP/2.0" }, "\(log.prefix(3))")
+            try await LoadGate.exclusive {
+                try await NetworkNamespace.with { ns in
+                    switch server {
+                    case .nghttpd:
+                        try await NghttpdServer.with(in: ns) { nghttpd in
+                            let run = try await Faults.runKilled(ns: ns, url: nghttpd.url, schedule) { nghttpd.kill() }
+                            #expect(!(try await ns.isListening(port: nghttpd.port, tcp: true)), "nothing listens after the kill")
+                            let report = try run.report()
+                            try Faults.expectKilled(run, report, schedule)
+                            try await ns.expectConnectionsMatchKernel(report, killRace: 4)
+                        }
+                    case .nginx:
+                        try await NginxServer.with(in: ns, h2c: true) { nginx in
+                            let run = try await Faults.runKilled(ns: ns, url: nginx.h2URL(), schedule) { nginx.killHard() }
+                            let report = try run.report()
+                            try Faults.expectKilled(run, report, schedule)
+                            try await ns.expectConnectionsMatchKernel(report, killRace: 4)
+                            // As for HTTP/1.1: the SIGKILL can fall between nginx's response and its log line.
+                            let log = try await nginx.accessLog()
+                            let unlogged = try report.completed - log.count
+                            // And the other way: a response nginx logged may die in loadgen's socket with the kill's reset (the
+                            // kernel drops what was unread), which loadgen counts as an error.
+                            #expect(try unlogged <= 1 && -unlogged <= report.errors, "nginx logged \(log.count); \(FaultRun.summary(report))")
+                            #expect(log.allSatisfy { $0.status == 200 && $0.proto == "HTTP/2.0" }, "\(log.prefix(3))")
+                        }
                     }
                 }
             }
