@@ -52,16 +52,15 @@ struct HostPort: Sendable, Hashable, CustomStringConvertible {
 
     var description: String { literal?.description ?? "\(host):\(port)" }
 
-    /// Letters, digits, '-', '_' and '.', in labels of 1 to 63 bytes, 253 bytes in all; not all digits and dots
-    /// (`1.2.3` is a mistyped address, not a name); a trailing dot is allowed.
+    /// A name `TLSSettings.isHostName` takes (letters, digits, '-', '_' and '.', 253 bytes in all) in labels of 1
+    /// to 63 bytes, not all digits and dots (`1.2.3` is a mistyped address, not a name); a trailing dot is allowed.
     static func isHostName(_ text: String) -> Bool {
+        guard TLSSettings.isHostName(text) else { return false }
         let bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= 253 else { return false }
-        let allowed = bytes.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") }
         var labels = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         if labels.count > 1, labels.last!.isEmpty { labels.removeLast() }  // a fully qualified `web.example.`
         let numeric = bytes.allSatisfy { $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-        return allowed && !numeric && labels.allSatisfy { (1...63).contains($0.count) }
+        return !numeric && labels.allSatisfy { (1...63).contains($0.count) }
     }
 }
 
