@@ -6,9 +6,8 @@ struct UDPCommand: KindCommand {
         commandName: "udp",
         abstract: "Send UDP datagrams at a controlled rate, optionally waiting for echoes, and report exact counts and latency.",
         discussion: """
-        Each event is one datagram of --size bytes on the thread's connected socket to its address (batched with \
-        sendmmsg). \
-        Without --expect-echo it completes when the kernel took it: completed equals the server kernel's Udp \
+        Each event is one datagram of --size bytes on the thread's connected socket to its address (batched \
+        with sendmmsg). Without --expect-echo it completes when the kernel took it: completed equals the server kernel's Udp \
         InDatagrams when nothing is lost. With --expect-echo each datagram starts with a 16-byte tag (sequence, \
         slot, check) and completes when its echo comes back whole; duplicates, late, truncated and foreign \
         datagrams are counted and ignored. Several targets take turns (datagram i to target i mod n); a host name \

@@ -1,10 +1,9 @@
 import Glibc
 
 /// `loadgen tcp` on one loop thread: each event is a connection of its own, to the address `KindAddresses` picks
-/// for it (targets in turn, a name's addresses in turn) — connect, optionally write the
-/// `--send` payload and wait for `--expect` bytes, then close with a FIN or an RST. An event completes when its
-/// connection was established (and the expected bytes arrived), so `completed` counts what the server kernel's
-/// `PassiveOpens` counts. Connections come from a `ConnectionTable` (handles reused, nothing allocated per
+/// for it (targets in turn, a name's addresses in turn) — connect, optionally write the `--send` payload and wait
+/// for `--expect` bytes, then close with a FIN or an RST. An event completes when its connection was established
+/// (and the expected bytes arrived), so `completed` counts what the server kernel's `PassiveOpens` counts. Connections come from a `ConnectionTable` (handles reused, nothing allocated per
 /// event); timeouts come from a `DeadlineQueue` in send order. Loop thread only.
 ///
 /// Faults: a refused connect is an error (`refused`); in open loop the schedule goes on (the rate bounds the
