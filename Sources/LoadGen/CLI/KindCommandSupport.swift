@@ -7,6 +7,8 @@ protocol KindCommand: StreamCommand {
     var target: TargetOptions { get }
     var output: OutputOptions { get }
     var privileges: PrivilegeOptions { get }
+    /// `HOST:PORT [HOST:PORT ...]` as given.
+    var endpoints: [String] { get }
     /// `--dns-server`: who resolves a host name target (else the target's resolv.conf).
     var dnsServers: [String] { get }
     /// The kind's settings, validated (usage errors name the flag).
@@ -18,24 +20,31 @@ protocol KindCommand: StreamCommand {
 }
 
 enum KindCommandSupport {
-    /// `HOST:PORT` (an IPv4 literal, an [IPv6] literal or a host name, and a port): the target of loadgen tcp and
-    /// udp. A name's DNS servers are chosen later, with the namespaces (`nameServers`).
-    static func target(_ text: String?, command: String) throws(ValidationError) -> KindTarget {
-        guard let text, !text.isEmpty else {
-            throw ValidationError("give the target as HOST:PORT, e.g. loadgen \(command) 127.0.0.1:7000 or loadgen \(command) web:7000")
+    /// `HOST:PORT [HOST:PORT ...]` (each an IPv4 literal, an [IPv6] literal or a host name, and a port): the
+    /// targets of loadgen tcp and udp. A bad one is named by its position and text. A name's DNS servers are chosen
+    /// later, with the namespaces (`nameServers`).
+    static func targets(_ texts: [String], command: String) throws(ValidationError) -> [KindTarget] {
+        guard !texts.isEmpty else {
+            throw ValidationError("give the target as HOST:PORT, e.g. loadgen \(command) 127.0.0.1:7000 or loadgen \(command) web:7000 (several take turns: loadgen \(command) 127.0.0.1:7000 [::1]:7000)")
         }
-        do {
-            return KindTarget(given: try HostPort(parsing: text))
-        } catch {
-            throw ValidationError(error.description)
+        var targets: [KindTarget] = []
+        for (index, text) in texts.enumerated() {
+            do {
+                targets.append(KindTarget(given: try HostPort(parsing: text)))
+            } catch {
+                let position = texts.count > 1 ? "target \(index + 1) of \(texts.count): " : ""
+                throw ValidationError(position + error.description)
+            }
         }
+        return targets
     }
 
-    /// The DNS servers a host name target is resolved with: --dns-server, else the target's resolv.conf (as
-    /// loadgen http). An IP literal needs none (a --dns-server given is still checked).
-    static func nameServers(_ target: inout KindTarget, explicit: [String], spec: NetNamespace.Spec?) throws {
-        guard target.given.isName || !explicit.isEmpty else { return }
-        target.dnsServers = try NameServers.choose(explicit: explicit, flag: "--dns-server", spec: spec).0
+    /// The DNS servers host name targets are resolved with: --dns-server, else the target's resolv.conf (as
+    /// loadgen http). IP literals need none (a --dns-server given is still checked).
+    static func nameServers(_ targets: inout [KindTarget], explicit: [String], spec: NetNamespace.Spec?) throws {
+        guard targets.contains(where: \.given.isName) || !explicit.isEmpty else { return }
+        let servers = try NameServers.choose(explicit: explicit, flag: "--dns-server", spec: spec).0
+        for i in targets.indices where targets[i].given.isName { targets[i].dnsServers = servers }
     }
 
     /// A payload flag's text (escapes and placeholders), or nil when not given.
@@ -65,8 +74,8 @@ enum KindCommandSupport {
         var config = RunConfig(kind: kind, load: parsed.settings(concurrency: max(concurrency, parsed.threads)),
                                output: try command.output.settings(threads: parsed.threads), threadsPerTarget: threadsPerTarget)
         try command.kindSettings(into: &config)
-        if config.tcp != nil { try nameServers(&config.tcp!.target, explicit: command.dnsServers, spec: specs.first) }
-        if config.udp != nil { try nameServers(&config.udp!.target, explicit: command.dnsServers, spec: specs.first) }
+        if config.tcp != nil { try nameServers(&config.tcp!.targets, explicit: command.dnsServers, spec: specs.first) }
+        if config.udp != nil { try nameServers(&config.udp!.targets, explicit: command.dnsServers, spec: specs.first) }
         config.targets = try command.target.open(specs)
         try reserveFiles(events: concurrency * C.filesPerEvent, threads: parsed.threads)
         return config
@@ -107,14 +116,14 @@ enum KindCommandSupport {
     }
 
     /// The report's header for a tcp or udp run.
-    static func header(config: RunConfig, eventNoun: String, target: KindTarget, describing: String, workload: [String],
+    static func header(config: RunConfig, eventNoun: String, targets: [KindTarget], describing: String, workload: [String],
                        thresholds: [ThresholdOutcome]) -> ReportHeader {
         ReportHeader(
             kind: config.kind.rawValue, eventNoun: eventNoun, threads: config.load.threads, netns: config.targetsLabel,
             netnsInode: config.targets.first?.inode ?? NetNamespace.currentThreadInode,
             requestedRate: config.load.requestedRate, concurrency: config.load.concurrency,
             timeoutNanos: config.load.timeoutNanos, count: config.load.count,
-            durationNanos: config.load.durationNanos, targets: [target.description], targetsSource: describing,
+            durationNanos: config.load.durationNanos, targets: targets.map(\.description), targetsSource: describing,
             transport: config.kind.rawValue, workload: workload, thresholds: thresholds,
             shard: config.load.shard, startAt: config.load.startAt?.text, warmupNanos: config.load.warmupNanos,
             shapeText: config.load.shapeText, steps: config.load.steps)

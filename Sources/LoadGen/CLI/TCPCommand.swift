@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `loadgen tcp HOST:PORT`: TCP connection churn at a rate or closed loop, from inside a netns.
+/// `loadgen tcp HOST:PORT [HOST:PORT ...]`: TCP connection churn at a rate or closed loop, from inside a netns.
 struct TCPCommand: KindCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcp",
@@ -10,12 +10,16 @@ struct TCPCommand: KindCommand {
         with a FIN or an RST (--close). An event completes when its connection was established and the expected \
         bytes arrived: completed equals the server kernel's Tcp PassiveOpens (nstat -az TcpPassiveOpens in the \
         server's netns) when every connection got through. The events log (--events) has each connection's \
-        src and dst, as Inspektor Gadget's trace_tcp reports them (loadgen verify --format ig-trace-tcp). A host \
-        name is resolved once, at start, with c-ares inside the target netns (servers: --dns-server, else the \
-        target's resolv.conf; /etc/hosts first), IPv4 first; the events' dst and the report show the address.
+        src and dst, as Inspektor Gadget's trace_tcp reports them (loadgen verify --format ig-trace-tcp), and its \
+        target as given. Several targets take turns: connection i goes to target i mod n. A host name is \
+        resolved once, at start, with c-ares inside the target netns (servers: --dns-server, else the target's \
+        resolv.conf; /etc/hosts first) to all its A and AAAA addresses, and its connections take turns over them \
+        (IPv4 first, in address order): exact, predictable counts per address, which the report lists per target \
+        and address (per_target in JSON). To pin one address, give it as the target.
         Examples:
           sudo loadgen tcp 127.0.0.1:7000 --netns bench --rate 2000 --duration 10s --close rst
           sudo loadgen tcp web:80 --pid 4242 --rate 1000 --duration 30s
+          sudo loadgen tcp 127.0.0.1:7000 [::1]:7000 --netns bench --rate 1000 --count 10000
           sudo loadgen tcp 10.0.0.2:6379 --pid 4242 --send 'PING\\r\\n' --expect 7 --rate 500 --count 5000 --json
         """
     )
@@ -25,8 +29,8 @@ struct TCPCommand: KindCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
     @OptionGroup(title: "Privileges") var privileges: PrivilegeOptions
 
-    @Argument(help: ArgumentHelp("Where to connect: an IPv4 or [IPv6] literal or a host name (resolved once, at start, inside the target netns), and a port.", valueName: "HOST:PORT"))
-    var endpoint: String?
+    @Argument(help: ArgumentHelp("Where to connect: an IPv4 or [IPv6] literal or a host name (resolved once, at start, inside the target netns, to all its addresses), and a port; several take turns.", valueName: "HOST:PORT"))
+    var endpoints: [String] = []
 
     @Option(name: .customLong("dns-server"),
             help: ArgumentHelp("DNS server for resolving a host name inside the netns (repeatable); default: the target's resolv.conf, as for loadgen http.", valueName: "ADDR[:PORT]"))
@@ -56,7 +60,7 @@ struct TCPCommand: KindCommand {
     }
 
     func kindSettings(into config: inout RunConfig) throws {
-        let endpoint = try KindCommandSupport.target(endpoint, command: "tcp")
+        let targets = try KindCommandSupport.targets(endpoints, command: "tcp")
         guard let closeMode = RunConfig.TCP.Close(rawValue: close.lowercased()) else {
             throw ValidationError("--close '\(close)': use fin (an orderly close) or rst (a reset)")
         }
@@ -70,7 +74,7 @@ struct TCPCommand: KindCommand {
                 throw ValidationError("--send: up to \(payload.maxLength) bytes per connection; at most \(TCPCommand.maxSendBytes) are allowed")
             }
         }
-        config.tcp = .init(target: endpoint, send: payload, expect: expect, close: closeMode)
+        config.tcp = .init(targets: targets, send: payload, expect: expect, close: closeMode)
     }
 
     static func defaultConcurrency(rate: Double?, timeoutNanos: UInt64, threads: Int) -> Int {
@@ -88,7 +92,7 @@ struct TCPCommand: KindCommand {
         var parts = ["close \(tcp.close.rawValue)"]
         if let send = tcp.send { parts.append("send \(send.maxLength) bytes") }
         if tcp.expect > 0 { parts.append("expect \(tcp.expect) bytes") }
-        return KindCommandSupport.header(config: config, eventNoun: "connections", target: tcp.target,
+        return KindCommandSupport.header(config: config, eventNoun: "connections", targets: tcp.targets,
                                          describing: parts.joined(separator: ", "),
                                          workload: tcp.send.map { [$0.written] } ?? [], thresholds: thresholds)
     }

@@ -72,6 +72,7 @@ enum JSONReport {
         if header.kind == "http2" { members.append(("http2", http2(result.h2))) }
         if header.kind == "udp" { members.append(("echoes", echoes(result))) }
         if !result.targetAddresses.isEmpty { members.append(("addresses", .array(result.targetAddresses.map(JSON.string)))) }
+        if !result.perAddress.isEmpty && header.kind != "scenario" { members.append(("per_target", TargetReport.json(result.perTarget))) }
         return .object(members)
     }
 

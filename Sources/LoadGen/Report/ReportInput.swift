@@ -25,6 +25,9 @@ struct ReportInput {
         try ReportInput.checkThreadsAddUp(doc, threads)
         if header.kind == "udp" { try ReportInput.checkEchoes(doc) }
         try ReportInput.attachTotals(doc, kind: header.kind, to: &threads[0])
+        // tcp and udp: the addresses and each target's counts (reports of loadgen before them have neither).
+        if doc.has("addresses") { threads[0].targetAddresses = try doc.strings("addresses") }
+        if doc.has("per_target") { threads[0].perAddress = try TargetReport.read(doc) }
         try ReportInput.attachNetnsParts(doc, to: &threads)
         if doc.has("warmup") {
             let warmup = try doc.object("warmup")

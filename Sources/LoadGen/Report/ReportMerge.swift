@@ -1,7 +1,10 @@
 /// Combines reports read back (`ReportInput`) into one run, as HdrHistograms combine: counts, codes, error kinds,
 /// not-sent reasons and histograms add up; the threads of every input are listed; rates and concurrency add up
 /// (each shard of a sharded run reports its share); durations are the longest input's, since shards share one
-/// origin (`--start-at`). Reports of different kinds or transports do not merge.
+/// origin (`--start-at`). tcp and udp reports keep their `addresses` (each once) and their `per_target` counts,
+/// summed by target (`HOST:PORT` as given) and, within it, by address: reports with different target lists merge,
+/// each target and address counted exactly over the reports that have it. Reports of different kinds or
+/// transports do not merge.
 enum ReportMerge {
     static func merge(_ inputs: [ReportInput]) throws(JSONInput.Failure) -> (ReportHeader, RunResult) {
         guard var header = inputs.first?.header else { throw JSONInput.Failure(description: "no report to merge") }

@@ -64,7 +64,7 @@ enum TextReport {
         let codes = c.codes.sorted { $0.key < $1.key }.map { "\(codeNames($0.key)) \($0.value)" }
         lines.append("  \(header.codesKey.padding(toLength: 9, withPad: " ", startingAt: 0)) \(codes.isEmpty ? "none" : codes.joined(separator: "  "))")
         if header.isHTTP || header.kind == "scenario" { lines += http(header, result) }
-        if header.kind == "tcp" || header.kind == "udp" { lines += kindTraffic(header, result) }
+        if header.kind == "tcp" || header.kind == "udp" { lines += TargetReport.text(result.perTarget) + kindTraffic(header, result) }
         let parts = result.byNetns
         if parts.count > 1 {
             for part in parts {

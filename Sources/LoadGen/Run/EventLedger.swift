@@ -61,6 +61,9 @@ final class EventLedger {
     /// retries (GOAWAY, REFUSED_STREAM) never stretch a run past its schedule + timeout; its service time still
     /// runs from the send that was answered (`slots.sentNanos`).
     let firstSentNanos: UnsafeMutablePointer<UInt64>
+    /// tcp and udp: each slot's index into `ThreadResult.perAddress` (its event's target address), where its fate
+    /// is counted too once sent; nil for the other kinds.
+    private(set) var addressOfSlot: UnsafeMutablePointer<Int32>?
 
     init(capacity: Int) {
         slots = SlotTable(capacity: capacity)
@@ -76,6 +79,18 @@ final class EventLedger {
         phases.deallocate()
         issuedNanos.deallocate()
         firstSentNanos.deallocate()
+        addressOfSlot?.deallocate()
+    }
+
+    /// Counts every sent event's fate per address too (tcp and udp); `assign` names each event's address.
+    func countPerAddress() {
+        if addressOfSlot == nil { addressOfSlot = .filled(with: 0, count: slots.capacity) }
+    }
+
+    /// The event in `slot` goes to address `index` of `ThreadResult.perAddress` (before it is sent).
+    @inline(__always)
+    func assign(_ slot: Int32, address index: Int) {
+        addressOfSlot![Int(slot)] = Int32(truncatingIfNeeded: index)
     }
 
     @inline(__always)
@@ -158,6 +173,7 @@ final class EventLedger {
         }
         if fate.wasSent {
             if now > result.endNanos { result.endNanos = now }
+            if let addressOfSlot { EventLedger.count(fate, into: &result.perAddress[Int(addressOfSlot[s])]) }
             steps?.record(intendedNanos: slots.intendedNanos[s], fate, response: response, service: service)
             if warm {
                 EventLedger.count(fate, into: &result.warmup!)
@@ -171,9 +187,9 @@ final class EventLedger {
         return fate
     }
 
-    /// A sent event's fate in the counts of a part apart (the warmup's, a step's; its latencies are recorded
-    /// by the caller).
-    static func count(_ fate: Fate, into w: inout EventPart) {
+    /// A sent event's fate in the counts of a part apart (the warmup's, a step's, an address's; latencies are
+    /// recorded by the caller).
+    static func count(_ fate: Fate, into w: inout some FateCounting) {
         w.sent &+= 1
         switch fate {
         case .completed: w.completed &+= 1

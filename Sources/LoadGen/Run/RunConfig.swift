@@ -101,10 +101,11 @@ struct RunConfig: Sendable {
         var doh: DoH?
     }
 
-    /// `loadgen tcp`: connection churn to one endpoint.
+    /// `loadgen tcp`: connection churn to one or more endpoints.
     struct TCP: Sendable {
         enum Close: String, Sendable, CaseIterable { case fin, rst }
-        var target: KindTarget
+        /// Connections go round-robin over these, a name's over its addresses (`KindAddresses`).
+        var targets: [KindTarget]
         /// Sent once the connection is up (`--send`); nil: nothing.
         var send: Payload?
         /// Bytes to wait for before the event completes (`--expect`); 0: completed when established.
@@ -112,9 +113,10 @@ struct RunConfig: Sendable {
         var close: Close
     }
 
-    /// `loadgen udp`: datagrams to one endpoint.
+    /// `loadgen udp`: datagrams to one or more endpoints.
     struct UDP: Sendable {
-        var target: KindTarget
+        /// Datagrams go round-robin over these, a name's over its addresses (`KindAddresses`).
+        var targets: [KindTarget]
         /// What each datagram carries after the echo tag (`--payload`); nil: filler only.
         var payload: Payload?
         /// Every datagram's size (`--size`); nil: the tag and the payload as expanded.

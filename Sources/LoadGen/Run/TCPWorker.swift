@@ -1,9 +1,9 @@
 import Glibc
 
-/// `loadgen tcp` on one loop thread: each event is a connection of its own — connect, optionally write the
-/// `--send` payload and wait for `--expect` bytes, then close with a FIN or an RST. An event completes when its
-/// connection was established (and the expected bytes arrived), so `completed` counts what the server kernel's
-/// `PassiveOpens` counts. Connections come from a `ConnectionTable` (handles reused, nothing allocated per
+/// `loadgen tcp` on one loop thread: each event is a connection of its own, to the address `KindAddresses` picks
+/// for it (targets in turn, a name's addresses in turn) — connect, optionally write the `--send` payload and wait
+/// for `--expect` bytes, then close with a FIN or an RST. An event completes when its connection was established
+/// (and the expected bytes arrived), so `completed` counts what the server kernel's `PassiveOpens` counts. Connections come from a `ConnectionTable` (handles reused, nothing allocated per
 /// event); timeouts come from a `DeadlineQueue` in send order. Loop thread only.
 ///
 /// Faults: a refused connect is an error (`refused`); in open loop the schedule goes on (the rate bounds the
@@ -17,15 +17,11 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
     private let slotConnection: UnsafeMutablePointer<Int32>
     private let slotReceived: UnsafeMutablePointer<Int>
     private let slotWritten: UnsafeMutablePointer<Bool>
-    /// Where every connection goes: the target's address (a host name resolved on this thread, in its netns).
-    private let address: Endpoint
-    private let target: String
 
-    override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
-                  stop: StopSignal, progress: ProgressCell) throws {
+    init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
+         stop: StopSignal, progress: ProgressCell) throws {
         settings = config.tcp!
-        address = try settings.target.resolve(netns: config.netns(ofThread: threadIndex)?.label)
-        target = address.description
+        let addresses = try KindWorker.resolveTargets(config, threadIndex: threadIndex)
         let slotCount = max(1, config.plan(thread: threadIndex).maxInFlight)
         table = ConnectionTable(loop: loop, initialCapacity: min(slotCount, 4096),
                                 writeCapacity: settings.send?.maxLength ?? 0)
@@ -33,9 +29,8 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
         slotReceived = .filled(with: 0, count: slotCount)
         slotWritten = .filled(with: false, count: slotCount)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
-                       stop: stop, progress: progress)
+                       stop: stop, progress: progress, addresses: addresses)
         table.delegate = self
-        result.targetAddress = target
     }
 
     deinit {
@@ -51,6 +46,7 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
         slotReceived[s] = 0
         slotWritten[s] = settings.send == nil
         slotConnection[s] = -1
+        let address = addresses.endpoints[assignAddress(slot: slot)]
         markSent(slot: slot, atNanos: now)
         let index: Int32
         do {
@@ -122,7 +118,7 @@ final class TCPWorker: KindWorker, ConnectionTableDelegate {
         } else {
             record.nullField("src")
         }
-        record.field("dst", target)
+        describeDestination(slot: slot, into: &record)
         record.field("transport", "tcp")
         record.field("bytes_received", slotReceived[s])
     }

@@ -31,8 +31,8 @@ enum ScenarioArguments {
     /// Plural spellings of repeatable flags, as a list reads best (`servers: [a, b]`).
     static let plurals = ["servers": "server", "names": "name", "headers": "header", "dns-servers": "dns-server"]
     /// Keys that are the command's arguments rather than options (loadgen http's URLs, loadgen tcp's and udp's
-    /// HOST:PORT).
-    static let positionalKeys: Set<String> = ["url", "urls", "target"]
+    /// HOST:PORT targets: `target: a:7000`, or a list under either spelling).
+    static let positionalKeys: Set<String> = ["url", "urls", "target", "targets"]
 
     /// The command line of every stream (in file order), with the run's own output and privilege options.
     static func make(_ file: ScenarioFile) throws(ScenarioError) -> (streams: [CommandLine], output: CommandLine, privileges: CommandLine) {

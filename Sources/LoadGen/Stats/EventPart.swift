@@ -1,7 +1,7 @@
 /// Some of a run's events, reported apart with their own counts and latencies: the warmup's (`--warmup DUR`:
 /// those intended in the run's first DUR, counted in the run's totals but kept out of its histograms), or a step
 /// window's of a shaped run (`StepPart`).
-struct EventPart: Sendable {
+struct EventPart: Sendable, FateCounting {
     var sent: UInt64 = 0
     var completed: UInt64 = 0
     var timeouts: UInt64 = 0
@@ -16,11 +16,7 @@ struct EventPart: Sendable {
     }
 
     mutating func add(_ other: EventPart) {
-        sent += other.sent
-        completed += other.completed
-        timeouts += other.timeouts
-        errors += other.errors
-        cancelled += other.cancelled
+        addFates(other)
         responseTime.add(other.responseTime)
         serviceTime.add(other.serviceTime)
     }

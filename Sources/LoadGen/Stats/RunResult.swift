@@ -22,6 +22,8 @@ struct RunResult: Sendable {
     var retried: UInt64 = 0
     var h2 = H2Counters()
     var tls = TLSCounters()
+    /// tcp and udp: each target's and address's sent events, summed over the threads by target and address.
+    var perAddress: [AddressPart] = []
     var connectErrors = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     var firstConnectErrorNanos = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     /// The issuing window (DESIGN.md §4): the duration asked for, the span of a paced `--count` schedule, or
@@ -38,6 +40,7 @@ struct RunResult: Sendable {
         self.windowNanos = windowNanos
         self.interrupted = interrupted
         steps = StepPart.merge(threads.compactMap(\.steps))
+        perAddress = AddressPart.merge(threads.map(\.perAddress))
         for t in threads {
             counters.add(t.counters)
             responseTime.add(t.responseTime)
@@ -72,8 +75,11 @@ struct RunResult: Sendable {
     /// tcp and udp: the distinct addresses the threads sent to, in thread order (a host name's as resolved).
     var targetAddresses: [String] {
         var seen = Set<String>()
-        return threads.compactMap(\.targetAddress).filter { seen.insert($0).inserted }
+        return threads.flatMap(\.targetAddresses).filter { seen.insert($0).inserted }
     }
+
+    /// tcp and udp: each target's sent events, with its addresses'.
+    var perTarget: [TargetPart] { TargetPart.grouping(perAddress) }
 
     /// Events that never went on the wire (every reason).
     var notSent: UInt64 { counters.notSent }

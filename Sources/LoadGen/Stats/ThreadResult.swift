@@ -31,8 +31,10 @@ struct ThreadResult: Sendable {
     var truncated: UInt64 = 0
     /// DNS answers that matched no query in flight, and queries sent again (zero for other protocols).
     var dns = DNSCounters()
-    /// tcp and udp: the address this thread sent to (`ip:port`; a host name's as resolved in its netns).
-    var targetAddress: String?
+    /// tcp and udp: the addresses this thread sent to (`ip:port`; a host name's as resolved in its netns).
+    var targetAddresses: [String] = []
+    /// tcp and udp: the sent events of each target and address (`EventLedger` counts them).
+    var perAddress: [AddressPart] = []
     /// Connections opened (HTTP; 0 for DNS over UDP).
     var connectionsOpened: UInt64 = 0
     /// Response bytes received.

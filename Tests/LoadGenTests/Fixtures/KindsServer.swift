@@ -27,16 +27,19 @@ final class KindsServer: ServerFixture {
     }
 
     /// Starts the server (`arguments`: `--proto tcp|udp --mode …` and the mode's options), runs `body`, and stops
-    /// the server whatever `body` did.
-    static func with<R>(in namespace: NetworkNamespace, _ arguments: [String], host: String = "127.0.0.1",
+    /// the server whatever `body` did. `port`: a free one unless given (e.g. the port of another server on another
+    /// address, for a name with both addresses).
+    static func with<R>(in namespace: NetworkNamespace, _ arguments: [String], host: String = "127.0.0.1", port: Int? = nil,
                         _ body: (KindsServer) async throws -> R) async throws -> R {
-        try await using(try await start(in: namespace, arguments, host: host), body)
+        try await using(try await start(in: namespace, arguments, host: host, port: port), body)
     }
 
-    static func start(in namespace: NetworkNamespace, _ arguments: [String], host: String = "127.0.0.1") async throws -> KindsServer {
+    static func start(in namespace: NetworkNamespace, _ arguments: [String], host: String = "127.0.0.1",
+                      port given: Int? = nil) async throws -> KindsServer {
         let python = try IntegrationEnvironment.requireTool("python3", package: "python3")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("kinds_server.py").path
-        let port = try await TestPorts.freeOnHost()
+        let port: Int
+        if let given { port = given } else { port = try await TestPorts.freeOnHost() }
         let directory = try TemporaryDirectory.make(prefix: "kinds")
         let log = directory.appendingPathComponent("server.log").path
         let counts = directory.appendingPathComponent("counts").path
@@ -48,7 +51,7 @@ final class KindsServer: ServerFixture {
             .ready { server in
                 try await process.waitUntilReady("kinds_server.py", "listen on \(host) port \(port) in \(namespace.name)",
                                                  log: { server.process.stderrSoFar }) {
-                    try await namespace.isListening(port: port, tcp: tcp)
+                    try await namespace.isListening(port: port, tcp: tcp, endpoint: server.endpoint)
                 }
             }
     }

@@ -60,9 +60,10 @@ final class NetworkNamespace {
     }
 
     /// Whether something in the namespace listens on 127.0.0.1:`port` (UDP, or TCP with `tcp`).
-    func isListening(port: Int, tcp: Bool = false) async throws -> Bool {
+    /// `endpoint`: on that address only (`127.0.0.1:PORT`, `[::1]:PORT`, as ss shows it).
+    func isListening(port: Int, tcp: Bool = false, endpoint: String? = nil) async throws -> Bool {
         let outcome = try await run(["ss", "-Hn", tcp ? "-lt" : "-lu", "sport = :\(port)"])
-        return outcome.stdout.contains(":\(port)")
+        return outcome.stdout.contains(endpoint ?? ":\(port)")
     }
 
     /// Waits until something listens on `port` in the namespace, or throws after `seconds`.

@@ -34,6 +34,10 @@ extension DNSIntegrationTests {
             Case(label: "tcp --send with a half \\x escape", arguments: ["tcp", "127.0.0.1:PORT", "--send", "\\x4"],
                  mentions: ["--send", "two hex digits"]),
             Case(label: "tcp --send ''", arguments: ["tcp", "127.0.0.1:PORT", "--send", ""], mentions: ["--send", "leave --send out"]),
+            Case(label: "tcp with a bad second of three targets", arguments: ["tcp", "127.0.0.1:PORT", "web", "[::1]:PORT"],
+                 mentions: ["target 2 of 3", "HOST:PORT 'web' has no port", "web:7000"]),
+            Case(label: "udp with a bad last target", arguments: ["udp", "127.0.0.1:PORT", "[::1]:PORT", "[::1:PORT"],
+                 mentions: ["target 3 of 3", "not closed", "[::1]:7000"]),
         ]
 
         @Test("usage errors exit 2 and name the flag and what works", arguments: cases)
