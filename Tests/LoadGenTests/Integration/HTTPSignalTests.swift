@@ -13,16 +13,19 @@ enum SignalRun {
     /// killed 10 s after the last signal). Returns the run and the seconds from the last signal to the end.
     static func run(_ arguments: [String], signals: [Int32],
                     sourceLocation: SourceLocation = #_sourceLocation) async throws -> (LoadGenRun, Double) {
-        var lastNanos: UInt64 = 0
-        let run = try await FaultRun.run(arguments, after: 1, deadline: 1 + 0.1 * Double(signals.count) + 10,
-                                         sourceLocation: sourceLocation) { child in
-            for (index, signal) in signals.enumerated() {
-                if index > 0 { try await Task.sleep(nanoseconds: 100_000_000) }
-                lastNanos = ChildProcess.nowNanos
-                child.signal(signal)
+        // How soon the run ends after a signal is a time measured on a shared machine: no other run meanwhile.
+        try await LoadGate.exclusive {
+            var lastNanos: UInt64 = 0
+            let run = try await FaultRun.run(arguments, after: 1, deadline: 1 + 0.1 * Double(signals.count) + 10,
+                                             sourceLocation: sourceLocation) { child in
+                for (index, signal) in signals.enumerated() {
+                    if index > 0 { try await Task.sleep(nanoseconds: 100_000_000) }
+                    lastNanos = ChildProcess.nowNanos
+                    child.signal(signal)
+                }
             }
+            return (run, FaultRun.seconds(since: lastNanos) - 0.005)
         }
-        return (run, FaultRun.seconds(since: lastNanos) - 0.005)
     }
 
     /// The report of a run stopped about 1 s in: exit 0 or 128 + signal, `interrupted`, the end within `bound`
