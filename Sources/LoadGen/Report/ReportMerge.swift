@@ -1,7 +1,8 @@
 /// Combines reports read back (`ReportInput`) into one run, as HdrHistograms combine: counts, codes, error kinds,
 /// not-sent reasons and histograms add up; the threads of every input are listed; rates and concurrency add up
 /// (each shard of a sharded run reports its share); durations are the longest input's, since shards share one
-/// origin (`--start-at`). Reports of different kinds or transports do not merge.
+/// origin (`--start-at`). Reports of different kinds or transports do not merge. Shaped runs' step windows merge
+/// window by window (`ReportMerge+Steps`), `--find-max` searches step by step (`FindMaxSummary+Merge`).
 enum ReportMerge {
     static func merge(_ inputs: [ReportInput]) throws(JSONInput.Failure) -> (ReportHeader, RunResult) {
         guard var header = inputs.first?.header else { throw JSONInput.Failure(description: "no report to merge") }
@@ -10,6 +11,9 @@ enum ReportMerge {
                 throw JSONInput.Failure(description: "cannot merge \(describe(input.header)) with \(describe(header)): merge runs of one kind")
             }
         }
+        header.findMax = try FindMaxSummary.merge(inputs)
+        header.steps = try stepPlan(inputs)
+        header.shapeText = shapeText(inputs)
         let headers = inputs.map(\.header)
         header.threads = headers.reduce(0) { $0 + $1.threads }
         header.concurrency = headers.reduce(0) { $0 + $1.concurrency }
