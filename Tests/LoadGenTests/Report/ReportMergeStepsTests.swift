@@ -175,4 +175,21 @@ import Testing
         #expect(timeouts != text)
         #expect(Self.failure([timeouts]).contains("steps[0] latency_us: holds 998 values for 999 completed"))
     }
+
+    @Test("plot of merged shards' steps: requested rate as the plan's step line, achieved rate and p50/p99 at each window's middle, as the table states them")
+    func stepChartsDrawTheTable() throws {
+        let texts = [Self.json(Self.header(shard: Shard(index: 0, count: 2)), Self.result(Self.shard0)),
+                     Self.json(Self.header(shard: Shard(index: 1, count: 2)), Self.result(Self.shard1))]
+        let (header, result) = try ReportMerge.merge(try Self.read(texts))
+        let charts = try PlottedChart.charts(in: SVGChart.document(Plots.stepCharts([("job", header, result)])))
+        #expect(charts.count == 2)
+        let lines = Dictionary(uniqueKeysWithValues: charts.flatMap(\.lines).map { ($0.name, $0.data) })
+        #expect(lines["job: requested"]?.map(\.y) == [1_000, 1_000, 2_000, 2_000, 2_000, 3_000])
+        #expect(lines["job: achieved"]?.map(\.x) == [1, 3, 4.5])
+        #expect(lines["job: achieved"]?.map(\.y) == [2_000.0 / 2, 3_996.0 / 2, 2_450])
+        let parts = try #require(result.steps)
+        let p99 = parts.map { Double($0.events.responseTime.percentileNanos(99)) / 1e6 }
+        for (drawn, expected) in zip(lines["job: p99"]?.map(\.y) ?? [], p99) { #expect(abs(drawn - expected) < 1e-3) }
+        #expect(Plots.stepCharts([("plain", ReportFixtures.header(), ReportFixtures.result())]).isEmpty, "an unshaped run has no step charts")
+    }
 }
