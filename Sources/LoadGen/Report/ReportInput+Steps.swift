@@ -61,6 +61,9 @@ extension ReportInput {
         guard p.intended == e.sent + notSent else {
             throw JSONInput.Failure(description: "\(o.path): intended \(p.intended) is not sent \(e.sent) + not_sent \(notSent)")
         }
+        guard try o.object("latency_us").has("hdr") else {
+            throw JSONInput.Failure(description: "\(o.path) latency_us: no 'hdr' (a report of a loadgen whose steps did not carry their histograms): its steps cannot be added up exactly")
+        }
         e.responseTime = try histogram(o.object("latency_us"), overRange: 0, coarse: true)
         e.serviceTime = try histogram(o.object("service_time_us"), overRange: 0, coarse: true)
         for (key, h) in [("latency_us", e.responseTime), ("service_time_us", e.serviceTime)] where h.count != e.completed {

@@ -174,6 +174,15 @@ import Testing
                                                  with: "\"not_sent\":0,\"completed\":999,\"timeouts\":1,\"errors\":0,\"cancelled\":0")
         #expect(timeouts != text)
         #expect(Self.failure([timeouts]).contains("steps[0] latency_us: holds 998 values for 999 completed"))
+        // A step without its histogram (a report of a loadgen before steps carried them).
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        var steps = try #require(object["steps"] as? [[String: Any]])
+        var latency = try #require(steps[1]["latency_us"] as? [String: Any])
+        latency["hdr"] = nil
+        steps[1]["latency_us"] = latency
+        object["steps"] = steps
+        let old = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        #expect(Self.failure([old]).contains("shard-0.json:1 steps[1] latency_us: no 'hdr'"), "\(Self.failure([old]))")
     }
 
     @Test("plot of merged shards' steps: requested rate as the plan's step line, achieved rate and p50/p99 at each window's middle, as the table states them")
