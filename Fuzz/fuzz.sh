@@ -25,7 +25,7 @@ P=$S/Protocols
 HTTP1_PARSER="$P/HTTP1/HTTP1ResponseParser.swift $P/HTTP1/HTTP1ResponseParser+Head.swift $P/HTTP1/HTTP1ResponseParser+StatusLine.swift $P/HTTP1/HTTP1ResponseParser+Bytes.swift $P/HTTP1/HTTP1ResponseParser+Chunked.swift"
 URL="$P/HTTP/HTTPURL.swift $P/Endpoint.swift"
 DNS="$P/DNS/DNSMessage.swift $P/DNS/DNSName.swift $P/DNS/DNSType.swift $P/DNS/NamesFile.swift $P/NameTemplate.swift Fuzz/Support/DNSQueryCheck.swift"
-HEADER="$S/Report/ReportHeader.swift $S/CLI/Shard.swift $S/Report/Wording.swift $S/Stats/Threshold.swift $S/Scheduling/StepPlan.swift $S/Scheduling/RateShape.swift $S/Scheduling/Pacer.swift $S/Scheduling/LoadPlan.swift $S/Report/FindMaxSummary.swift @Fuzz/Support/Packages.rsp"
+HEADER="$S/Report/ReportHeader.swift $S/CLI/Shard.swift $S/Report/Wording.swift $S/Stats/Threshold.swift $S/Scheduling/StepPlan.swift $S/Scheduling/RateShape.swift $S/Scheduling/Pacer.swift $S/Scheduling/LoadPlan.swift $S/Report/FindMaxSummary.swift $S/Stats/LatencyHistogram.swift $S/Stats/HdrEncoding.swift $S/Stats/HdrLayout.swift $S/Interop/Deflate.swift @Fuzz/Support/Packages.rsp"
 VERIFY="$(ls $S/Verify/*.swift | tr '\n' ' ') $S/Report/JSON.swift $HEADER Fuzz/Support/VerifyFuzz.swift"
 
 # harness name, harness file (Fuzz/Harnesses/NAMEFuzz.swift), the sources it compiles with.
