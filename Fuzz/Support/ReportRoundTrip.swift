@@ -26,7 +26,8 @@ enum ReportRoundTrip {
         checkSums(inputs, merged)
         checkPercentiles(merged.result.responseTime, "response time")
         checkPercentiles(merged.result.serviceTime, "service time")
-        let svg = SVGChart.document([Plots.spectrumChart([("fuzz", merged.result)])])
+        let svg = SVGChart.document([Plots.spectrumChart([("fuzz", merged.result)])]
+            + Plots.stepCharts([("fuzz", merged.header, merged.result)]))
         fuzzCheck(svg.hasSuffix("</svg>\n"), "the spectrum plot is cut short")
         checkReadBack(render(merged))
     }

@@ -22,6 +22,22 @@ struct MergeCommand: ParsableCommand {
         are listed under per_thread. Reports of different kinds (dns, http1, \
         http2, tcp, udp) or transports do not merge.
 
+        Shaped runs (--steps, --ramp) merge step by step: every input must \
+        have run the same plan (the same windows: step, start_s, end_s, \
+        rate_from, rate_to), and each window's counts and histograms add up, \
+        so the merged steps table is the whole job's. The shards of one job \
+        state the job's rates in their steps (each sent its share of one \
+        schedule), so the merge keeps them; whole runs side by side each ran \
+        the schedule, so their rates add up. Shaped and unshaped reports, \
+        different plans, or shards of different jobs do not merge.
+
+        --find-max searches merge step by step while the shards went the same \
+        way (the same rates with the same verdicts, so step k ran at one \
+        global rate in every shard at once): counts add up and percentiles \
+        come from the added histograms; the job held what every shard held. \
+        Searches that went different ways do not merge: the error says where \
+        they parted and the highest rate every shard held until then.
+
         Merging one report reproduces it (its warnings are recomputed, without \
         the times at which problems began).
 

@@ -10,7 +10,9 @@ struct PlotCommand: ParsableCommand {
         discussion: """
         JSON reports: response time (solid) and service time (dashed) of each \
         run by percentile, the x axis 1/(1-p) on a log scale as HdrHistogram's \
-        plotter draws it, so p99.9 and p99.99 get the room they need. Interval \
+        plotter draws it, so p99.9 and p99.99 get the room they need; for shaped \
+        runs (--steps, --ramp) also the step table: requested and achieved rate \
+        and response time p50 and p99 per step window. Interval \
         logs: p50, p99 and max of each second's response time, and answers per \
         second. Plain SVG written by loadgen; the plotted values are also in \
         each line's data-points attribute.
@@ -38,9 +40,12 @@ struct PlotCommand: ParsableCommand {
             case .logs(let logs):
                 svg = SVGChart.document(Plots.timeCharts(logs.map { (PlotCommand.label($0.file), $0.log) }))
             case .reports(let reports):
-                var runs: [(String, RunResult)] = []
-                for (file, inputs) in reports { runs.append((PlotCommand.label(file), try ReportMerge.merge(inputs).1)) }
-                svg = SVGChart.document([Plots.spectrumChart(runs)])
+                var runs: [(name: String, header: ReportHeader, result: RunResult)] = []
+                for (file, inputs) in reports {
+                    let (header, result) = try ReportMerge.merge(inputs)
+                    runs.append((PlotCommand.label(file), header, result))
+                }
+                svg = SVGChart.document([Plots.spectrumChart(runs.map { ($0.name, $0.result) })] + Plots.stepCharts(runs))
             }
         } catch {
             Console.error("loadgen plot: \(error.description)\n")

@@ -12,8 +12,10 @@ enum FindMaxReport {
                     ("rate", .double(row.rate)), ("intended", .uint(row.intended)), ("sent", .uint(row.sent)),
                     ("completed", .uint(row.completed)), ("timeouts", .uint(row.timeouts)), ("errors", .uint(row.errors)),
                     ("not_sent", .uint(row.notSent)), ("achieved_rate", .double(row.achievedRate)), ("loss", .double(row.loss)),
-                    ("latency_us", .object([("p50", .double(Double(row.p50Nanos) / 1000)), ("p99", .double(Double(row.p99Nanos) / 1000)),
-                                            ("max", .double(Double(row.maxNanos) / 1000))])),
+                    // The whole histogram (as the top level's) when the row has it: shards' searches merge exactly.
+                    ("latency_us", row.responseTime.map(JSONReport.latency)
+                        ?? .object([("p50", .double(Double(row.p50Nanos) / 1000)), ("p99", .double(Double(row.p99Nanos) / 1000)),
+                                    ("max", .double(Double(row.maxNanos) / 1000))])),
                     ("held", .bool(row.failure == nil)), ("failure", row.failure.map(JSON.string) ?? .null),
                 ])
             })),

@@ -16,6 +16,9 @@ struct FindMaxSummary: Sendable {
         let maxNanos: UInt64
         /// nil: held.
         let failure: String?
+        /// The step's response times, for exact merges of shards' searches (`hdr` in JSON); nil in a report of a
+        /// loadgen that did not write them.
+        var responseTime: LatencyHistogram? = nil
     }
 
     let maxRate: Double?

@@ -10,11 +10,17 @@ struct ReportInput {
     var windowNanos: UInt64
     var cpuNanos: UInt64
     var interrupted: Bool
+    /// Where the document came from ("FILE:LINE"), for messages about it.
+    var source: String
+    /// A sharded run's `shard` (nil for a whole run).
+    var shard: Shard?
 
     init(_ doc: JSONInput.Object) throws(JSONInput.Failure) {
         guard try doc.string("tool") == "loadgen" else {
             throw JSONInput.Failure(description: "\(doc.path): not a loadgen report ('tool' is not \"loadgen\")")
         }
+        source = doc.path
+        shard = try ReportInput.shard(doc)
         header = try ReportInput.header(doc)
         runNanos = ReportInput.nanos(seconds: try doc.double("run_s"))
         windowNanos = ReportInput.nanos(seconds: try doc.double("duration_s"))
@@ -29,6 +35,7 @@ struct ReportInput {
         if doc.has("addresses") { threads[0].targetAddresses = try doc.strings("addresses") }
         if doc.has("per_target") { threads[0].perAddress = try TargetReport.read(doc) }
         try ReportInput.attachNetnsParts(doc, to: &threads)
+        try ReportInput.attachShape(doc, header: &header, to: &threads[0])
         if doc.has("warmup") {
             let warmup = try doc.object("warmup")
             header.warmupNanos = ReportInput.nanos(seconds: try warmup.double("duration_s"))
@@ -159,8 +166,10 @@ struct ReportInput {
         if doc.has("http2") { t.h2 = try http2(doc.object("http2")) }
     }
 
-    /// A latency object (`count`, `min`, `mean`, `stddev`, `max` in µs, `hdr`) as a histogram.
-    static func histogram(_ o: JSONInput.Object, overRange: UInt64) throws(JSONInput.Failure) -> LatencyHistogram {
+    /// A latency object (`count`, `min`, `mean`, `stddev`, `max` in µs, `hdr`) as a histogram; `coarse` for a step
+    /// window's (two digits, as `LatencyHistogram.coarse()`).
+    static func histogram(_ o: JSONInput.Object, overRange: UInt64,
+                          coarse: Bool = false) throws(JSONInput.Failure) -> LatencyHistogram {
         let decoded: HdrEncoding.Decoded
         do {
             decoded = try HdrEncoding.decode(try o.string("hdr"))
@@ -177,7 +186,7 @@ struct ReportInput {
         }
         return LatencyHistogram(decoded: decoded, minNanos: nanos(micros: try o.double("min")),
                                 maxNanos: nanos(micros: try o.double("max")), meanNanos: try o.double("mean") * 1000,
-                                stdDeviationNanos: try o.double("stddev") * 1000, overRange: overRange)
+                                stdDeviationNanos: try o.double("stddev") * 1000, overRange: overRange, coarse: coarse)
     }
 
     private static func tls(_ o: JSONInput.Object) throws(JSONInput.Failure) -> TLSCounters {

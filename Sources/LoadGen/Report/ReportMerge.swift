@@ -4,7 +4,8 @@
 /// origin (`--start-at`). tcp and udp reports keep their `addresses` (each once) and their `per_target` counts,
 /// summed by target (`HOST:PORT` as given) and, within it, by address: reports with different target lists merge,
 /// each target and address counted exactly over the reports that have it. Reports of different kinds or
-/// transports do not merge.
+/// transports do not merge. Shaped runs' step windows merge window by window (`ReportMerge+Steps`), `--find-max`
+/// searches step by step (`FindMaxSummary+Merge`).
 enum ReportMerge {
     static func merge(_ inputs: [ReportInput]) throws(JSONInput.Failure) -> (ReportHeader, RunResult) {
         guard var header = inputs.first?.header else { throw JSONInput.Failure(description: "no report to merge") }
@@ -13,6 +14,9 @@ enum ReportMerge {
                 throw JSONInput.Failure(description: "cannot merge \(describe(input.header)) with \(describe(header)): merge runs of one kind")
             }
         }
+        header.findMax = try FindMaxSummary.merge(inputs)
+        header.steps = try stepPlan(inputs)
+        header.shapeText = shapeText(inputs)
         let headers = inputs.map(\.header)
         header.threads = headers.reduce(0) { $0 + $1.threads }
         header.concurrency = headers.reduce(0) { $0 + $1.concurrency }

@@ -33,19 +33,12 @@ enum StepReport {
                 ("errors", .uint(part.events.errors)),
                 ("cancelled", .uint(part.events.cancelled)),
                 ("achieved_rate", .double(achievedRate(part, window, runWindowNanos: runWindowNanos))),
-                ("latency_us", percentiles(part.events.responseTime)),
-                ("service_time_us", percentiles(part.events.serviceTime)),
+                // The top level's latency objects: percentiles, and the whole (two-digit) histogram as `hdr`, so that
+                // `loadgen merge` adds the steps of shards up exactly.
+                ("latency_us", JSONReport.latency(part.events.responseTime)),
+                ("service_time_us", JSONReport.latency(part.events.serviceTime)),
             ])
         })
-    }
-
-    private static func percentiles(_ h: LatencyHistogram) -> JSON {
-        func us(_ nanos: UInt64) -> JSON { .double(Double(nanos) / 1000) }
-        let p = h.percentilesNanos([50, 90, 99, 99.9])
-        return .object([
-            ("count", .uint(h.count)), ("min", us(h.minNanos)), ("mean", .double(h.meanNanos / 1000)),
-            ("p50", us(p[0])), ("p90", us(p[1])), ("p99", us(p[2])), ("p99.9", us(p[3])), ("max", us(h.maxNanos)),
-        ])
     }
 
     /// The text table: one line per window.

@@ -98,7 +98,7 @@ extension FindMaxSummary {
             return Row(rate: step.rate, intended: c.intended, sent: c.sent, completed: c.completed, timeouts: c.timeouts,
                        errors: c.errors, notSent: c.notSent, achievedRate: step.result.achievedRate, loss: step.loss,
                        p50Nanos: h.percentileNanos(50), p99Nanos: h.percentileNanos(99), maxNanos: h.maxNanos,
-                       failure: step.failure)
+                       failure: step.failure, responseTime: h)
         }
     }
 }

@@ -45,6 +45,11 @@ struct StepPlan: Sendable, Equatable {
         self.windows = windows
     }
 
+    /// A plan of the given windows (a report's `steps` read back by `loadgen merge`).
+    init(windows: [Window]) {
+        self.windows = windows
+    }
+
     /// The window of an event intended `offsetNanos` after the origin (past the last: the last).
     @inline(__always)
     func window(ofOffset offsetNanos: UInt64) -> Int {

@@ -16,6 +16,8 @@ struct HdrLayout: Equatable, Sendable {
 
     /// The layout of loadgen's latency histograms (nanoseconds, 1 ns .. 1 h, 3 digits: `LatencyHistogram`'s).
     static let latency = HdrLayout(lowest: 1, highest: 3_600_000_000_000, digits: 3)!
+    /// The same range at two significant digits (`LatencyHistogram.coarse()`, a shaped run's step windows).
+    static let coarse = HdrLayout(lowest: 1, highest: 3_600_000_000_000, digits: 2)!
 
     /// nil when HdrHistogram would refuse the parameters (digits outside 0...5, lowest 0, highest < 2 × lowest).
     init?(lowest: UInt64, highest: UInt64, digits: Int) {

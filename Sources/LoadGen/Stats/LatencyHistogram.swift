@@ -123,13 +123,18 @@ struct LatencyHistogram: Sendable {
 // MARK: Encoded form (`hdr` in JSON), and back
 
 extension LatencyHistogram {
-    /// The non-empty buckets in HdrHistogram index order (`HdrLayout.latency`).
+    /// The bucket layout of this histogram's precision: `HdrLayout.latency`, or `.coarse` for two digits.
+    var layout: HdrLayout { digits == .two ? .coarse : .latency }
+
+    /// The non-empty buckets in HdrHistogram index order (`layout`).
     var buckets: [(index: Int, count: UInt64)] {
-        storage?.recordedValues().map { (HdrLayout.latency.index(of: $0.value), $0.count) } ?? []
+        let layout = self.layout
+        return storage?.recordedValues().map { (layout.index(of: $0.value), $0.count) } ?? []
     }
 
-    /// HdrHistogram's compressed V2 encoding of the counts, base64 (values in nanoseconds).
-    var encoded: String { HdrEncoding.encode(layout: .latency, buckets: buckets) }
+    /// HdrHistogram's compressed V2 encoding of the counts in `layout`, base64 (values in nanoseconds): a coarse
+    /// histogram's encoding says two digits, so that reading it back (`coarse: true`) restores the same buckets.
+    var encoded: String { HdrEncoding.encode(layout: layout, buckets: buckets) }
 
     /// An empty histogram that only counts `overRange` values beyond its range (restored from a report).
     init(overRangeOnly: UInt64) {
@@ -141,10 +146,10 @@ extension LatencyHistogram {
     /// and maximum (the values of the first and last bucket are recorded as those, when they fall in them: the
     /// bucket counts stay the same and the extremes stay exact), mean and standard deviation (for the running
     /// sums), and how many values were over the range. Buckets of another layout are recorded at their lowest
-    /// value (clamped to this range).
+    /// value (clamped to this range). `coarse`: a two-digit histogram (a step window's, `coarse()`).
     init(decoded: HdrEncoding.Decoded, minNanos: UInt64, maxNanos: UInt64, meanNanos: Double, stdDeviationNanos: Double,
-         overRange: UInt64) {
-        self.init()
+         overRange: UInt64, coarse: Bool = false) {
+        self.init(digits: coarse ? .two : .three)
         var counts = LatencyHistogram.empty(digits)
         defer { storage = counts.totalCount > 0 ? counts : nil }
         let layout = decoded.layout
