@@ -40,8 +40,8 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
     private let backoffUntil: UnsafeMutablePointer<UInt64>
     /// Answers are read on ticks (`readsOnTick`): at most once per `readIntervalNanos`, at `lastRead[0]` last.
     private let readsOnTick: Bool
+    private let readIntervalNanos: UInt64
     private let lastRead: UnsafeMutablePointer<UInt64>
-    static let readIntervalNanos: UInt64 = 1_000_000
 
     override init(loop: Loop, config: RunConfig, threadIndex: Int, netnsInode: UInt64,
                   stop: StopSignal, progress: ProgressCell) throws {
@@ -63,6 +63,7 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         backoffUntil = .allocate(capacity: servers.count)
         backoffUntil.initialize(repeating: 0, count: servers.count)
         readsOnTick = DNSWorker.readsOnTick(plan: plan) && !dns.tcp
+        readIntervalNanos = DNSWorker.readInterval(plan: plan)
         lastRead = .allocate(capacity: 1)
         lastRead.initialize(to: 0)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
@@ -102,12 +103,21 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         idsStorage.free()
     }
 
+    /// How often answers read on ticks are read while events go out: once a millisecond, or as often as about 8
+    /// answers arrive where that is sooner (160 µs at 50,000/s a thread). Handling 50 answers at once held the sends
+    /// due meanwhile: at 50,000/s the schedule lag's p99 went from 45 to 99 µs with reads once a millisecond.
+    static func readInterval(plan: LoadPlan) -> UInt64 {
+        guard let pacer = plan.pacer, pacer.rate > 0 else { return 1_000_000 }
+        let perThreadRate = pacer.rate / Double(max(1, plan.threadCount))
+        return UInt64(min(1e6, max(1e4, 8e9 / perThreadRate)))
+    }
+
     /// Reads the answers and expires timeouts. Answers read on ticks carry the kernel's receive time, so reading
-    /// them at most once a millisecond while events still go out keeps every latency exact and saves, at rates
-    /// above 1000/s, a `recvmmsg` and a pass through c-ares on most wake-ups (a slot is freed up to 1 ms later,
-    /// which `readsOnTick(plan:)` leaves room for). Timeouts are expired with the same millisecond grain as before.
+    /// them only every `readIntervalNanos` while events still go out keeps every latency exact and saves a
+    /// `recvmmsg` and a pass through c-ares on most wake-ups (a slot is freed up to 1 ms later, which
+    /// `readsOnTick(plan:)` leaves room for). Timeouts are expired with the same millisecond grain as before.
     override func housekeeping(now: UInt64) {
-        if readsOnTick && !scheduler.doneIssuing && now < lastRead.pointee &+ DNSWorker.readIntervalNanos { return }
+        if readsOnTick && !scheduler.doneIssuing && now < lastRead.pointee &+ readIntervalNanos { return }
         lastRead.pointee = now
         for resolver in resolvers { resolver.processTimeouts() }
     }
