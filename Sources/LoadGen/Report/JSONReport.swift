@@ -58,6 +58,12 @@ enum JSONReport {
             ("per_thread", .array(result.threads.map(thread))),
             ("per_netns", .array(result.byNetns.map(netnsPart))),
         ]
+        return .object(members + optionalSections(header, result))
+    }
+
+    /// What only some runs have: warm-up, shard, shape and find-max, TLS, HTTP/2, udp echoes, targets.
+    private static func optionalSections(_ header: ReportHeader, _ result: RunResult) -> [(String, JSON)] {
+        var members: [(String, JSON)] = []
         if let warmup = header.warmupNanos { members.append(("warmup", JSONReport.warmup(result.warmup ?? EventPart(), nanos: warmup))) }
         if !header.shard.isWhole {
             members.append(("shard", .object([("index", .int(Int64(header.shard.index))), ("count", .int(Int64(header.shard.count)))])))
@@ -73,7 +79,7 @@ enum JSONReport {
         if header.kind == "udp" { members.append(("echoes", echoes(result))) }
         if !result.targetAddresses.isEmpty { members.append(("addresses", .array(result.targetAddresses.map(JSON.string)))) }
         if !result.perAddress.isEmpty && header.kind != "scenario" { members.append(("per_target", TargetReport.json(result.perTarget))) }
-        return .object(members)
+        return members
     }
 
     /// `loadgen udp --expect-echo`: datagrams that completed no event (the DNS answer counters, by their UDP names).

@@ -3,8 +3,11 @@ import Glibc
 
 /// Ports for servers in test namespaces.
 enum TestPorts {
-    /// A random port in 20000...60000 on which nothing listens in the host's namespace (UDP or TCP), so that a
-    /// run from the host to 127.0.0.1:port reaches no server.
+    /// A random port below the kernel's ephemeral range (`ip_local_port_range`, 32768–60999 by default; from
+    /// 10000) on which nothing listens in the host's namespace (UDP or TCP), so that a run from the host to
+    /// 127.0.0.1:port reaches no server. Below that range no client socket of a test holds it: a fixture server
+    /// started in a namespace where loadgen's connections to an earlier one are still closing once failed to bind
+    /// the port one of them had (EADDRINUSE).
     static func freeOnHost() async throws -> Int {
         let listening = try await Command.check(["ss", "-Hlnut"])
         let used = Set(listening.split(separator: "\n").compactMap { line -> Int? in
@@ -12,11 +15,21 @@ enum TestPorts {
             guard columns.count >= 5, let colon = columns[4].lastIndex(of: ":") else { return nil }
             return Int(columns[4][columns[4].index(after: colon)...])
         })
+        let ephemeralStart = ephemeralRange().lowerBound
+        guard ephemeralStart > 10_100 else { throw FixtureError("the ephemeral port range starts at \(ephemeralStart): no room below it") }
         for _ in 0..<100 {
-            let port = Int.random(in: 20000...60000)
+            let port = Int.random(in: 10_000..<ephemeralStart)
             if !used.contains(port) { return port }
         }
-        throw FixtureError("no free port found in 20000...60000")
+        throw FixtureError("no free port found in 10000..<\(ephemeralStart)")
+    }
+
+    /// The kernel's range of ports for client sockets (`/proc/sys/net/ipv4/ip_local_port_range`).
+    static func ephemeralRange() -> ClosedRange<Int> {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let bounds = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+        guard bounds.count == 2, bounds[0] <= bounds[1] else { return 32768...60999 }
+        return bounds[0]...bounds[1]
     }
 }
 
