@@ -8,36 +8,11 @@ enum HostLookup {
         let description: String
     }
 
-    /// The first IPv4 address of `host` (IPv6 if it has none). A failure names `host`, `place` (where it was
-    /// asked) and ends with `remedy` (what would work instead).
+    /// One address of `host`: the first of `resolveAll`'s (the lowest IPv4 address, else the lowest IPv6). A failure
+    /// names `host`, `place` (where it was asked) and ends with `remedy` (what would work instead).
     static func resolve(_ host: String, servers: [Endpoint], timeoutMillis: Int = 3_000, place: String = "the target netns",
                         remedy: String = "use an IP address in the URL or --dns-server") throws(Failure) -> String {
-        let channel = try makeChannel(host, servers: servers, timeoutMillis: timeoutMillis)
-        defer { ares_destroy(channel) }
-        final class Box { var status: Int32 = ARES_ETIMEOUT; var address: String?; var done = false }
-        for family in [AF_INET, AF_INET6] {
-            let box = Box()
-            let unmanaged = Unmanaged.passRetained(box)
-            ares_gethostbyname(channel, host, family, { arg, status, _, hostent in
-                let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-                box.done = true
-                box.status = status
-                guard status == ARES_SUCCESS, let hostent, let list = hostent.pointee.h_addr_list,
-                      let first = list[0] else { return }
-                var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-                if inet_ntop(hostent.pointee.h_addrtype, first, &text, socklen_t(text.count)) != nil {
-                    box.address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                }
-            }, unmanaged.toOpaque())
-            wait(channel, until: { box.done }, deadlineNanos: Loop.nowNanos + UInt64(timeoutMillis) * 1_000_000)
-            if let address = box.address { return address }
-            if family == AF_INET6 || box.status == ARES_ETIMEOUT || box.status == ARES_ECONNREFUSED {
-                let why = String(cString: ares_strerror(box.status))
-                let asked = servers.isEmpty ? "the system's resolvers" : servers.map(\.description).joined(separator: ", ")
-                throw Failure(description: "'\(host)' does not resolve inside \(place) (\(why); asked \(asked)); \(remedy)")
-            }
-        }
-        throw Failure(description: "'\(host)' does not resolve inside \(place); \(remedy)")
+        try resolveAll(host, servers: servers, timeoutMillis: timeoutMillis, place: place, remedy: remedy)[0]
     }
 
     /// A channel asking `servers` (c-ares' defaults when empty) with half the time limit per try, two tries.
