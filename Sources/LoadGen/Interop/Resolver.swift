@@ -69,6 +69,9 @@ final class Resolver {
     var realtimeOffset: Int64 = 0
     /// Read UDP answers on the owner's tick instead of on readiness (open loop).
     var readsOnTick: Bool
+    /// A query's timeout. An answer the kernel received later than this after the query went out is a timeout
+    /// (and a late answer), even when it was read before c-ares got round to expiring the query.
+    let timeoutNanos: UInt64
     private var channel: ares_channel?
     private var polls: [Int32: SocketPoll] = [:]
     /// What each poll watches, to watch it again after libuv stopped it on a socket error.
@@ -85,13 +88,14 @@ final class Resolver {
     var socketsOutsideNetns = 0
 
     /// `tcFallback`: a truncated UDP answer sends its query again over TCP (otherwise it completes the query).
-    init(loop: Loop, server: Endpoint, useTCP: Bool, tcFallback: Bool = false, timeoutMillis: Int, slotCapacity: Int,
+    init(loop: Loop, server: Endpoint, useTCP: Bool, tcFallback: Bool = false, timeoutNanos: UInt64, slotCapacity: Int,
          sentNanos: UnsafeMutablePointer<UInt64>, firstSentNanos: UnsafeMutablePointer<UInt64>, expectedNetnsInode: UInt64, readsOnTick: Bool) throws(AresError) {
         self.loop = loop
         self.tcFallback = tcFallback && !useTCP
         slotQueryID = .allocate(capacity: slotCapacity)
         slotQueryID.initialize(repeating: 0, count: slotCapacity)
         self.readsOnTick = readsOnTick && !useTCP
+        self.timeoutNanos = timeoutNanos
         self.sentNanos = sentNanos
         self.firstSentNanos = firstSentNanos
         guard let batch = CLoadGenSys_udp_batch_create(Resolver.batchCapacity) else { throw AresError(code: ARES_ENOMEM) }
@@ -130,7 +134,7 @@ final class Resolver {
             flags |= ARES_FLAG_IGNTC
         }
         options.flags = Int32(flags)
-        options.timeout = Int32(max(1, timeoutMillis))
+        options.timeout = Int32(clamping: max(1, (timeoutNanos + 999_999) / 1_000_000))
         options.tries = 1
         options.sock_state_cb = { data, fd, readable, writable in
             Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue()
@@ -257,7 +261,15 @@ final class Resolver {
         var outcome = DNSOutcome(aresStatus: status)
         if outcome == .failed(.refused) { outcome = .failed(socketError) }
         let id = slotQueryID[Int(slot)]
+        var at = outcome == .answered && receiveNanos != 0 ? receiveNanos : Loop.nowNanos
         switch outcome {
+        case .answered where receiveNanos > sentNanos[Int(slot)] && receiveNanos - sentNanos[Int(slot)] > timeoutNanos:
+            // The kernel took it in after the deadline; c-ares, which expires queries only when the tick reads
+            // (answers first), matched it anyway. A timeout, as if read at the deadline, and a late answer.
+            outcome = .timedOut
+            at = Loop.nowNanos
+            ledger.answeredLate(id: id)
+            if Int32(id) == datagramID { datagramID = -1 }
         case .answered:
             ledger.ended(id: id, .answered)
             if Int32(id) == datagramID { datagramID = -1 }
@@ -265,7 +277,6 @@ final class Resolver {
         case .cancelled, .failed: ledger.ended(id: id, .ended)
         }
         let answer = UnsafeRawBufferPointer(start: abuf, count: abuf == nil ? 0 : Int(alen))
-        let at = outcome == .answered && receiveNanos != 0 ? receiveNanos : Loop.nowNanos
         delegate?.resolver(self, didFinish: slot, outcome: outcome, answer: answer, atNanos: at)
     }
 

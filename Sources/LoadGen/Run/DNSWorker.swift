@@ -63,15 +63,14 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         backoffUntil = .allocate(capacity: servers.count)
         backoffUntil.initialize(repeating: 0, count: servers.count)
         readsOnTick = DNSWorker.readsOnTick(plan: plan) && !dns.tcp
-        readIntervalNanos = DNSWorker.readInterval(plan: plan)
+        readIntervalNanos = DNSWorker.readInterval(plan: plan, timeoutNanos: config.load.timeoutNanos)
         lastRead = .allocate(capacity: 1)
         lastRead.initialize(to: 0)
         try super.init(loop: loop, config: config, threadIndex: threadIndex, netnsInode: netnsInode,
                        stop: stop, progress: progress)
-        let timeoutMillis = Int((config.load.timeoutNanos + 999_999) / 1_000_000)
         for (i, server) in servers.enumerated() {
             let resolver = try Resolver(loop: loop, server: server, useTCP: dns.tcp, tcFallback: dns.tcFallback,
-                                        timeoutMillis: timeoutMillis, slotCapacity: capacity,
+                                        timeoutNanos: config.load.timeoutNanos, slotCapacity: capacity,
                                         sentNanos: slots.sentNanos, firstSentNanos: ledger.firstSentNanos, expectedNetnsInode: netnsInode,
                                         readsOnTick: readsOnTick)
             resolver.delegate = self
@@ -103,19 +102,23 @@ final class DNSWorker: LoadWorker, ResolverDelegate {
         idsStorage.free()
     }
 
-    /// How often answers read on ticks are read while events go out: once a millisecond, or as often as about 8
-    /// answers arrive where that is sooner (160 µs at 50,000/s a thread). Handling 50 answers at once held the sends
-    /// due meanwhile: at 50,000/s the schedule lag's p99 went from 45 to 99 µs with reads once a millisecond.
-    static func readInterval(plan: LoadPlan) -> UInt64 {
-        guard let pacer = plan.pacer, pacer.rate > 0 else { return 1_000_000 }
+    /// How often answers read on ticks are read while events go out: as often as about 8 answers arrive, at most
+    /// every 8 ms (8 answers at 1,000/s a thread; 160 µs at 50,000/s) and at most every quarter of the timeout, at
+    /// least every 10 µs. Handling 50 answers at once held the sends due meanwhile: at 50,000/s the schedule lag's
+    /// p99 went from 45 to 99 µs with reads once a millisecond. The timeouts are expired on the same reads (after
+    /// them), so they end up to one interval after their deadline; an answer read in that interval after its
+    /// deadline is still a timeout (the resolver compares its kernel receive time).
+    static func readInterval(plan: LoadPlan, timeoutNanos: UInt64) -> UInt64 {
+        let longest = min(8e6, max(1e4, Double(timeoutNanos) / 4))
+        guard let pacer = plan.pacer, pacer.rate > 0 else { return UInt64(min(1e6, longest)) }
         let perThreadRate = pacer.rate / Double(max(1, plan.threadCount))
-        return UInt64(min(1e6, max(1e4, 8e9 / perThreadRate)))
+        return UInt64(min(longest, max(1e4, 8e9 / perThreadRate)))
     }
 
     /// Reads the answers and expires timeouts. Answers read on ticks carry the kernel's receive time, so reading
     /// them only every `readIntervalNanos` while events still go out keeps every latency exact and saves a
-    /// `recvmmsg` and a pass through c-ares on most wake-ups (a slot is freed up to 1 ms later, which
-    /// `readsOnTick(plan:)` leaves room for). Timeouts are expired with the same millisecond grain as before.
+    /// `recvmmsg` and a pass through c-ares on most wake-ups (a slot is freed up to about 8 answers later, which
+    /// `readsOnTick(plan:)` leaves room for). Timeouts are expired on the same reads.
     override func housekeeping(now: UInt64) {
         if readsOnTick && !scheduler.doneIssuing && now < lastRead.pointee &+ readIntervalNanos { return }
         lastRead.pointee = now

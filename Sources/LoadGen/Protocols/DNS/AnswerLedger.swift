@@ -33,6 +33,13 @@ final class AnswerLedger {
     @inline(__always)
     func ended(id: UInt16, _ fate: Fate) { fates[Int(id)] = fate.rawValue }
 
+    /// The answer to query `id` arrived after its timeout but before c-ares expired the query: the query timed
+    /// out, and the answer counts as late.
+    func answeredLate(id: UInt16) {
+        ended(id: id, .timedOut)
+        counters.lateAnswers += 1
+    }
+
     /// Counts a datagram that is not a response at all (QR clear) as matching no query.
     func notAResponse() { counters.idMismatches += 1 }
 
