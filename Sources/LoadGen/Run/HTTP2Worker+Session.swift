@@ -143,7 +143,7 @@ extension HTTP2Worker {
         let now = Loop.nowNanos
         if connection.state == .draining && connection.active == 0 { retire(connection) }
         if prepared {
-            for group in 0..<pool.groupCount { serveWaiting(group: group, now: now) }
+            for group in 0..<inPlace(&pool, { $0.groupCount }) { serveWaiting(group: group, now: now) }
         }
         issue(now: now)
         flush(connection)

@@ -174,14 +174,14 @@ class LoadWorker {
         if now >= drainDeadline && scheduler.inFlight > 0 {
             cancelInFlight()
         }
-        progress.publish(result.counters)
+        progress.publish(&result.counters)
         if scheduler.isFinished {
             finish(now: now)
             return
         }
         // Wake for the next intended event, but at most once per tick: events due in between go out together.
         var wake = now + LoadWorker.housekeepingNanos
-        if let due = scheduler.nextDueOffset {
+        if let due = inPlace(&scheduler, { $0.nextDueOffset }) {
             var target = max(origin &+ due, lastWakeTarget &+ tickNanos)
             // Held back by the in-flight limit (a dead server's events waiting for a connection, say): the next
             // event waits for room, not for its time; look again at most once per millisecond instead of spinning.
@@ -369,6 +369,6 @@ class LoadWorker {
         }
         ledger.intervals?.finish()
         ledger.intervals = nil
-        progress.publish(result.counters)
+        progress.publish(&result.counters)
     }
 }

@@ -21,3 +21,11 @@ struct LoopOwned<Value> {
         pointer.deallocate()
     }
 }
+
+/// Runs `body` on `value` in place. Reached through a worker's addressor (`pool`, `scheduler`), a non-mutating
+/// call copies the whole value first, a retain and a release of each of its arrays; on an inout borrow it does
+/// not. For the calls of the per-event path: `inPlace(&pool) { $0.group(ofLane: lane) }`.
+@inline(__always)
+func inPlace<Value, Result>(_ value: inout Value, _ body: (inout Value) -> Result) -> Result {
+    body(&value)
+}

@@ -109,7 +109,7 @@ class PooledWorker: LoadWorker {
 
     /// Gives waiting events of the group to connections with room.
     final func serveWaiting(group: Int, now: UInt64) {
-        while pool.waitingCount(group: group) > 0, let lane = pool.takeLane(group: group) {
+        while inPlace(&pool, { $0.waitingCount(group: group) }) > 0, let lane = pool.takeLane(group: group) {
             send(slot: pool.nextWaiting(group: group)!, lane: lane, now: now)
         }
     }
@@ -117,7 +117,7 @@ class PooledWorker: LoadWorker {
     /// An event on `lane` ended: room for the next.
     final func eventLeft(lane: Int, now: UInt64) {
         pool.release(lane: lane)
-        if prepared { serveWaiting(group: pool.group(ofLane: lane), now: now) }
+        if prepared { serveWaiting(group: inPlace(&pool, { $0.group(ofLane: lane) }), now: now) }
     }
 
     /// The server did not process the sent event (a request on a keep-alive connection it had already closed,
@@ -234,7 +234,7 @@ class PooledWorker: LoadWorker {
 
     /// Connects lanes for events that wait in `group`, as many as the pool wants.
     final func connectWanted(group: Int, now: UInt64) {
-        while let lane = pool.laneToConnect(group: group, issuing: !scheduler.doneIssuing) {
+        while let lane = inPlace(&pool, { $0.laneToConnect(group: group, issuing: !scheduler.doneIssuing) }) {
             connect(lane: lane, now: now)
         }
     }
@@ -254,7 +254,7 @@ class PooledWorker: LoadWorker {
     /// The lane's connection takes events now (HTTP/2: the server's SETTINGS arrived).
     final func connectionReady(lane: Int, capacity: Int, now: UInt64) {
         pool.connected(lane: lane, capacity: capacity)
-        if prepared { serveWaiting(group: pool.group(ofLane: lane), now: now) }
+        if prepared { serveWaiting(group: inPlace(&pool, { $0.group(ofLane: lane) }), now: now) }
     }
 
     /// Every socket's namespace is checked (DESIGN.md §6): a socket outside the target netns is counted.
@@ -287,7 +287,7 @@ class PooledWorker: LoadWorker {
         if closeConnection(lane: lane) { result.connectionsOpened += 1 }
         pool.lost(lane: lane)
         guard !closed else { return }
-        if pool.wantsReconnect(lane: lane, issuing: !scheduler.doneIssuing) { connect(lane: lane, now: now) }
+        if inPlace(&pool, { $0.wantsReconnect(lane: lane, issuing: !scheduler.doneIssuing) }) { connect(lane: lane, now: now) }
     }
 
     /// Keeps a retired connection object alive until the next housekeeping.

@@ -73,7 +73,9 @@ final class ProgressCell: Sendable {
     let notSent = Atomic<UInt64>(0)
     let finished = Atomic<Bool>(false)
 
-    func publish(_ counters: Counters) {
+    /// `inout` only so that the worker's counters are read in place: passed by value, the struct (five arrays and
+    /// a dictionary) was copied, retains and releases included, on every tick.
+    func publish(_ counters: inout Counters) {
         sent.store(counters.sent, ordering: .relaxed)
         completed.store(counters.completed, ordering: .relaxed)
         timeouts.store(counters.timeouts, ordering: .relaxed)
