@@ -261,21 +261,22 @@ final class Resolver {
         var outcome = DNSOutcome(aresStatus: status)
         if outcome == .failed(.refused) { outcome = .failed(socketError) }
         let id = slotQueryID[Int(slot)]
-        var at = outcome == .answered && receiveNanos != 0 ? receiveNanos : Loop.nowNanos
+        let sent = sentNanos[Int(slot)]
         switch outcome {
-        case .answered where receiveNanos > sentNanos[Int(slot)] && receiveNanos - sentNanos[Int(slot)] > timeoutNanos:
-            // The kernel took it in after the deadline; c-ares, which expires queries only when the tick reads
-            // (answers first), matched it anyway. A timeout, as if read at the deadline, and a late answer.
-            outcome = .timedOut
-            at = Loop.nowNanos
-            ledger.answeredLate(id: id)
-            if Int32(id) == datagramID { datagramID = -1 }
         case .answered:
-            ledger.ended(id: id, .answered)
             if Int32(id) == datagramID { datagramID = -1 }
+            if receiveNanos > sent && receiveNanos - sent > timeoutNanos {
+                // The kernel took it in after the deadline; c-ares, which expires queries only when the tick reads
+                // (answers first), matched it anyway. A timeout, as if read at the deadline, and a late answer.
+                outcome = .timedOut
+                ledger.answeredLate(id: id)
+            } else {
+                ledger.ended(id: id, .answered)
+            }
         case .timedOut: ledger.ended(id: id, .timedOut)
         case .cancelled, .failed: ledger.ended(id: id, .ended)
         }
+        let at = outcome == .answered && receiveNanos != 0 ? receiveNanos : Loop.nowNanos
         let answer = UnsafeRawBufferPointer(start: abuf, count: abuf == nil ? 0 : Int(alen))
         delegate?.resolver(self, didFinish: slot, outcome: outcome, answer: answer, atNanos: at)
     }
