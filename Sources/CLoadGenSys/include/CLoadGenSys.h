@@ -108,6 +108,12 @@ void *CLoadGenSys_block_pool_calloc(size_t count, size_t size, void *user_data);
 void *CLoadGenSys_block_pool_realloc(void *ptr, size_t size, void *user_data);
 /* Returns the calling thread's cached blocks to malloc. */
 void CLoadGenSys_block_pool_drain(void);
+/* 1 when freed blocks are cached; 0 under AddressSanitizer, where every block goes back to malloc. */
+int CLoadGenSys_block_pool_caches(void);
+/* The same pool with c-ares' allocator signatures (ares_library_init_mem). */
+void *CLoadGenSys_ares_malloc(size_t size);
+void CLoadGenSys_ares_free(void *ptr);
+void *CLoadGenSys_ares_realloc(void *ptr, size_t size);
 
 /* Least privilege (privileges.c). Capability sets, the bounding set and no_new_privs belong to each thread. */
 /* Calling thread: sets PR_SET_NO_NEW_PRIVS and drops what it can from the bounding set (needs CAP_SETPCAP, so

@@ -17,6 +17,7 @@ enum HostLookup {
 
     /// A channel asking `servers` (c-ares' defaults when empty) with half the time limit per try, two tries.
     private static func makeChannel(_ host: String, servers: [Endpoint], timeoutMillis: Int) throws(Failure) -> ares_channel {
+        AresMemory.install()
         var options = ares_options()
         options.timeout = Int32(max(200, timeoutMillis / 2))
         options.tries = 2

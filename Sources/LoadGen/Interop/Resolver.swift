@@ -148,6 +148,7 @@ final class Resolver {
         for i in 0..<slotCapacity {
             (slotRefs + i).initialize(to: SlotRef(owner: me, slot: Int32(i)))
         }
+        AresMemory.install()
         try AresError.check(ares_init_options(&channel, &options, Int32(mask)), "ares_init_options")
         ares_set_socket_functions(channel, socketFunctions, me)
         try setServer(server)

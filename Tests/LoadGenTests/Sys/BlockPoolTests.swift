@@ -36,7 +36,7 @@ import Testing
         #expect(a != b)
         CLoadGenSys_block_pool_free(a, nil)
         let c = try #require(CLoadGenSys_block_pool_malloc(48, nil))  // 40 and 48 share the 48-byte class
-        #expect(c == a)
+        if CLoadGenSys_block_pool_caches() != 0 { #expect(c == a) }  // under AddressSanitizer nothing is cached
         let d = try #require(CLoadGenSys_block_pool_malloc(64, nil))  // another class
         #expect(d != a && d != b)
         for p in [b, c, d] { CLoadGenSys_block_pool_free(p, nil) }
@@ -53,7 +53,7 @@ import Testing
         fill(dirty, 96, 0xAB)
         CLoadGenSys_block_pool_free(dirty, nil)
         let zeroed = try #require(CLoadGenSys_block_pool_calloc(3, 32, nil))
-        #expect(zeroed == dirty)
+        if CLoadGenSys_block_pool_caches() != 0 { #expect(zeroed == dirty) }
         #expect(bytes(zeroed, 96).allSatisfy { $0 == 0 })
         CLoadGenSys_block_pool_free(zeroed, nil)
         #expect(CLoadGenSys_block_pool_calloc(Int.max / 2, 4, nil) == nil)
@@ -77,6 +77,22 @@ import Testing
         p = try #require(CLoadGenSys_block_pool_realloc(p, 24, nil))  // back into a class
         #expect(bytes(p, 24) == Array(repeating: 1, count: 20) + Array(repeating: 2, count: 4))
         #expect(CLoadGenSys_block_pool_realloc(p, 0, nil) == nil)  // size 0: freed
+    }
+
+    @Test("c-ares' hooks are the same pool: a block c-ares frees serves the next request of its class, realloc keeps contents")
+    func aresHooks() throws {
+        CLoadGenSys_block_pool_drain()
+        let a = try #require(CLoadGenSys_ares_malloc(70))
+        fill(a, 70, 5)
+        let grown = try #require(CLoadGenSys_ares_realloc(a, 700))
+        #expect(bytes(grown, 70).allSatisfy { $0 == 5 })
+        let b = try #require(CLoadGenSys_ares_malloc(33))
+        CLoadGenSys_ares_free(b)
+        let c = try #require(CLoadGenSys_block_pool_malloc(48, nil))
+        if CLoadGenSys_block_pool_caches() != 0 { #expect(c == b) }
+        CLoadGenSys_block_pool_free(c, nil)
+        CLoadGenSys_ares_free(grown)
+        CLoadGenSys_ares_free(nil)
     }
 
     @Test("drain empties the thread's cache; allocation goes on afterwards")
