@@ -18,33 +18,20 @@
  * the benchmark's own network namespace. RATE is 1 to 1,000,000 per second, SECONDS more than 0 and at most 600,
  * and RATE * SECONDS at most 100,000,000 events: their lags (4 bytes each, ns, saturating at 4.29 s) are
  * allocated and touched before the first send. Build: cc -O2 -Wall -Wextra -Werror -o pacing_floor pacing_floor.c
+ * (pacing_floor_common.h, next to it, holds what it shares with pacing_floor_http.c).
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <inttypes.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#define FLOOR_MAX_RATE 1000000ULL
-#define FLOOR_MAX_SECONDS 600.0
-#define FLOOR_MAX_EVENTS 100000000ULL
-#define FLOOR_TIMER_SLACK_NS 1000UL
+#include "pacing_floor_common.h"
+
 #define FLOOR_SEND_BATCH 1024 /* UIO_MAXIOV: the most messages one sendmmsg takes */
 #define FLOOR_RECV_BATCH 64
 #define FLOOR_QUERY_MAX 288 /* header 12 + name 255 + type and class 4, rounded up */
 #define FLOOR_ANSWER_MAX 512
 #define FLOOR_ANSWER_WAIT_NS 1000000000ULL
-#define FLOOR_NANOS 1000000000ULL
 
 /* Everything one run needs, allocated once before the first send. */
 struct floor_run {
@@ -67,23 +54,10 @@ struct floor_run {
 
 static struct floor_run floor_state;
 
-static void floor_usage(void) {
-    fprintf(stderr, "usage: pacing_floor [--allow ADDR] SERVER:PORT NAME RATE SECONDS\n"
-                    "  SERVER: IPv4 literal in 127.0.0.0/8 (or the ADDR of --allow); RATE 1..1000000/s;\n"
-                    "  SECONDS > 0 and <= 600; RATE * SECONDS <= 100000000\n");
-    exit(2);
-}
-
-static void floor_fail(const char *what) {
-    fprintf(stderr, "pacing_floor: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-static uint64_t floor_now_nanos(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * FLOOR_NANOS + (uint64_t)ts.tv_nsec;
-}
+static const char floor_dns_usage[] =
+    "usage: pacing_floor [--allow ADDR] SERVER:PORT NAME RATE SECONDS\n"
+    "  SERVER: IPv4 literal in 127.0.0.0/8 (or the ADDR of --allow); RATE 1..1000000/s;\n"
+    "  SECONDS > 0 and <= 600; RATE * SECONDS <= 100000000\n";
 
 static uint64_t floor_intended_nanos(const struct floor_run *r, uint64_t i) {
     return r->origin_nanos + i * FLOOR_NANOS / r->rate;
@@ -97,32 +71,6 @@ static void floor_sleep_until(uint64_t nanos) {
     if (rc != 0) {
         errno = rc;
         floor_fail("clock_nanosleep");
-    }
-}
-
-/* SERVER:PORT, refusing anything but 127.0.0.0/8 unless `allowed` names the same address. */
-static void floor_parse_server(const char *arg, const char *allowed, struct sockaddr_in *out) {
-    char host[INET_ADDRSTRLEN];
-    const char *colon = strrchr(arg, ':');
-    if (colon == NULL || (size_t)(colon - arg) >= sizeof host) floor_usage();
-    memcpy(host, arg, (size_t)(colon - arg));
-    host[colon - arg] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    memset(out, 0, sizeof *out);
-    out->sin_family = AF_INET;
-    if (errno != 0 || *end != '\0' || port == 0 || port > 65535 || inet_pton(AF_INET, host, &out->sin_addr) != 1) {
-        fprintf(stderr, "pacing_floor: '%s' is not IPV4:PORT\n", arg);
-        exit(2);
-    }
-    out->sin_port = htons((uint16_t)port);
-    struct in_addr allow;
-    int loopback = (ntohl(out->sin_addr.s_addr) >> 24) == 127;
-    int explicit = allowed != NULL && inet_pton(AF_INET, allowed, &allow) == 1 && allow.s_addr == out->sin_addr.s_addr;
-    if (!loopback && !explicit) {
-        fprintf(stderr, "pacing_floor: %s is not in 127.0.0.0/8; pass --allow %s to send to it anyway\n", host, host);
-        exit(2);
     }
 }
 
@@ -155,13 +103,7 @@ static size_t floor_build_query(const char *name, uint8_t *out) {
 
 static void floor_setup(struct floor_run *r, const struct sockaddr_in *server, double seconds) {
     if (prctl(PR_SET_TIMERSLACK, FLOOR_TIMER_SLACK_NS, 0, 0, 0) != 0) floor_fail("prctl(PR_SET_TIMERSLACK)");
-    double want = seconds * (double)r->rate; /* events i with i / RATE < SECONDS: ceil(SECONDS * RATE) */
-    r->events = (uint64_t)want;
-    if ((double)r->events < want) r->events++;
-    if (r->events == 0 || r->events > FLOOR_MAX_EVENTS) {
-        fprintf(stderr, "pacing_floor: RATE * SECONDS must be 1 to %llu events\n", FLOOR_MAX_EVENTS);
-        exit(2);
-    }
+    r->events = floor_event_count(seconds, r->rate);
     r->lag_nanos = malloc(r->events * sizeof *r->lag_nanos);
     if (r->lag_nanos == NULL) floor_fail("malloc (lags)");
     memset(r->lag_nanos, 0, r->events * sizeof *r->lag_nanos); /* no page faults while pacing */
@@ -196,9 +138,7 @@ static void floor_drain(struct floor_run *r) {
 }
 
 static void floor_record(struct floor_run *r, uint64_t event, uint64_t sent_nanos) {
-    uint64_t lag = sent_nanos - floor_intended_nanos(r, event);
-    r->lag_nanos[event] = lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag;
-    if (lag > r->max_lag_nanos) r->max_lag_nanos = lag;
+    floor_record_lag(r->lag_nanos, &r->max_lag_nanos, event, floor_intended_nanos(r, event), sent_nanos);
 }
 
 /* Sends the events [first, end) (at most FLOOR_SEND_BATCH) with as few sendmmsg calls as the kernel allows. */
@@ -254,62 +194,21 @@ static void floor_wait_answers(struct floor_run *r) {
     }
 }
 
-static int floor_compare_u32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest rank: the smallest lag with at least per_mille/1000 of the events at or below it, in µs. */
-static double floor_percentile_us(const uint32_t *sorted, uint64_t n, uint64_t per_mille) {
-    uint64_t rank = (per_mille * n + 999) / 1000;
-    return sorted[rank == 0 ? 0 : rank - 1] / 1000.0;
-}
-
 static void floor_report(struct floor_run *r, double seconds, uint64_t wall_nanos) {
-    struct rusage usage;
-    if (getrusage(RUSAGE_SELF, &usage) != 0) floor_fail("getrusage");
-    double cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
-                    (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
-    qsort(r->lag_nanos, r->events, sizeof *r->lag_nanos, floor_compare_u32);
     printf("{\"rate\": %" PRIu64 ", \"seconds\": %g, \"sent\": %" PRIu64 ", \"received\": %" PRIu64
            ", \"send_errors\": %" PRIu64 ", ",
            r->rate, seconds, r->sent, r->received, r->send_errors);
-    printf("\"lag_us\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f}, ",
-           floor_percentile_us(r->lag_nanos, r->events, 500), floor_percentile_us(r->lag_nanos, r->events, 900),
-           floor_percentile_us(r->lag_nanos, r->events, 990), r->max_lag_nanos / 1000.0);
-    printf("\"cpu_ms\": %.3f, \"cpu_ms_per_1k\": %.4f, \"wall_s\": %.6f, \"timer_slack_ns\": %d}\n", cpu_ms,
-           cpu_ms * 1000.0 / (double)r->sent, wall_nanos / 1e9, prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0));
-}
-
-static uint64_t floor_parse_rate(const char *arg) {
-    char *end;
-    errno = 0;
-    unsigned long long rate = strtoull(arg, &end, 10);
-    if (errno != 0 || *end != '\0' || arg[0] == '-' || rate == 0 || rate > FLOOR_MAX_RATE) floor_usage();
-    return rate;
-}
-
-static double floor_parse_seconds(const char *arg) {
-    char *end;
-    errno = 0;
-    double seconds = strtod(arg, &end);
-    if (errno != 0 || *end != '\0' || !(seconds > 0.0 && seconds <= FLOOR_MAX_SECONDS)) floor_usage();
-    return seconds;
+    floor_print_tail(r->lag_nanos, r->events, r->max_lag_nanos, r->sent, wall_nanos);
 }
 
 int main(int argc, char **argv) {
-    const char *allowed = NULL;
-    int at = 1;
-    if (argc > 2 && strcmp(argv[1], "--allow") == 0) {
-        allowed = argv[2];
-        at = 3;
-    }
-    if (argc - at != 4) floor_usage();
+    const char *allowed;
+    int at = floor_args(argc, argv, "pacing_floor", floor_dns_usage, 4, &allowed);
     struct floor_run *r = &floor_state;
     struct sockaddr_in server;
     floor_parse_server(argv[at], allowed, &server);
     r->query_len = floor_build_query(argv[at + 1], r->query);
-    r->rate = floor_parse_rate(argv[at + 2]);
+    r->rate = floor_parse_u64(argv[at + 2], 1, FLOOR_MAX_RATE);
     double seconds = floor_parse_seconds(argv[at + 3]);
     floor_setup(r, &server, seconds);
 
