@@ -7,7 +7,8 @@
  * CONNECTIONS keep-alive TCP connections (TCP_NODELAY), one request in flight on each, "GET PATH HTTP/1.1" with
  * a Host header. The thread sleeps in epoll_pwait2 until the next intended time or a response, whichever comes
  * first; it sends every due event before it reads (one write each, on a free connection; an event finding none
- * waits for the next response, its lag growing), then reads the responses that woke it. A response is complete
+ * waits for the next response, its lag growing), then reads the responses that woke it, sending what fell due
+ * before each read (as loadgen sends what is due after each response). A response is complete
  * after its head and Content-Length bytes of body; anything else ends the run with an error. After the last
  * send it waits up to 1 s for the rest.
  *
@@ -52,6 +53,7 @@ struct hf_run {
     char request[HF_REQUEST_MAX];
     size_t request_len;
     uint32_t *lag_nanos;
+    uint64_t next; /* the next event to send */
     uint64_t max_lag_nanos, sent, received;
     char buf[HF_READ_MAX];
 };
@@ -158,7 +160,12 @@ static void hf_read(struct hf_run *r, int k) {
     }
 }
 
-/* Waits until `deadline` (0: do not wait) for responses and reads those that arrived. */
+/* Sends every event now due, while a connection is free. */
+static void hf_send_due(struct hf_run *r) {
+    while (r->next < r->events && r->free_count > 0 && hf_intended(r, r->next) <= floor_now_nanos()) hf_send(r, r->next++);
+}
+
+/* Waits until `deadline` for responses and reads those that arrived, sending what fell due before each read. */
 static void hf_poll(struct hf_run *r, uint64_t deadline) {
     struct epoll_event events[64];
     uint64_t now = floor_now_nanos();
@@ -166,18 +173,20 @@ static void hf_poll(struct hf_run *r, uint64_t deadline) {
     struct timespec ts = {.tv_sec = (time_t)(wait / FLOOR_NANOS), .tv_nsec = (long)(wait % FLOOR_NANOS)};
     int n = epoll_pwait2(r->epoll_fd, events, 64, &ts, NULL);
     if (n < 0 && errno != EINTR) floor_fail("epoll_pwait2");
-    for (int i = 0; i < n; i++) hf_read(r, (int)events[i].data.u32);
+    for (int i = 0; i < n; i++) {
+        hf_send_due(r);
+        hf_read(r, (int)events[i].data.u32);
+    }
 }
 
 /* The open loop: send what is due (while connections are free), then wait for the next due time or a response. */
 static void hf_pace(struct hf_run *r) {
-    uint64_t next = 0;
-    while (next < r->events) {
+    while (r->next < r->events) {
+        hf_send_due(r);
+        if (r->next == r->events) return;
         uint64_t now = floor_now_nanos();
-        while (next < r->events && r->free_count > 0 && hf_intended(r, next) <= now) hf_send(r, next++);
-        uint64_t due = next < r->events ? hf_intended(r, next) : now;
         /* No free connection: only a response can help, so wait for one (bounded, then look again). */
-        hf_poll(r, r->free_count > 0 ? due : now + FLOOR_NANOS / 1000);
+        hf_poll(r, r->free_count > 0 ? hf_intended(r, r->next) : now + FLOOR_NANOS / 1000);
     }
 }
 
