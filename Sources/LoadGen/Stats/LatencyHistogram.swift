@@ -109,14 +109,49 @@ struct LatencyHistogram: Sendable {
         ranks.sort { $0.rank < $1.rank }
         var next = 0
         var cumulative: UInt64 = 0
-        for bucket in h.recordedValues() where next < ranks.count {
-            cumulative += bucket.count
+        LatencyHistogram.forEachBucket(h) { value, count in
+            cumulative += count
             while next < ranks.count, cumulative >= ranks[next].rank {
-                values[ranks[next].at] = max(min(bucket.value, h.maxRecorded), h.min)
+                values[ranks[next].at] = max(min(value, h.maxRecorded), h.min)
                 next += 1
             }
+            return next < ranks.count
         }
         return values
+    }
+
+    /// Calls `body` with each non-empty bucket's highest equivalent value and its count, lowest first, until it
+    /// returns false: a walk from the smallest to the largest value recorded with the library's public bucket
+    /// arithmetic. Not `recordedValues()`: that iterator also adds up count × value in a UInt64 and traps past 2^64 ns,
+    /// which the counts of a hostile file, or of many merged ones, reach (the hlog-parse fuzzer found it). Counts
+    /// add up without overflow: the total is a UInt64 (and the inputs' totals are checked).
+    private static func forEachBucket(_ h: Histogram<UInt64>, _ body: (_ value: UInt64, _ count: UInt64) -> Bool) {
+        guard h.totalCount > 0 else { return }
+        var value = h.lowestEquivalentForValue(h.min)
+        let last = h.maxRecorded
+        while value <= last {
+            let top = h.highestEquivalentForValue(value)
+            let count = h.countForValue(value)
+            if count > 0, !body(top, count) { return }
+            value = top + 1
+        }
+    }
+
+    /// True when every value times its count adds up to at most 2^64 − 1 ns (as the highest equivalent values of the
+    /// buckets, the way the library's iterators add them): what the library's own percentile spectrum needs to not
+    /// trap. Any run's histogram does (that is 584 years of latencies); a hostile or vastly merged report may not.
+    var valuesAddUpInUInt64: Bool {
+        guard let h = storage else { return true }
+        var total: UInt64 = 0
+        var fits = true
+        LatencyHistogram.forEachBucket(h) { value, count in
+            let (product, overflowed) = value.multipliedReportingOverflow(by: count)
+            let (sum, passed) = total.addingReportingOverflow(product)
+            total = sum
+            fits = !overflowed && !passed
+            return fits
+        }
+        return fits
     }
 }
 
@@ -129,7 +164,13 @@ extension LatencyHistogram {
     /// The non-empty buckets in HdrHistogram index order (`layout`).
     var buckets: [(index: Int, count: UInt64)] {
         let layout = self.layout
-        return storage?.recordedValues().map { (layout.index(of: $0.value), $0.count) } ?? []
+        guard let h = storage else { return [] }
+        var buckets: [(index: Int, count: UInt64)] = []
+        LatencyHistogram.forEachBucket(h) { value, count in
+            buckets.append((layout.index(of: value), count))
+            return true
+        }
+        return buckets
     }
 
     /// HdrHistogram's compressed V2 encoding of the counts in `layout`, base64 (values in nanoseconds): a coarse

@@ -195,4 +195,42 @@ import Testing
         coarse.add(part)
         #expect(coarse.count == 1 && coarse.histogram.numberOfSignificantValueDigits == .two)
     }
+
+    @Test("the buckets are the library's recorded values, at three digits and at two")
+    func bucketsAreTheLibrarysRecordedValues() {
+        for var h in [LatencyHistogram(), LatencyHistogram.coarse()] {
+            var x: UInt64 = 7
+            for _ in 0..<5_000 {
+                x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                h.record(1 + (x >> 20) % 50_000_000_000)
+            }
+            h.record(0)
+            let layout = h.layout
+            let library = h.histogram.recordedValues().map { (index: layout.index(of: $0.value), count: UInt64($0.count)) }
+            #expect(h.buckets.elementsEqual(library) { $0.index == $1.index && $0.count == $1.count })
+            #expect(h.valuesAddUpInUInt64)
+        }
+    }
+
+    @Test("counts whose values add up past 2^64 ns (a hostile or vastly merged report): percentiles, buckets and encoding work; the spectrum says why it is left out instead of trapping")
+    func valuesAddingUpPast64BitsDoNotTrap() throws {
+        let layout = HdrLayout.latency
+        let second = layout.index(of: 1_000_000_000), minute = layout.index(of: 60_000_000_000)
+        let half: UInt64 = 1 << 40
+        let decoded = HdrEncoding.Decoded(layout: layout, buckets: [(second, half), (minute, half)], totalCount: 2 * half)
+        let h = LatencyHistogram(decoded: decoded, minNanos: 1_000_000_000, maxNanos: 60_000_000_000, meanNanos: 30.5e9,
+                                 stdDeviationNanos: 29.5e9, overRange: 0)
+        #expect(!h.valuesAddUpInUInt64)
+        #expect(h.count == 2 * half)
+        let p = h.percentilesNanos([25, 75, 100])
+        #expect(layout.index(of: p[0]) == second && layout.index(of: p[1]) == minute && p[2] == 60_000_000_000)
+        let buckets = h.buckets.map { "\($0.index):\($0.count)" }
+        #expect(buckets == ["\(second):\(UInt64(1) << 40)", "\(minute):\(UInt64(1) << 40)"])
+        #expect(try HdrEncoding.decode(h.encoded) == decoded)
+        let spectrum = SpectrumReport.make(title: "Response time", h)
+        #expect(spectrum.contains("not printed") && spectrum.contains("2199023255552 values"))
+        var small = LatencyHistogram()
+        small.record(1_000_000_000)
+        #expect(small.valuesAddUpInUInt64 && SpectrumReport.make(title: "Response time", small).contains("#[Mean"))
+    }
 }
