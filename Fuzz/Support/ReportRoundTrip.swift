@@ -29,7 +29,20 @@ enum ReportRoundTrip {
         let svg = SVGChart.document([Plots.spectrumChart([("fuzz", merged.result)])]
             + Plots.stepCharts([("fuzz", merged.header, merged.result)]))
         fuzzCheck(svg.hasSuffix("</svg>\n"), "the spectrum plot is cut short")
+        checkText(merged)
         checkReadBack(render(merged))
+    }
+
+    /// `loadgen merge --latency`'s text: the report, then each histogram's full spectrum (HdrHistogram's own output),
+    /// or the line that says why it is left out.
+    private static func checkText(_ merged: Merged) {
+        let codeNames: (Int) -> String = merged.header.kind == "dns" ? { DNSRcode.name($0) } : { "\($0)" }
+        let text = TextReport.make(merged.header, merged.result, codeNames: codeNames)
+        fuzzCheck(text.hasPrefix("loadgen "), "the text report starts with \(text.prefix(40).debugDescription)")
+        for h in [merged.result.responseTime, merged.result.serviceTime] {
+            let spectrum = SpectrumReport.make(title: "fuzz", h)
+            fuzzCheck(spectrum.hasPrefix("# fuzz, microseconds\n") && spectrum.hasSuffix("\n"), "the spectrum is cut short")
+        }
     }
 
     /// Counts, threads and histogram counts of the merge are the sums over the documents' threads.
