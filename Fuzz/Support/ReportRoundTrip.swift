@@ -18,8 +18,7 @@ enum ReportRoundTrip {
 
     /// `loadgen merge --json`'s output (without the trailing newline), code names as MergeCommand gives them.
     static func render(_ merged: Merged) -> String {
-        let codeNames: (Int) -> String = merged.header.kind == "dns" ? { DNSRcode.name($0) } : { "\($0)" }
-        return JSONReport.make(merged.header, merged.result, codeNames: codeNames).serialized()
+        JSONReport.make(merged.header, merged.result, codeNames: ReportInput.codeNames(kind: merged.header.kind)).serialized()
     }
 
     static func check(_ inputs: [ReportInput], _ merged: Merged) {
@@ -33,16 +32,14 @@ enum ReportRoundTrip {
         checkReadBack(render(merged))
     }
 
-    /// `loadgen merge --latency`'s text: the report, then each histogram's full spectrum (HdrHistogram's own output),
-    /// or the line that says why it is left out.
+    /// What `loadgen merge --latency` prints: the text report, then both spectra (HdrHistogram's own output, or the
+    /// line that says why one is left out).
     private static func checkText(_ merged: Merged) {
-        let codeNames: (Int) -> String = merged.header.kind == "dns" ? { DNSRcode.name($0) } : { "\($0)" }
-        let text = TextReport.make(merged.header, merged.result, codeNames: codeNames)
-        fuzzCheck(text.hasPrefix("loadgen "), "the text report starts with \(text.prefix(40).debugDescription)")
-        for h in [merged.result.responseTime, merged.result.serviceTime] {
-            let spectrum = SpectrumReport.make(title: "fuzz", h)
-            fuzzCheck(spectrum.hasPrefix("# fuzz, microseconds\n") && spectrum.hasSuffix("\n"), "the spectrum is cut short")
-        }
+        let rendered = Reports.make(merged.header, merged.result, json: false, spectrum: true,
+                                    codeNames: ReportInput.codeNames(kind: merged.header.kind))
+        let text = rendered.stdout
+        fuzzCheck(text.hasPrefix("loadgen ") && rendered.stderr.isEmpty, "the text report starts with \(text.prefix(40).debugDescription)")
+        fuzzCheck(text.contains("# Service time (from actual send), microseconds\n") && text.hasSuffix("\n"), "the spectra are cut short")
     }
 
     /// Counts, threads and histogram counts of the merge are the sums over the documents' threads.
