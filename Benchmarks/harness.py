@@ -514,6 +514,17 @@ def render_markdown(rows: list, subject: str, peer: str) -> str:
     return "\n".join(lines)
 
 
+def compile_floor(workdir: Path, source: Path, libs: Sequence[str] = ()) -> Path:
+    """A floor client (Benchmarks/*floor*.c) compiled into workdir as the C compiler would for a user: -O2,
+    every warning an error, linked with libs (e.g. "-lssl")."""
+    binary = workdir / source.stem
+    p = subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(binary), str(source), *libs],
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError(f"cc {source.name} failed:\n{p.stderr.strip()}")
+    return binary
+
+
 # Versions and preflight ------------------------------------------------------------------------------------
 
 def first_line(argv: list) -> str:

@@ -31,8 +31,8 @@ from typing import Callable, Optional
 
 import dns_bench
 import http_common
-from harness import (Counts, Load, Results, Section, find_tool, first_line, fmt_float, fmt_ratio, loadgen_report,
-                     verdict)
+from harness import (Counts, Load, Results, Section, compile_floor, find_tool, first_line, fmt_float, fmt_ratio,
+                     loadgen_report, verdict)
 
 FLOOR_SOURCE = Path(__file__).resolve().parent / "pacing_floor.c"
 HTTP_FLOOR_SOURCE = Path(__file__).resolve().parent / "pacing_floor_http.c"
@@ -141,15 +141,6 @@ class LoadgenPacing:
         return counts
 
 
-def compile_floor(workdir: Path, source: Path = FLOOR_SOURCE) -> Path:
-    binary = workdir / source.stem
-    p = subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(binary), str(source)],
-                       capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise RuntimeError(f"cc {source.name} failed:\n{p.stderr.strip()}")
-    return binary
-
-
 def has_pacing_option(loadgen: str) -> bool:
     try:
         p = subprocess.run([loadgen, "dns", "--help"], capture_output=True, text=True, timeout=10)
@@ -161,7 +152,7 @@ def has_pacing_option(loadgen: str) -> bool:
 def make_section(loadgen: str, netns: str, workdir: Path) -> Section:
     datafile = workdir / "queries.txt"
     datafile.write_text(f"{dns_bench.QNAME} A\n")
-    clients = [Floor(compile_floor(workdir), netns), HttpFloor(compile_floor(workdir, HTTP_FLOOR_SOURCE), netns),
+    clients = [Floor(compile_floor(workdir, FLOOR_SOURCE), netns), HttpFloor(compile_floor(workdir, HTTP_FLOOR_SOURCE), netns),
                LoadgenPacing(LOADGEN, loadgen, netns, None)]
     notes = [f"floor: Benchmarks/pacing_floor.c (one thread, timer slack 1 µs, clock_nanosleep to each event's "
              f"intended time, due queries in one sendmmsg); dnsperf: `-Q RATE -c 1`, CPU only (it reports no lag); "

@@ -148,7 +148,7 @@ def render_section(section, results, rows, versions, started, args) -> str:
         f"Medians of {args.repeat} run{'s' if args.repeat != 1 else ''} of {args.seconds:g} s per tool and load; "
         f"CPU = user+sys of the client process.",
         "",
-        section.render(rows) if section.render else render_markdown(rows, *(c.name for c in section.clients)),
+        section.render(rows) if section.render else render_markdown(rows, *(c.name for c in section.clients[:2])),
     ]
     if section.notes:
         lines += [""] + [f"Note: {note}" for note in section.notes]
