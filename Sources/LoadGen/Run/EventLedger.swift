@@ -173,7 +173,11 @@ final class EventLedger {
         }
         if fate.wasSent {
             if now > result.endNanos { result.endNanos = now }
-            if let addressOfSlot { EventLedger.count(fate, into: &result.perAddress[Int(addressOfSlot[s])]) }
+            if let addressOfSlot {
+                let a = Int(addressOfSlot[s])
+                EventLedger.count(fate, into: &result.perAddress[a])
+                if case .completed = fate, !warm { result.perAddress[a].responseTime?.record(response) }
+            }
             steps?.record(intendedNanos: slots.intendedNanos[s], fate, response: response, service: service)
             if warm {
                 EventLedger.count(fate, into: &result.warmup!)

@@ -10,9 +10,11 @@ UDP (--proto udp) modes, every datagram counted in `received`:
   sink    read and drop
   echo    send each datagram back, except: every --drop-every-th dropped, every --dup-every-th sent twice,
           every --truncate-every-th cut to half its length, and after every --foreign-every-th a datagram of
-          --foreign-size random bytes (each counted)
+          --foreign-size random bytes (each counted); with --delay-ms, each echo leaves that many milliseconds
+          after its datagram arrived (a server that answers late)
 """
 import argparse
+import collections
 import os
 import selectors
 import signal
@@ -23,6 +25,8 @@ import time
 
 counts = {}
 log_file = None
+# Echoes held back by --delay-ms: (due on the monotonic clock, bytes, address), in the order they fall due.
+delayed = collections.deque()
 
 
 def count(name, n=1):
@@ -126,6 +130,9 @@ def serve_udp(args, sock):
             if copies == 2:
                 count("duplicated")
             for _ in range(copies):
+                if args.delay_ms:
+                    delayed.append((time.monotonic() + args.delay_ms / 1000, out, address))
+                    continue
                 sock.sendto(out, address)
                 count("echoed")
             if args.foreign_every and n % args.foreign_every == 0:
@@ -133,6 +140,15 @@ def serve_udp(args, sock):
                 count("foreign")
 
     return on_datagram
+
+
+def send_due(sock):
+    """The delayed echoes whose time has come."""
+    now = time.monotonic()
+    while delayed and delayed[0][0] <= now:
+        _, out, address = delayed.popleft()
+        sock.sendto(out, address)
+        count("echoed")
 
 
 def main():
@@ -148,6 +164,7 @@ def main():
     for name in ["drop-every", "dup-every", "truncate-every", "foreign-every"]:
         p.add_argument("--" + name, type=int, default=0)
     p.add_argument("--foreign-size", type=int, default=64)
+    p.add_argument("--delay-ms", type=int, default=0)
     args = p.parse_args()
     global log_file
     log_file = open(args.log, "a", buffering=1)
@@ -173,7 +190,8 @@ def main():
     write_counts(args.counts)
     last = time.monotonic()
     while not stop:
-        for key, _ in sel.select(0.05):
+        timeout = 0.05 if not delayed else min(0.05, max(0.0, delayed[0][0] - time.monotonic()))
+        for key, _ in sel.select(timeout):
             kind, state = key.data
             if kind == "listen":
                 on_accept(key.fileobj)
@@ -181,6 +199,8 @@ def main():
                 on_data(key.fileobj, state)
             else:
                 on_datagram(key.fileobj)
+        if delayed:
+            send_due(sock)
         if time.monotonic() - last >= 0.05:
             write_counts(args.counts)
             last = time.monotonic()

@@ -15,6 +15,18 @@ enum KindTargetsRun {
         return out
     }
 
+    /// `per_target`'s `latency_us` as target → (count, min, p50, p99) in µs; a target without one is left out.
+    static func latencies(_ object: [String: Any]) throws -> [String: (count: Int, min: Double, p50: Double, p99: Double)] {
+        let targets = try #require(object["per_target"] as? [[String: Any]], "no per_target")
+        var out: [String: (count: Int, min: Double, p50: Double, p99: Double)] = [:]
+        for t in targets {
+            guard let l = t["latency_us"] as? [String: Any] else { continue }
+            let n = { (key: String) in LoadGenReport.number(l[key]) ?? -1 }
+            out[t["target"] as? String ?? ""] = (Int(n("count")), n("min"), n("p50"), n("p99"))
+        }
+        return out
+    }
+
     /// Every record's `dst` is what event `seq` is due (`expected(seq)`), and its `target` the one given.
     static func expectRoundRobin(_ events: String, count: Int, _ expected: (Int) -> (target: String, dst: String),
                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -78,6 +90,44 @@ extension DNSIntegrationTests {
                     #expect(targets[closed]?.sent == 300 && targets[closed]?.errors == 300, "\(targets)")
                     #expect(run.wallSeconds < 3, "no event waited for its timeout: \(run.wallSeconds) s")
                 }
+            }
+        }
+
+        @Test("udp --expect-echo to a prompt echo server and one that answers 50 ms late: each target's latency_us is its own (200 values each; the late one's min ≥ 50 ms, the prompt one's p99 below 50 ms); loadgen merge adds them up and its text prints each target's p50")
+        func udpLatencyPerTarget() async throws {
+            try await KindRun.withServer(["--proto", "udp", "--mode", "echo"]) { ns, prompt in
+                try await KindsServer.with(in: ns, ["--proto", "udp", "--mode", "echo", "--delay-ms", "50"]) { late in
+                    let run = try await LoadGen.run(["udp", prompt.endpoint, late.endpoint, "--netns", ns.name, "--rate", "400",
+                                                     "--count", "400", "--expect-echo", "--json", "--quiet"], deadline: 20)
+                    let report = try run.report()
+                    try FaultRun.expectInvariants(report, intended: 400)
+                    #expect(try report.completed == 400, "\(FaultRun.summary(report))")
+                    #expect(try await prompt.counts()["echoed"] == 200)
+                    #expect(try await late.counts()["echoed"] == 200)
+                    let latency = try KindTargetsRun.latencies(report.object)
+                    let (p, l) = (try #require(latency[prompt.endpoint]), try #require(latency[late.endpoint]))
+                    #expect(p.count == 200 && l.count == 200, "\(latency)")
+                    #expect(l.min >= 50_000 && p.p99 < 50_000, "\(latency)")
+                    try await Self.mergeTwice(run.stdout, prompt: prompt.endpoint, late: late.endpoint, latency: latency)
+                }
+            }
+        }
+
+        /// `loadgen merge` of the report with itself: each target's latency count doubles, its p50 stays; the text
+        /// report of the report alone prints each target's p50.
+        static func mergeTwice(_ json: String, prompt: String, late: String,
+                               latency: [String: (count: Int, min: Double, p50: Double, p99: Double)]) async throws {
+            let directory = try TemporaryDirectory.make(prefix: "kindlatency")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let file = directory.appendingPathComponent("udp.json")
+            try json.write(to: file, atomically: true, encoding: .utf8)
+            let merged = try KindTargetsRun.latencies(try await LoadGen.run(["merge", file.path, file.path, "--json"], deadline: 10).report().object)
+            for target in [prompt, late] {
+                #expect(merged[target]?.count == 400 && merged[target]?.p50 == latency[target]?.p50, "\(target): \(merged)")
+            }
+            let text = try await LoadGen.run(["merge", file.path], deadline: 10).stdout
+            for target in [prompt, late] {
+                #expect(text.split(separator: "\n").contains { $0.hasPrefix("  target    \(target): sent 200") && $0.contains("  p50 ") }, "\(text)")
             }
         }
 

@@ -118,6 +118,75 @@ import Testing
         #expect(m["per_target"] == nil && (m["addresses"] as? [String])?.count == 4)
     }
 
+    /// Two targets whose completions took 100 µs and 2 ms: a report of one thread, as JSON.
+    static func timedReport() -> String {
+        var fast = part("a:1", "127.0.0.1:1", 10, completed: 10)
+        var slow = part("b:1", "127.0.0.1:2", 10, completed: 9, timeouts: 1)
+        for _ in 0..<10 { fast.responseTime?.record(100_000) }
+        for _ in 0..<9 { slow.responseTime?.record(2_000_000) }
+        return json(result([[fast, slow]]), targets: ["a:1", "b:1"])
+    }
+
+    static func latency(_ object: [String: Any], target: Int, address: Int? = nil) -> [String: Any]? {
+        guard let targets = object["per_target"] as? [[String: Any]] else { return nil }
+        guard let address else { return targets[target]["latency_us"] as? [String: Any] }
+        return (targets[target]["per_address"] as? [[String: Any]])?[address]["latency_us"] as? [String: Any]
+    }
+
+    @Test func eachTargetAndAddressHasItsOwnLatency() throws {
+        let o = try Self.object(Self.timedReport())
+        for (target, count, p50) in [(0, 10, 100.0), (1, 9, 2000.0)] {
+            for l in [Self.latency(o, target: target), Self.latency(o, target: target, address: 0)] {
+                #expect(l?["count"] as? Int == count && l?["hdr"] is String, "\(String(describing: l))")
+                let measured = try #require(LoadGenReport.number(l?["p50"]))
+                #expect(abs(measured - p50) <= p50 * 0.01, "p50 \(measured) µs, recorded \(p50)")
+            }
+        }
+        var header = ReportMergeKindsTests.header("tcp")
+        header.targets = ["a:1", "b:1"]
+        let text = TextReport.make(header, try ReportMerge.merge(try ReportMergeKindsTests.read(Self.timedReport())).1,
+                                   codeNames: ReportInput.codeNames(kind: "tcp"))
+        #expect(text.contains("  target    a:1: sent 10  completed 10  timeouts 0  errors 0  cancelled 0  p50 100us  p99 100us"), "\(text)")
+        #expect(text.contains("  target    b:1: sent 10  completed 9  timeouts 1  errors 0  cancelled 0  p50 2."), "\(text)")
+    }
+
+    @Test func mergeAddsLatenciesUpAndLeavesThemOutWhereAnInputHadNone() throws {
+        let twice = try ReportMergeKindsTests.merged(Self.timedReport() + "\n" + Self.timedReport())
+        #expect(Self.latency(twice, target: 0)?["count"] as? Int == 20 && Self.latency(twice, target: 1, address: 0)?["count"] as? Int == 18)
+        #expect(LoadGenReport.number(Self.latency(twice, target: 1)?["p50"]) == LoadGenReport.number(Self.latency(try Self.object(Self.timedReport()), target: 1)?["p50"]))
+        var old = try Self.object(Self.timedReport())
+        old["per_target"] = (old["per_target"] as! [[String: Any]]).map { t in
+            var t = t
+            t["latency_us"] = nil
+            t["per_address"] = (t["per_address"] as! [[String: Any]]).map { var a = $0; a["latency_us"] = nil; return a }
+            return t
+        }
+        let oldText = String(decoding: try JSONSerialization.data(withJSONObject: old), as: UTF8.self)
+        let mixed = try ReportMergeKindsTests.merged(Self.timedReport() + "\n" + oldText)
+        let targets = try #require(mixed["per_target"] as? [[String: Any]])
+        #expect(targets.map { $0["sent"] as? Int } == [20, 20])
+        #expect(Self.latency(mixed, target: 0) == nil && Self.latency(mixed, target: 1, address: 0) == nil, "unknown, not half")
+    }
+
+    @Test func latenciesThatDoNotFitTheCountsAreRefused() throws {
+        let swaps: [(String, (inout [[String: Any]]) -> Void)] = [
+            ("holds 10 values for 9 completed", { targets in
+                var slow = targets[1]["per_address"] as! [[String: Any]]
+                slow[0]["latency_us"] = (targets[0]["per_address"] as! [[String: Any]])[0]["latency_us"]
+                targets[1]["per_address"] = slow
+            }),
+            ("holds 9 values, its addresses 10", { targets in targets[0]["latency_us"] = targets[1]["latency_us"] }),
+        ]
+        for (expected, edit) in swaps {
+            var o = try Self.object(Self.timedReport())
+            var targets = o["per_target"] as! [[String: Any]]
+            edit(&targets)
+            o["per_target"] = targets
+            let message = ReportMergeKindsTests.failure(String(decoding: try JSONSerialization.data(withJSONObject: o), as: UTF8.self))
+            #expect(message.contains("x.json:1") && message.contains("latency_us") && message.contains(expected), "\(message)")
+        }
+    }
+
     @Test func damagedPerTargetIsRefusedNamingTheFileAndField() throws {
         typealias Edit = (inout [[String: Any]]) -> Void
         func address(_ t: Int, _ a: Int, _ key: String, _ value: Any) -> Edit {
