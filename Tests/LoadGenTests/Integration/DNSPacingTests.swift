@@ -57,7 +57,10 @@ extension DNSIntegrationTests {
 
                 let (batch, batchSends) = try await Pacing.run(["--pacing", "batch=5ms"], ns: ns, port: port, knot: knot, directory: directory)
                 try Pacing.expectLagMatchesLog(batch, batchSends)
-                #expect(batchSends.distinctStamps <= 260, "batch=5ms: \(batchSends.distinctStamps) bursts in 1 s (about 200)")
+                // Under ThreadSanitizer (several times slower) a window's queries can leave in more than one send
+                // (a TSan run of 12-07: 395 stamps for about 200 windows); still far from precise's one per query.
+                let bursts = IntegrationEnvironment.isSanitizerBuild ? 600 : 260
+                #expect(batchSends.distinctStamps <= bursts, "batch=5ms: \(batchSends.distinctStamps) bursts in 1 s (about 200)")
                 let median = Double(batchSends.lagsNanos[999]) / 1e6, p99 = Double(batchSends.lagsNanos[1979]) / 1e6
                 #expect(median >= 1.5 && median <= 4, "batch=5ms: lag p50 \(median) ms (uniform over the window: 2.5)")
                 #expect(p99 <= 7, "batch=5ms: lag p99 \(p99) ms, beyond the window")
