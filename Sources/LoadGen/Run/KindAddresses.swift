@@ -42,8 +42,18 @@ struct KindAddresses: Sendable {
         return firstAddress[target] + (m == 1 ? 0 : Int((sequence / n) % UInt64(m)))
     }
 
+    /// Above this many addresses, a run's parts keep no response times (the report's per-target entries then have
+    /// counts only): each address's histogram is about 37 KB per loop thread, which would outgrow the rest of a
+    /// thread's state.
+    static let latencyAddressLimit = 256
+
     /// Zero counts for every address, labelled with its target as given: a thread's `perAddress` to count into.
     func parts(targets: [KindTarget]) -> [AddressPart] {
-        endpoints.indices.map { AddressPart(target: targets[targetOfAddress[$0]].description, address: endpoints[$0].description) }
+        let timed = endpoints.count <= KindAddresses.latencyAddressLimit
+        return endpoints.indices.map {
+            var part = AddressPart(target: targets[targetOfAddress[$0]].description, address: endpoints[$0].description)
+            if !timed { part.responseTime = nil }
+            return part
+        }
     }
 }

@@ -55,6 +55,17 @@ import Testing
                 == [["web:7000", "127.0.0.1:7000"], ["web:7000", "[::1]:7000"], ["127.0.0.2:7001", "127.0.0.2:7001"]])
     }
 
+    /// Up to `latencyAddressLimit` addresses each part keeps response times; beyond, none does (counts only).
+    @Test func partsKeepLatenciesUpToTheAddressLimit() throws {
+        let limit = KindAddresses.latencyAddressLimit
+        for count in [limit, limit + 1] {
+            let resolved = (0..<count).map { [Self.endpoint("127.0.0.1:\(1000 + $0)")] }
+            let targets = try resolved.map { KindTarget(given: try HostPort(parsing: $0[0].description)) }
+            let parts = KindAddresses(resolved).parts(targets: targets)
+            #expect(parts.count == count && parts.allSatisfy { ($0.responseTime != nil) == (count <= limit) }, "\(count) addresses")
+        }
+    }
+
     /// The ledger counts each sent event's fate at its address too; events never sent count at none.
     @Test func theLedgerCountsEachAddressAsTheTotals() {
         let ledger = EventLedger(capacity: 8)
