@@ -152,7 +152,8 @@ def has_pacing_option(loadgen: str) -> bool:
 def make_section(loadgen: str, netns: str, workdir: Path) -> Section:
     datafile = workdir / "queries.txt"
     datafile.write_text(f"{dns_bench.QNAME} A\n")
-    clients = [Floor(compile_floor(workdir, FLOOR_SOURCE), netns), HttpFloor(compile_floor(workdir, HTTP_FLOOR_SOURCE), netns),
+    clients = [Floor(compile_floor(workdir, FLOOR_SOURCE), netns),
+               HttpFloor(compile_floor(workdir, HTTP_FLOOR_SOURCE), netns),
                LoadgenPacing(LOADGEN, loadgen, netns, None)]
     notes = [f"floor: Benchmarks/pacing_floor.c (one thread, timer slack 1 µs, clock_nanosleep to each event's "
              f"intended time, due queries in one sendmmsg); dnsperf: `-Q RATE -c 1`, CPU only (it reports no lag); "

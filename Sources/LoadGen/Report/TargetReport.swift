@@ -54,17 +54,20 @@ enum TargetReport {
             let name = try target.string("target")
             var own = try fates(target, into: AddressPart(target: name, address: ""))
             var addresses = AddressPart(target: name, address: "")
+            // How many latencies the addresses hold (nil when one has none): each at most its completed count.
+            var addressLatencies: UInt64? = 0
             for address in try target.objects("per_address") {
                 let part = try fates(address, into: AddressPart(target: name, address: try address.string("address")))
                 try add(part, to: &addresses, at: address)
+                addressLatencies = part.responseTime.flatMap { h in addressLatencies.map { $0 + h.count } }
                 parts.append(part)
             }
             own.address = ""
             guard own == addresses else {
                 throw JSONInput.Failure(description: "\(target.path): per_address does not add up to the target's counts")
             }
-            if let mine = own.responseTime, let theirs = addresses.responseTime, mine.count != theirs.count {
-                throw JSONInput.Failure(description: "\(target.path) latency_us: holds \(mine.count) values, its addresses \(theirs.count)")
+            if let mine = own.responseTime, let theirs = addressLatencies, mine.count != theirs {
+                throw JSONInput.Failure(description: "\(target.path) latency_us: holds \(mine.count) values, its addresses \(theirs)")
             }
             try add(own, to: &sum, at: target)
         }
@@ -102,6 +105,5 @@ enum TargetReport {
         let (s, overflow) = sum.sent.addingReportingOverflow(part.sent)
         guard !overflow, s < 1 << 62 else { throw JSONInput.Failure(description: "\(o.path): counts add up to more than 2^62") }
         sum.addFates(part)
-        sum.addLatency(part.responseTime)
     }
 }
